@@ -1,0 +1,19 @@
+"""The readiness PDF: rendering a report dict with Qt, and verifying a PDF on its own.
+
+The PDF is what an employer keeps, so it carries its own evidence: the JSON report is
+attached inside it, and :func:`verify_pdf` checks that what a person reads (the verdict,
+the digest in the footer) matches what is attached.
+"""
+
+from app.pdf.embedded import PdfVerification, extract_embedded_report, verify_pdf
+from app.pdf.qt import ensure_qt_app
+from app.pdf.render import render_pdf, render_pdf_bytes
+
+__all__ = [
+    "PdfVerification",
+    "ensure_qt_app",
+    "extract_embedded_report",
+    "render_pdf",
+    "render_pdf_bytes",
+    "verify_pdf",
+]

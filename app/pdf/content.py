@@ -1,0 +1,344 @@
+"""What the report says, as a list of layout blocks built from the report dict.
+
+Only the renderer's own words go through ``_()``; text that came from the report (rule
+labels, advice, error messages, the agent's name) is evidence and is shown as recorded.
+Check titles are the exception: they are ``N_``-marked msgids, so ``_()`` translates them
+when a catalogue has them and leaves them unchanged otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QPainter, QPen
+
+from app.pdf.charts import ChartRow, Series
+from app.pdf.labels import CATEGORIES, GREY, outcome_look, verdict_look
+from app.pdf.layout import Block, Canvas, Paragraph, Row, Spacer, Span, draw_stack, stack_height
+from checks.i18n import N_, _
+
+Report = Mapping[str, Any]
+
+TABLE_COLUMNS = (0.46, 0.32, 0.22)
+CHECK_COLUMNS = (0.78, 0.22)
+HEAD_FILL = "#f1f3f4"
+CHECK_FILL = "#f8f9fa"
+NEEDS_ACTION = ("fail", "unknown", "warn")
+
+#: Time series in ``results[].details``: title, unit, and the metric whose rule gives the limit.
+SERIES: dict[str, tuple[str, str, str]] = {
+    "rtt_series": (N_("Latency during the call test"), "ms", "network.rtt_ms"),
+    "download_series": (N_("Download speed during the test"), "Mbps", "network.download_mbps"),
+    "upload_series": (N_("Upload speed during the test"), "Mbps", "network.upload_mbps"),
+}
+
+
+def text(value: object) -> str:
+    """A report value as display text; missing values become an empty string."""
+    return "" if value is None else str(value)
+
+
+def format_time(stamp: str) -> str:
+    """``2026-11-23 18:30 UTC+01:00``: unambiguous for any reader, with the time zone."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    shown = moment.strftime("%Y-%m-%d %H:%M")
+    offset = moment.strftime("%z")
+    if offset:
+        shown += f" UTC{offset[:3]}:{offset[3:]}"
+    return shown
+
+
+@dataclass
+class VerdictBox:
+    """The verdict: symbol, word and colour in a framed box, readable in greyscale."""
+
+    verdict: str
+    explanation: str
+    counts: str
+    keep_with_next: bool = False
+
+    def _spans(self) -> list[Span]:
+        look = verdict_look(self.verdict)
+        return [
+            Span(look.text(), 22, True, look.ink),
+            Span(self.explanation, 10),
+            Span(self.counts, 8.5, color=GREY),
+        ]
+
+    def height(self, canvas: Canvas, width: float) -> float:
+        return stack_height(canvas, self._spans(), width - canvas.pt(28)) + canvas.pt(24)
+
+    def draw(self, painter: QPainter, canvas: Canvas, x: float, y: float, width: float) -> None:
+        look = verdict_look(self.verdict)
+        box = QRectF(x, y + canvas.pt(4), width, self.height(canvas, width) - canvas.pt(8))
+        painter.setPen(QPen(QColor(look.ink), canvas.pt(1.5)))
+        painter.setBrush(QColor(look.tint))
+        painter.drawRoundedRect(box, canvas.pt(4), canvas.pt(4))
+        painter.setBrush(QColor(0, 0, 0, 0))
+        draw_stack(
+            painter,
+            canvas,
+            self._spans(),
+            x + canvas.pt(14),
+            box.top() + canvas.pt(8),
+            width - canvas.pt(28),
+        )
+
+
+def heading(title: str, *, size: float = 12, before: float = 10) -> Paragraph:
+    """A section heading that never ends a page on its own."""
+    return Paragraph([Span(title, size, True)], before_pt=before, after_pt=4, keep_with_next=True)
+
+
+def header_blocks(report: Report) -> list[Block]:
+    """Title and who/what/when: employer, spec, agent, time, computer."""
+    spec = report.get("spec") or {}
+    employer = spec.get("employer") or {}
+    agent = report.get("agent") or {}
+    machine = report.get("machine") or {}
+
+    spec_text = _("{source}, version {version}").format(
+        source=text(spec.get("source")), version=text(spec.get("spec_version")) or "–"
+    )
+    if spec.get("sha256"):
+        spec_text += f" · sha256 {str(spec['sha256'])[:12]}"
+    agent_text = text(agent.get("name"))
+    if agent.get("id"):
+        agent_id = _("ID {agent_id}").format(agent_id=text(agent["id"]))
+        agent_text = f"{agent_text} ({agent_id})" if agent_text else agent_id
+    memory = machine.get("memory_gb")
+    machine_parts = [
+        text(machine.get("os")),
+        text(machine.get("cpu")),
+        _("{gb} GB memory").format(gb=memory) if memory is not None else "",
+        text(machine.get("architecture")),
+    ]
+    fields = [
+        (_("Employer"), text(employer.get("name"))),
+        (_("Requirements"), spec_text),
+        (_("Agent"), agent_text),
+        (_("Checked on"), format_time(text(report.get("created_at")))),
+        (_("Computer"), " · ".join(part for part in machine_parts if part)),
+    ]
+    blocks: list[Block] = [
+        Paragraph([Span(_("Readiness report"), 20, True)], after_pt=2),
+        Paragraph([Span(_("Home-office equipment check"), 10, color=GREY)], after_pt=8),
+    ]
+    for label, value in fields:
+        if value:
+            blocks.append(
+                Row(
+                    [[Span(label, 9, True, GREY)], [Span(value, 9)]],
+                    (0.2, 0.8),
+                    rule=None,
+                    pad_pt=1.5,
+                )
+            )
+    return blocks
+
+
+def verdict_block(report: Report) -> VerdictBox:
+    """The verdict box with a one-line explanation and the counts behind it."""
+    explanations = {
+        "ready": _("This home office meets the employer's requirements."),
+        "not_ready": _(
+            "This home office does not meet the employer's requirements yet. See what to fix below."
+        ),
+        "incomplete": _(
+            "Some requirements could not be checked, so readiness is not confirmed yet."
+        ),
+    }
+    verdict = text(report.get("verdict"))
+    summary = report.get("summary") or {}
+    counts = _(
+        "Passed: {passed} · Warnings: {warnings} · Failed: {failed} · Not measured: {unknown}"
+    ).format(
+        passed=summary.get("pass", 0),
+        warnings=summary.get("warn", 0),
+        failed=summary.get("fail", 0),
+        unknown=summary.get("unknown", 0),
+    )
+    return VerdictBox(verdict, explanations.get(verdict, _("The verdict is unknown.")), counts)
+
+
+def _titles(report: Report) -> dict[str, str]:
+    return {r.get("check", ""): _(text(r.get("title"))) for r in report.get("results") or []}
+
+
+def advice_blocks(report: Report) -> list[Block]:
+    """Every failed, warned or unmeasured rule with its advice, worst first."""
+    rules = [r for r in report.get("rules") or [] if r.get("outcome") in NEEDS_ACTION]
+    rules.sort(key=lambda r: NEEDS_ACTION.index(r["outcome"]))
+    errors = [r for r in report.get("results") or [] if r.get("error")]
+    if not rules and not errors:
+        return []
+    titles = _titles(report)
+    blocks: list[Block] = []
+    if rules:
+        blocks.append(heading(_("What to fix")))
+        for rule in rules:
+            look = outcome_look(rule["outcome"])
+            advice = text(rule.get("advice")) or _("No advice was given for this requirement.")
+            label = text(rule.get("label"))
+            check = titles.get(text(rule.get("check")), "")
+            blocks.append(
+                Row(
+                    [
+                        [Span(look.text(), 9, True, look.ink)],
+                        [Span(f"{label} ({check})" if check else label, 9, True), Span(advice, 9)],
+                    ],
+                    (0.16, 0.84),
+                    rule="#e8eaed",
+                )
+            )
+        contact = text(((report.get("spec") or {}).get("employer") or {}).get("contact"))
+        if contact:
+            blocks.append(
+                Paragraph(
+                    [
+                        Span(
+                            _("Questions about these requirements: {contact}").format(
+                                contact=contact
+                            ),
+                            8.5,
+                            color=GREY,
+                        )
+                    ],
+                    before_pt=4,
+                )
+            )
+    if errors:
+        blocks.append(heading(_("Checks that could not run")))
+        for result in errors:
+            blocks.append(
+                Row(
+                    [
+                        [Span(_(text(result.get("title"))), 9, True)],
+                        [Span(text(result["error"]), 9)],
+                    ],
+                    (0.3, 0.7),
+                    rule="#e8eaed",
+                )
+            )
+    return blocks
+
+
+def _rule_row(rule: Mapping[str, Any], result: Mapping[str, Any] | None, header: Row) -> Row:
+    look = outcome_look(text(rule.get("outcome")))
+    requirement = [Span(text(rule.get("label")), 9, True)]
+    expected = text(rule.get("expected_text"))
+    if rule.get("severity") == "recommended":
+        expected = _("{expected} (recommended)").format(expected=expected)
+    if expected:
+        requirement.append(Span(expected, 8.5, color=GREY))
+    measured = [Span(text(rule.get("actual_text")) or "–", 9)]
+    if rule.get("declared"):
+        answer = ((result or {}).get("declared") or {}).get(rule.get("metric"), {})
+        when = answer.get("answered_at") if isinstance(answer, Mapping) else None
+        note = (
+            _("declared by the agent, {time}").format(time=format_time(text(when)))
+            if when
+            else _("declared by the agent")
+        )
+        measured.append(Span(note, 8, color=GREY))
+    outcome = [Span(look.text(), 9, True, look.ink)]
+    fill = look.tint if look.tint != "#ffffff" else None
+    return Row([requirement, measured, outcome], TABLE_COLUMNS, fill=fill, header=header)
+
+
+def _check_row(result: Mapping[str, Any], header: Row) -> Row:
+    look = outcome_look(text(result.get("status")))
+    first = [Span(_(text(result.get("title"))), 9.5, True)]
+    first += [Span(text(message), 8.5, color=GREY) for message in result.get("messages") or []]
+    if result.get("error"):
+        first.append(Span(text(result["error"]), 8.5, color=look.ink))
+    return Row(
+        [first, [Span(look.text(), 9, True, look.ink)]],
+        CHECK_COLUMNS,
+        fill=CHECK_FILL,
+        header=header,
+        keep_with_next=True,
+    )
+
+
+def _series(result: Mapping[str, Any], rules: Iterable[Mapping[str, Any]]) -> list[Series]:
+    found: list[Series] = []
+    details = result.get("details") or {}
+    for key, value in details.items():
+        if not key.endswith("_series") or not isinstance(value, list):
+            continue
+        points = [
+            (float(p[0]), float(p[1]))
+            for p in value
+            if isinstance(p, list | tuple)
+            and len(p) == 2
+            and all(isinstance(n, int | float) for n in p)
+        ]
+        if len(points) < 2:
+            continue
+        title, unit, metric = SERIES.get(key, (key.removesuffix("_series"), "", ""))
+        limit = None
+        for rule in rules:
+            expected = rule.get("expected") or {}
+            bound = expected.get("max", expected.get("min"))
+            if rule.get("metric") == metric and isinstance(bound, int | float):
+                limit = float(bound)
+        found.append(Series(_(title), unit, points, limit))
+    return found
+
+
+def results_blocks(report: Report, *, charts: bool = True) -> list[Block]:
+    """Per category: a requirement / measured / outcome table, then its charts."""
+    results = list(report.get("results") or [])
+    rules = list(report.get("rules") or [])
+    by_check: dict[str, list[Mapping[str, Any]]] = {}
+    for rule in rules:
+        by_check.setdefault(text(rule.get("check")), []).append(rule)
+    order = [*CATEGORIES, *sorted({text(r.get("category")) for r in results} - set(CATEGORIES))]
+    header = Row(
+        [
+            [Span(_("Requirement"), 8, True, GREY)],
+            [Span(_("Measured"), 8, True, GREY)],
+            [Span(_("Outcome"), 8, True, GREY)],
+        ],
+        TABLE_COLUMNS,
+        fill=HEAD_FILL,
+        keep_with_next=True,
+    )
+    blocks: list[Block] = [heading(_("Results"), size=14, before=14)]
+    for category in order:
+        members = [r for r in results if r.get("category") == category]
+        if not members:
+            continue
+        blocks += [heading(_(CATEGORIES.get(category, category)), size=11), header]
+        series: list[Series] = []
+        for result in members:
+            check_rules = by_check.pop(text(result.get("check")), [])
+            blocks.append(_check_row(result, header))
+            blocks += [_rule_row(rule, result, header) for rule in check_rules]
+            series += _series(result, check_rules)
+        if charts:
+            blocks += [ChartRow(series[i : i + 2]) for i in range(0, len(series), 2)]
+    orphans = [rule for group in by_check.values() for rule in group]
+    if orphans:
+        blocks += [heading(_("Other requirements"), size=11), header]
+        blocks += [_rule_row(rule, None, header) for rule in orphans]
+    return blocks
+
+
+def report_blocks(report: Report, *, charts: bool = True) -> list[Block]:
+    """The whole report body, in reading order."""
+    return [
+        *header_blocks(report),
+        Spacer(6),
+        verdict_block(report),
+        *advice_blocks(report),
+        *results_blocks(report, charts=charts),
+    ]
