@@ -163,9 +163,7 @@ class Question:
         if self.type is AnswerType.CHOICE:
             allowed = [c.value for c in self.choices]
             if text not in allowed:
-                raise ValueError(
-                    _("choose one of: {choices}").format(choices=", ".join(allowed))
-                )
+                raise ValueError(_("choose one of: {choices}").format(choices=", ".join(allowed)))
             return text
         if not text:
             raise ValueError(_("the answer cannot be empty"))
@@ -289,9 +287,7 @@ class CheckContext:
             raise CheckCancelled()
 
     # -- feedback and questions ------------------------------------------------------
-    def progress(
-        self, fraction: float | None, message: str = "", **live: float
-    ) -> None:
+    def progress(self, fraction: float | None, message: str = "", **live: float) -> None:
         """Report progress (0..1, or None if unknown) and live values for the front-ends."""
         if self._progress is not None:
             frac = None if fraction is None else min(1.0, max(0.0, fraction))
@@ -334,6 +330,7 @@ class Check(ABC):
         exclusive: True for network and audio checks — they never overlap one another,
             because each disturbs the other's measurement.
         time_budget_s: the runner stops waiting after this long (a spec may lower it).
+        order: position within its category in tables and reports (lower first).
     """
 
     id: ClassVar[str]
@@ -345,6 +342,7 @@ class Check(ABC):
     settings: ClassVar[tuple[Setting, ...]] = ()
     exclusive: ClassVar[bool] = False
     time_budget_s: ClassVar[float] = 10.0
+    order: ClassVar[int] = 100
 
     @abstractmethod
     def run(self, ctx: CheckContext) -> Measurements:

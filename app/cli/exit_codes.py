@@ -1,0 +1,23 @@
+"""Exit codes of ``deskready`` — part of the contract with scripts and support tools."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from app.outcomes import Verdict
+
+
+class ExitCode(IntEnum):
+    READY = 0  # every required rule passed (also: any command that succeeded)
+    NOT_READY = 1  # a required rule failed (report verify: the report was altered)
+    USAGE = 2  # bad command line, bad spec, bad answers, unreadable file
+    INCOMPLETE = 3  # nothing failed, but a required value could not be measured/answered
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells do)
+
+    @classmethod
+    def for_verdict(cls, verdict: str) -> ExitCode:
+        return {
+            Verdict.READY.value: cls.READY,
+            Verdict.NOT_READY.value: cls.NOT_READY,
+            Verdict.INCOMPLETE.value: cls.INCOMPLETE,
+        }[verdict]

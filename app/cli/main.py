@@ -1,0 +1,380 @@
+"""``deskready`` — the command line. A thin front-end over :mod:`app.session`.
+
+User errors (bad spec, bad answer, unknown check, unreadable file) print one clear
+message and exit 2; only ``--debug`` shows tracebacks. See :class:`ExitCode`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+from rich.console import Console
+
+from app import __version__
+from app.answers import AnswerError, load_answers_file, parse_answer_options
+from app.cli.exit_codes import ExitCode
+from app.cli.prompt import TerminalAsker
+from app.cli.render import ProgressView, print_report
+from app.profiles import bundled_profiles, load_profile
+from app.registry import CheckRegistry, discover_checks
+from app.report.files import ReportFileError, read_report_json, report_json, write_report_json
+from app.report.integrity import verify_digest
+from app.session import PlanError, Session, select_checks
+from app.spec import SpecError
+from checks.i18n import _, set_language
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("deskready")
+
+
+def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
+    """Print a user error on stderr and exit with ``code`` (no traceback)."""
+    Console(stderr=True).print(f"[bold red]{_('Error')}:[/] {message}", highlight=False)
+    sys.exit(int(code))
+
+
+def setup_logging(debug: bool) -> None:
+    """Tracebacks and check internals go to stderr with --debug; otherwise only warnings."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not debug:
+        # A crashed check is already reported in the results; keep its traceback out of
+        # the agent's terminal.
+        logging.getLogger("app.runner").setLevel(logging.CRITICAL)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="deskready")
+@click.option(
+    "--lang", metavar="CODE", help="Language: en, ja, de, nl, ms (default: the system's)."
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.pass_context
+def cli(ctx: click.Context, lang: str | None, debug: bool) -> None:
+    """Check that this computer and home office meet your employer's requirements.
+
+    Without a command, opens the desktop app.
+    """
+    set_language(lang)
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    setup_logging(debug)
+    if ctx.invoked_subcommand is None:
+        from app.gui_launcher import launch_gui
+
+        sys.exit(launch_gui([]))
+
+
+def _registry() -> CheckRegistry:
+    registry = discover_checks()
+    for broken in registry.broken:
+        log.warning(
+            "check plugin %s (%s) was not loaded: %s", broken.name, broken.target, broken.reason
+        )
+    return registry
+
+
+@cli.command()
+@click.option(
+    "--profile",
+    "-p",
+    metavar="NAME|FILE",
+    help="Bundled profile name or spec file (default: typical).",
+)
+@click.option(
+    "--only", multiple=True, metavar="IDS", help="Run only these checks (comma-separated)."
+)
+@click.option(
+    "--skip", multiple=True, metavar="IDS", help="Do not run these checks (comma-separated)."
+)
+@click.option(
+    "--json",
+    "json_path",
+    metavar="PATH|-",
+    help="Write the JSON report to PATH, or to stdout with '-'.",
+)
+@click.option(
+    "--pdf",
+    "pdf_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the PDF report.",
+)
+@click.option(
+    "--answer",
+    "answer_options",
+    multiple=True,
+    metavar="ID=VALUE",
+    help="Answer a question up front (repeatable).",
+)
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Answers from a TOML or JSON file.",
+)
+@click.option("--no-input", is_flag=True, help="Never ask; unanswered questions stay unanswered.")
+@click.option("--agent-name", metavar="NAME", help="Your name, printed on the report.")
+@click.option("--agent-id", metavar="ID", help="Your agent or employee ID, printed on the report.")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.pass_context
+def check(
+    ctx: click.Context,
+    profile: str | None,
+    only: Sequence[str],
+    skip: Sequence[str],
+    json_path: str | None,
+    pdf_path: Path | None,
+    answer_options: Sequence[str],
+    answers_file: Path | None,
+    no_input: bool,
+    agent_name: str | None,
+    agent_id: str | None,
+    debug: bool,
+) -> None:
+    """Run the checks against an employer spec and show the verdict."""
+    if debug and not ctx.obj.get("debug"):
+        setup_logging(True)
+    to_stdout = json_path == "-"
+    console = Console(stderr=to_stdout, highlight=False)
+    registry = _registry()
+    try:
+        spec = load_profile(profile, registry)
+        if spec.report_language and not ctx.parent.params.get("lang"):  # type: ignore[union-attr]
+            set_language(spec.report_language)
+        checks = select_checks(spec, registry, only, skip)
+    except (SpecError, PlanError) as exc:
+        fail(str(exc))
+    if not checks:
+        fail(_("Nothing to check: the spec has no rules for the selected checks."))
+
+    agent = {k: v for k, v in (("name", agent_name), ("id", agent_id)) if v}
+    session = Session(spec, registry, checks, agent=agent or None)
+    try:
+        if answers_file is not None:
+            session.answers.update(load_answers_file(answers_file, session.questions))
+        session.answers.update(parse_answer_options(answer_options, session.questions))
+    except AnswerError as exc:
+        fail(str(exc))
+
+    interactive = not no_input and sys.stdin.isatty()
+    asker = TerminalAsker(console)
+    if interactive:
+        try:
+            for question in session.unanswered():
+                session.answers[question.id] = asker.ask_up_front(question)
+        except (KeyboardInterrupt, EOFError):
+            console.print()
+            fail(_("Stopped before any check ran."), ExitCode.INTERRUPTED)
+
+    console.print(
+        _("Checking against {employer} ({source})…").format(
+            employer=spec.employer.name, source=spec.source
+        )
+    )
+    with ProgressView(console, checks) as view:
+        asker.view = view
+        report = session.run(
+            on_event=view.handle, ask=asker.ask_during_run if interactive else None
+        )
+
+    print_report(console, report)
+    try:
+        if json_path is not None:
+            if to_stdout:
+                sys.stdout.write(report_json(report))
+                sys.stdout.flush()
+            else:
+                write_report_json(Path(json_path), report)
+                console.print(_("JSON report written to {path}").format(path=json_path))
+        if pdf_path is not None:
+            _write_pdf(report, pdf_path)
+            console.print(_("PDF report written to {path}").format(path=pdf_path))
+    except ReportFileError as exc:
+        fail(str(exc))
+    if report.get("interrupted"):
+        sys.exit(int(ExitCode.INTERRUPTED))
+    sys.exit(int(ExitCode.for_verdict(report["verdict"])))
+
+
+def _write_pdf(report: dict[str, Any], path: Path) -> None:
+    try:
+        from app.pdf.render import render_pdf
+    except ImportError as exc:  # PDF support missing from this build
+        fail(_("PDF export is not available: {reason}").format(reason=exc))
+    render_pdf(report, path)
+
+
+@cli.command("checks")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable list.")
+def list_checks(as_json: bool) -> None:
+    """List the installed checks and the metrics they measure."""
+    registry = _registry()
+    if as_json:
+        data = {
+            "checks": [
+                {
+                    "id": c.id,
+                    "title": _(c.title),
+                    "category": c.category.value,
+                    "description": _(c.description) if c.description else "",
+                    "exclusive": c.exclusive,
+                    "metrics": [
+                        {
+                            "id": m.id,
+                            "type": m.type.value,
+                            "unit": m.unit,
+                            "description": _(m.description),
+                            **({"choices": list(m.choices)} if m.choices else {}),
+                        }
+                        for m in c.metrics
+                    ],
+                    "questions": [q.id for q in c.questions],
+                    "settings": [s.name for s in c.settings],
+                }
+                for c in registry
+            ],
+            "broken": [b.__dict__ for b in registry.broken],
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    console = Console(highlight=False)
+    for c in registry:
+        console.print(f"[bold]{c.id}[/] — {_(c.title)} [dim]({c.category.value})[/]")
+        for m in c.metrics:
+            unit = f" [{m.unit}]" if m.unit else ""
+            choices = f" ({', '.join(m.choices)})" if m.choices else ""
+            console.print(f"    {m.id}{unit}{choices}: {_(m.description)}", markup=False)
+    for b in registry.broken:
+        console.print(f"[red]{_('Not loaded')}:[/] {b.name} ({b.target}): {b.reason}")
+
+
+@cli.command()
+def profiles() -> None:
+    """List the bundled employer profiles."""
+    console = Console(highlight=False)
+    for p in bundled_profiles():
+        console.print(f"[bold]{p.name}[/] — {p.employer}")
+        if p.notes:
+            console.print(f"    {p.notes}", markup=False)
+
+
+@cli.group()
+def report() -> None:
+    """Show, verify or convert a saved report."""
+
+
+def _load_any_report(path: Path) -> dict[str, Any]:
+    if path.suffix.lower() == ".pdf":
+        from app.pdf.embedded import extract_embedded_report
+
+        try:
+            return extract_embedded_report(path)
+        except Exception as exc:  # any unreadable PDF is a user error here
+            fail(_("Cannot read the report inside {path}: {reason}").format(path=path, reason=exc))
+    try:
+        return read_report_json(path)
+    except ReportFileError as exc:
+        fail(str(exc))
+
+
+@report.command("show")
+@click.argument("file", type=click.Path(path_type=Path))
+def report_show(file: Path) -> None:
+    """Print a saved report (JSON or PDF) as a table."""
+    print_report(Console(highlight=False), _load_any_report(file))
+
+
+@report.command("verify")
+@click.argument("file", type=click.Path(path_type=Path))
+def report_verify(file: Path) -> None:
+    """Check that a report (JSON or PDF) was not edited after deskready wrote it."""
+    console = Console(highlight=False)
+    problems: list[str] = []
+    if file.suffix.lower() == ".pdf":
+        from app.pdf.embedded import verify_pdf
+
+        try:
+            result = verify_pdf(file)
+        except Exception as exc:
+            fail(_("Cannot read the report inside {path}: {reason}").format(path=file, reason=exc))
+        if result.report is None:
+            for problem in result.problems:
+                console.print(f"[red]✘[/] {problem}")
+            sys.exit(int(ExitCode.NOT_READY))
+        report_data = result.report
+        problems.extend(result.problems)
+    else:
+        report_data = _load_any_report(file)
+    if not verify_digest(report_data):
+        problems.insert(
+            0, _("the integrity digest does not match: the report was changed after it was written")
+        )
+    if problems:
+        for problem in problems:
+            console.print(f"[red]✘[/] {problem}")
+        sys.exit(int(ExitCode.NOT_READY))
+    console.print(
+        "[green]✔[/] "
+        + _("{path} is intact: verdict {verdict}, written {date}.").format(
+            path=file, verdict=report_data["verdict"], date=report_data.get("created_at", "?")
+        )
+    )
+
+
+@report.command("pdf")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def report_pdf(file: Path, output: Path) -> None:
+    """Render a saved JSON report as a PDF."""
+    data = _load_any_report(file)
+    _write_pdf(data, output)
+    Console(highlight=False).print(_("PDF report written to {path}").format(path=output))
+
+
+@cli.command()
+def gui() -> None:
+    """Open the desktop app."""
+    from app.gui_launcher import launch_gui
+
+    sys.exit(launch_gui([]))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point; turns anything unexpected into a message unless --debug."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        code = cli.main(args=args, prog_name="deskready", standalone_mode=False)
+    except click.exceptions.Abort:  # click's translation of Ctrl-C / closed input
+        Console(stderr=True).print(_("Interrupted."))
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except KeyboardInterrupt:
+        Console(stderr=True).print(_("Interrupted."))
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(int(ExitCode.USAGE))
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        fail(
+            _("Unexpected problem: {problem}. Run again with --debug for details.").format(
+                problem=f"{type(exc).__name__}: {exc}"
+            ),
+            ExitCode.USAGE,
+        )
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,17 @@
+"""The employer spec: what the employer requires, loaded and validated from TOML."""
+
+from app.spec.errors import SpecError, SpecProblem
+from app.spec.loader import load_spec, load_spec_text
+from app.spec.model import Declaration, Employer, Rule, Severity, Spec
+
+__all__ = [
+    "Declaration",
+    "Employer",
+    "Rule",
+    "Severity",
+    "Spec",
+    "SpecError",
+    "SpecProblem",
+    "load_spec",
+    "load_spec_text",
+]

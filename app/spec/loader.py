@@ -1,0 +1,449 @@
+"""Loads an employer spec from TOML and validates it against the installed checks.
+
+Every problem is collected and raised together as one :class:`SpecError` (Picard's
+plugin validator does the same), each with its key path, line and, for a misspelt name,
+a "did you mean" suggestion. The CLI and the GUI show the same text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from app.registry import CheckRegistry
+from app.spec.errors import SpecError, SpecProblem, did_you_mean
+from app.spec.locate import find_line, key_lines
+from app.spec.model import Declaration, Employer, Rule, Severity, Spec
+from checks.api import Check, Metric, MetricType
+from checks.i18n import _
+
+#: A spec is a short hand-written file; anything bigger is a mistake (or an attack).
+MAX_SPEC_BYTES = 1024 * 1024
+TOP_LEVEL_KEYS = ("employer", "rules", "checks", "declarations", "report_language")
+RULE_KEYS = ("min", "max", "equals", "one_of", "severity", "advice")
+#: Settings every check accepts in ``[checks.<id>]``, besides its own.
+COMMON_SETTINGS = ("enabled", "time_budget_s")
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _EmployerModel(_Strict):
+    name: str = Field(min_length=1)
+    contact: str = ""
+    spec_version: str = ""
+    notes: str = ""
+
+
+class _RuleModel(_Strict):
+    min: float | None = Field(default=None, strict=False)
+    max: float | None = Field(default=None, strict=False)
+    equals: bool | int | float | str | None = None
+    one_of: list[bool | int | float | str] | None = None
+    severity: Severity = Field(default=Severity.REQUIRED, strict=False)
+    advice: str | None = None
+
+
+class _DeclarationModel(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+    text: str = Field(min_length=1)
+    help: str = ""
+    severity: Severity = Field(default=Severity.REQUIRED, strict=False)
+
+
+def load_spec(path: Path, registry: CheckRegistry, *, source: str | None = None) -> Spec:
+    """Read and validate the spec at ``path``.
+
+    Raises:
+        SpecError: with every problem found (unreadable, malformed, invalid).
+    """
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_SPEC_BYTES:
+            raise SpecError(name, [_too_large(size)])
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SpecError(name, [SpecProblem("", _("the file does not exist"))]) from None
+    except IsADirectoryError:
+        raise SpecError(name, [SpecProblem("", _("this is a folder, not a file"))]) from None
+    except PermissionError:
+        raise SpecError(name, [SpecProblem("", _("permission denied"))]) from None
+    except OSError as exc:
+        raise SpecError(name, [SpecProblem("", exc.strerror or str(exc))]) from None
+    return load_spec_bytes(data, registry, file_name=name, source=source or name)
+
+
+def load_spec_text(text: str, registry: CheckRegistry, *, file_name: str = "spec") -> Spec:
+    """Validate spec source given as text (tests, the GUI's editor)."""
+    return load_spec_bytes(text.encode("utf-8"), registry, file_name=file_name)
+
+
+def load_spec_bytes(
+    data: bytes, registry: CheckRegistry, *, file_name: str, source: str | None = None
+) -> Spec:
+    """Validate spec bytes; see :func:`load_spec`."""
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(file_name, [_too_large(len(data))])
+    if b"\x00" in data:
+        raise SpecError(file_name, [SpecProblem("", _("this is not a text file"))])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            file_name,
+            [SpecProblem("", _("the file is not UTF-8 text (byte {pos})").format(pos=exc.start))],
+        ) from None
+    if not text.strip():
+        raise SpecError(
+            file_name,
+            [SpecProblem("", _("the file is empty; a spec needs [employer] and [rules]"))],
+        )
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(file_name, [_toml_problem(exc)]) from None
+
+    builder = _SpecBuilder(raw, registry, key_lines(text))
+    spec = builder.build(source=source or file_name, sha256=hashlib.sha256(data).hexdigest())
+    if builder.problems:
+        builder.problems.sort(key=lambda p: (p.line is None, p.line or 0))
+        raise SpecError(file_name, builder.problems)
+    return spec
+
+
+def _too_large(size: int) -> SpecProblem:
+    return SpecProblem(
+        "",
+        _("the file is {size} kB; a spec is at most {limit} kB").format(
+            size=size // 1024, limit=MAX_SPEC_BYTES // 1024
+        ),
+    )
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError) -> SpecProblem:
+    """tomllib's message carries '(at line N, column M)'; lift the line out of it."""
+    message = str(exc)
+    line = getattr(exc, "lineno", None)
+    if line is None and "(at line " in message:
+        try:
+            line = int(message.split("(at line ", 1)[1].split(",", 1)[0])
+        except ValueError:
+            line = None
+    detail = message.split(" (at line ", 1)[0]
+    return SpecProblem("", _("not valid TOML: {detail}").format(detail=detail), line)
+
+
+class _SpecBuilder:
+    """Walks the parsed TOML once, building the spec and collecting problems."""
+
+    def __init__(
+        self,
+        raw: dict[str, Any],
+        registry: CheckRegistry,
+        lines: dict[tuple[str, ...], int],
+    ) -> None:
+        self.raw = raw
+        self.registry = registry
+        self.lines = lines
+        self.problems: list[SpecProblem] = []
+        self.metrics: dict[str, Metric] = {m.id: m for _c, m in registry.metrics().values()}
+
+    def problem(self, path: tuple[str, ...], message: str) -> None:
+        self.problems.append(SpecProblem(".".join(path), message, find_line(self.lines, path)))
+
+    def build(self, *, source: str, sha256: str) -> Spec:
+        for key in self.raw:
+            if key not in TOP_LEVEL_KEYS:
+                self.problem(
+                    (key,),
+                    _("unknown section '{key}'").format(key=key)
+                    + did_you_mean(key, TOP_LEVEL_KEYS),
+                )
+        employer = self._employer()
+        declarations = self._declarations()
+        for declaration in declarations:
+            self.metrics[declaration.metric] = Metric(
+                declaration.metric, MetricType.BOOLEAN, declaration.text
+            )
+        rules = self._rules()
+        # A declaration is a rule of its own: the agent must confirm it (answer yes).
+        rules.extend(Rule(metric=d.metric, equals=True, severity=d.severity) for d in declarations)
+        settings, disabled, budgets = self._check_settings()
+        language = self.raw.get("report_language")
+        if language is not None and not isinstance(language, str):
+            self.problem(("report_language",), _("must be a language code such as 'en'"))
+            language = None
+        return Spec(
+            source=source,
+            sha256=sha256,
+            employer=employer,
+            rules=tuple(rules),
+            check_settings=settings,
+            disabled_checks=frozenset(disabled),
+            declarations=tuple(declarations),
+            report_language=language,
+            time_budgets=budgets,
+        )
+
+    # -- [employer] ----------------------------------------------------------------------
+    def _employer(self) -> Employer:
+        table = self.raw.get("employer")
+        if table is None:
+            self.problem(("employer",), _('missing; add [employer] with at least name = "…"'))
+            return Employer(name="?")
+        model = self._validate(_EmployerModel, table, ("employer",))
+        if model is None:
+            return Employer(name="?")
+        return Employer(model.name, model.contact, model.spec_version, model.notes)
+
+    # -- [[declarations]] ----------------------------------------------------------------
+    def _declarations(self) -> list[Declaration]:
+        items = self.raw.get("declarations", [])
+        if not isinstance(items, list):
+            self.problem(("declarations",), _("must be written as [[declarations]] tables"))
+            return []
+        found: list[Declaration] = []
+        for index, item in enumerate(items):
+            model = self._validate(_DeclarationModel, item, ("declarations", str(index)))
+            if model is None:
+                continue
+            if any(d.id == model.id for d in found):
+                self.problem(
+                    ("declarations",), _("declaration '{id}' is listed twice").format(id=model.id)
+                )
+                continue
+            found.append(Declaration(model.id, model.text, model.help, model.severity))
+        return found
+
+    # -- [rules] ---------------------------------------------------------------------------
+    def _rules(self) -> list[Rule]:
+        table = self.raw.get("rules")
+        if table is None:
+            self.problem(("rules",), _("missing; add [rules] with at least one requirement"))
+            return []
+        if not isinstance(table, dict):
+            self.problem(("rules",), _("must be a table of rules keyed by metric id"))
+            return []
+        rules: list[Rule] = []
+        for metric_id, path, body in self._flatten_rules(table, ("rules",)):
+            rules.extend(self._rule(metric_id, path, body))
+        if not rules and not self.problems:
+            self.problem(("rules",), _("has no rules; add at least one requirement"))
+        return rules
+
+    def _flatten_rules(
+        self, node: dict[str, Any], path: tuple[str, ...]
+    ) -> list[tuple[str, tuple[str, ...], Any]]:
+        """Accept both ``[rules."a.b"]`` and nested ``[rules.a.b]`` forms."""
+        out: list[tuple[str, tuple[str, ...], Any]] = []
+        for key, value in node.items():
+            sub = (*path, key)
+            metric_id = ".".join(sub[1:])
+            is_namespace = (
+                isinstance(value, dict)
+                and metric_id not in self.metrics
+                and value
+                and all(isinstance(v, dict | list) for v in value.values())
+                and not any(k in RULE_KEYS for k in value)
+            )
+            if is_namespace:
+                out.extend(self._flatten_rules(value, sub))
+            else:
+                out.append((metric_id, sub, value))
+        return out
+
+    def _rule(self, metric_id: str, path: tuple[str, ...], body: Any) -> list[Rule]:
+        metric = self.metrics.get(metric_id)
+        if metric is None:
+            self.problem(
+                path,
+                _("unknown metric '{metric}'").format(metric=metric_id)
+                + did_you_mean(metric_id, set(self.metrics)),
+            )
+            return []
+        bodies = body if isinstance(body, list) else [body]
+        rules: list[Rule] = []
+        for index, item in enumerate(bodies):
+            item_path = path if len(bodies) == 1 else (*path, str(index))
+            if not isinstance(item, dict):
+                self.problem(
+                    item_path,
+                    _("a rule is a table such as {{ min = 10 }}, not {value!r}").format(value=item),
+                )
+                continue
+            model = self._validate(_RuleModel, item, item_path, allowed=RULE_KEYS)
+            if model is None:
+                continue
+            rule = Rule(
+                metric=metric_id,
+                min=model.min,
+                max=model.max,
+                equals=model.equals,
+                one_of=tuple(model.one_of) if model.one_of is not None else None,
+                severity=model.severity,
+                advice=model.advice,
+                line=find_line(self.lines, item_path),
+            )
+            if self._rule_fits_metric(rule, metric, item_path):
+                rules.append(rule)
+        return rules
+
+    def _rule_fits_metric(self, rule: Rule, metric: Metric, path: tuple[str, ...]) -> bool:
+        ok = True
+        if not rule.expected:
+            self.problem(path, _("the rule has no condition (min, max, equals or one_of)"))
+            return False
+        numeric = metric.type in (MetricType.NUMBER, MetricType.INTEGER)
+        if (rule.min is not None or rule.max is not None) and not numeric:
+            self.problem(
+                path,
+                _(
+                    "'{metric}' is not a number, so min and max do not apply; use equals or one_of"
+                ).format(metric=metric.id),
+            )
+            ok = False
+        if rule.min is not None and rule.max is not None and rule.min > rule.max:
+            self.problem(
+                path, _("min ({min}) is larger than max ({max})").format(min=rule.min, max=rule.max)
+            )
+            ok = False
+        values = ([rule.equals] if rule.equals is not None else []) + list(rule.one_of or ())
+        for value in values:
+            probe = (
+                float(value)
+                if metric.type is MetricType.NUMBER
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+                else value
+            )
+            if not metric.accepts(probe):
+                self.problem(path, self._bad_value_message(metric, value))
+                ok = False
+        return ok
+
+    @staticmethod
+    def _bad_value_message(metric: Metric, value: object) -> str:
+        if metric.type is MetricType.CHOICE:
+            return _("'{value}' is not a value of '{metric}'; use one of: {choices}").format(
+                value=value, metric=metric.id, choices=", ".join(metric.choices)
+            ) + did_you_mean(str(value), metric.choices)
+        return _("'{metric}' holds a {type}, not {value!r}").format(
+            metric=metric.id, type=metric.type.value, value=value
+        )
+
+    # -- [checks.<id>] -----------------------------------------------------------------
+    def _check_settings(
+        self,
+    ) -> tuple[dict[str, dict[str, Any]], set[str], dict[str, float]]:
+        table = self.raw.get("checks", {})
+        settings: dict[str, dict[str, Any]] = {}
+        disabled: set[str] = set()
+        budgets: dict[str, float] = {}
+        if not isinstance(table, dict):
+            self.problem(("checks",), _("must be a table of [checks.<check id>] tables"))
+            return settings, disabled, budgets
+        for check_id, values in table.items():
+            path = ("checks", check_id)
+            check = self.registry.get(check_id)
+            if check is None:
+                self.problem(
+                    path,
+                    _("unknown check '{check}'").format(check=check_id)
+                    + did_you_mean(check_id, set(self.registry.checks)),
+                )
+                continue
+            if not isinstance(values, dict):
+                self.problem(path, _("must be a table of settings"))
+                continue
+            settings[check_id] = self._settings_of(check, values, path, disabled, budgets)
+        return settings, disabled, budgets
+
+    def _settings_of(
+        self,
+        check: type[Check],
+        values: Mapping[str, Any],
+        path: tuple[str, ...],
+        disabled: set[str],
+        budgets: dict[str, float],
+    ) -> dict[str, Any]:
+        declared = {s.name: s for s in check.settings}
+        out: dict[str, Any] = {}
+        for key, value in values.items():
+            key_path = (*path, key)
+            if key == "enabled":
+                if not isinstance(value, bool):
+                    self.problem(key_path, _("must be true or false"))
+                elif not value:
+                    disabled.add(check.id)
+                continue
+            if key == "time_budget_s":
+                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                    self.problem(key_path, _("must be a positive number of seconds"))
+                else:
+                    budgets[check.id] = float(value)
+                continue
+            setting = declared.get(key)
+            if setting is None:
+                known = sorted(set(declared) | set(COMMON_SETTINGS))
+                self.problem(
+                    key_path,
+                    _("unknown setting '{key}' for check '{check}'; known: {known}").format(
+                        key=key, check=check.id, known=", ".join(known)
+                    )
+                    + did_you_mean(key, known),
+                )
+                continue
+            try:
+                parsed = TypeAdapter(setting.type).validate_python(value)
+            except ValidationError as exc:
+                detail = exc.errors()[0]["msg"]
+                self.problem(key_path, _("invalid value: {detail}").format(detail=detail))
+                continue
+            if setting.choices and parsed not in setting.choices:
+                self.problem(
+                    key_path,
+                    _("must be one of: {choices}").format(
+                        choices=", ".join(map(str, setting.choices))
+                    ),
+                )
+                continue
+            out[key] = parsed
+        return out
+
+    # -- shared ----------------------------------------------------------------------------
+    def _validate(
+        self,
+        model: type[ModelT],
+        value: Any,
+        path: tuple[str, ...],
+        allowed: tuple[str, ...] | None = None,
+    ) -> ModelT | None:
+        if not isinstance(value, dict):
+            self.problem(path, _("must be a table"))
+            return None
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = tuple(str(part) for part in error["loc"])
+                field_path = (*path, *loc)
+                if error["type"] == "extra_forbidden":
+                    names = allowed or tuple(model.model_fields)
+                    self.problem(
+                        field_path,
+                        _("unknown key '{key}'").format(key=loc[-1]) + did_you_mean(loc[-1], names),
+                    )
+                elif error["type"] == "missing":
+                    self.problem(field_path, _("is required"))
+                else:
+                    self.problem(field_path, error["msg"])
+            return None

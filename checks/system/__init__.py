@@ -1,0 +1,1 @@
+"""Built-in checks of the computer itself: os, cpu, memory, disk, power."""
