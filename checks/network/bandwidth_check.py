@@ -1,0 +1,214 @@
+"""The ``bandwidth`` check: download and upload speed, and latency under load."""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import time
+from typing import ClassVar
+
+from checks.api import (
+    Category,
+    Check,
+    CheckContext,
+    CheckFailed,
+    Measurements,
+    Metric,
+    MetricType,
+    MetricValue,
+    Setting,
+)
+from checks.i18n import N_, _
+from checks.network.adapters import NetAdapter
+from checks.network.http_transfer import (
+    HttpStatusError,
+    LatencyProbe,
+    Phase,
+    Target,
+    TransferError,
+    describe,
+    measure_download,
+    measure_upload,
+)
+from checks.network.librespeed_backend import librespeed_target
+from checks.network.speedtest_backend import directory_target, mini_target
+
+#: Longest a single direction runs; two of them plus server selection fit in 15 s.
+PHASE_MAX_S = 6.0
+PHASE_MIN_S = 2.0
+
+
+class BandwidthCheck(Check):
+    """Measures download and upload speed against speedtest.net, a Mini or LibreSpeed."""
+
+    id = "bandwidth"
+    title = N_("Internet speed")
+    category = Category.NETWORK
+    description = N_("How fast your internet connection downloads and uploads.")
+    exclusive = True
+    time_budget_s: ClassVar[float] = 45.0
+    settings = (
+        Setting(
+            "backend",
+            str,
+            "speedtest",
+            N_("speedtest (speedtest.net or a Speedtest Mini) or librespeed"),
+            choices=("speedtest", "librespeed"),
+        ),
+        Setting(
+            "server",
+            str,
+            "auto",
+            N_(
+                'speedtest: "auto", a speedtest.net server id, or a Speedtest Mini URL; '
+                "librespeed: the server's backend URL"
+            ),
+        ),
+        Setting("max_seconds", float, 30.0, N_("Longest the whole speed test may take")),
+    )
+    metrics = (
+        Metric(
+            "network.download_mbps",
+            MetricType.NUMBER,
+            N_("Download speed"),
+            "Mbps",
+            advice=N_(
+                "Stop downloads and video streaming in your home during work, use a cable "
+                "instead of Wi-Fi, or ask your internet provider for a faster plan."
+            ),
+        ),
+        Metric(
+            "network.upload_mbps",
+            MetricType.NUMBER,
+            N_("Upload speed"),
+            "Mbps",
+            advice=N_(
+                "Pause cloud backups and photo uploads, use a cable instead of Wi-Fi, or ask "
+                "your internet provider for a plan with more upload speed."
+            ),
+        ),
+        Metric(
+            "network.loaded_rtt_ms",
+            MetricType.NUMBER,
+            N_("Delay while the connection is busy (bufferbloat)"),
+            "ms",
+            advice=N_(
+                "Your connection slows down a lot when it is busy. Turn on the router's "
+                "'SQM' or 'QoS' setting, or ask your internet provider for help."
+            ),
+        ),
+    )
+
+    def run(self, ctx: CheckContext) -> Measurements:
+        """Pick the server, then measure download and upload with latency probes running."""
+        backend = str(ctx.settings.get("backend", "speedtest"))
+        server = str(ctx.settings.get("server", "auto")).strip() or "auto"
+        max_seconds = float(ctx.settings.get("max_seconds", 30.0))
+        started = time.monotonic()
+        deadline = started + min(max_seconds, ctx.time_left())
+        net = ctx.adapter(NetAdapter)
+
+        ctx.progress(0.0, _("Finding a speed test server"))
+        try:
+            target, idle_ms = self._target(ctx, net, backend, server)
+        except TransferError as exc:
+            raise CheckFailed(str(exc)) from exc
+        ctx.raise_if_cancelled()
+
+        def phase_seconds() -> float:
+            left = deadline - time.monotonic()
+            return max(PHASE_MIN_S, min(PHASE_MAX_S, (left - 1.0) / 2))
+
+        probe = LatencyProbe(target, net)
+        probe.start(ctx.bounded(2.0))
+        try:
+            ctx.progress(0.1, _("Measuring download speed"))
+            down = self._run_phase(ctx, target, net, "download", phase_seconds())
+            loaded_down = len(probe.samples)
+            ctx.progress(0.55, _("Measuring upload speed"))
+            left = deadline - time.monotonic()
+            up = self._run_phase(ctx, target, net, "upload", max(PHASE_MIN_S, left - 0.5))
+        finally:
+            probe.stop()
+        t0 = started
+        loaded = [ms for _t, ms in probe.samples]
+        values: dict[str, MetricValue] = {
+            "network.download_mbps": round(down.mbps, 2),
+            "network.upload_mbps": round(up.mbps, 2),
+            "network.loaded_rtt_ms": round(statistics.median(loaded), 1) if loaded else None,
+        }
+        details = {
+            "backend": backend,
+            "server": {"name": target.name, **target.info},
+            "idle_rtt_ms": round(idle_ms, 1),
+            "download": _phase_details(down),
+            "upload": _phase_details(up),
+            "download_series": down.series,
+            "upload_series": up.series,
+            "loaded_rtt_series": [[round(t - t0, 3), round(ms, 2)] for t, ms in probe.samples],
+            "loaded_rtt_download_samples": loaded_down,
+            "bytes_moved": down.bytes + up.bytes,
+            "duration_s": round(time.monotonic() - started, 2),
+        }
+        ctx.progress(
+            1.0,
+            _("Download {down} Mbps, upload {up} Mbps").format(
+                down=round(down.mbps, 1), up=round(up.mbps, 1)
+            ),
+        )
+        return Measurements(values, details)
+
+    def _target(
+        self, ctx: CheckContext, net: NetAdapter, backend: str, server: str
+    ) -> tuple[Target, float]:
+        is_url = server.startswith(("http://", "https://"))
+        if backend == "librespeed":
+            if not is_url:
+                raise TransferError(
+                    _("The LibreSpeed test needs the server address (a URL) in the spec.")
+                )
+            target = librespeed_target(server)
+        elif backend == "speedtest":
+            if not is_url:
+                if server != "auto" and not server.isdigit():
+                    raise TransferError(
+                        _(
+                            'The speed test server "{server}" is not "auto", a number or a URL.'
+                        ).format(server=server)
+                    )
+                return directory_target(server, net, ctx)
+            target = mini_target(server, net, ctx)
+        else:
+            raise TransferError(_("Unknown speed test backend: {name}").format(name=backend))
+        try:
+            samples = LatencyProbe(target, net).idle(5, ctx.bounded(4.0))
+        except (OSError, http.client.HTTPException, HttpStatusError) as exc:
+            raise TransferError(describe(exc, target.name)) from exc
+        return target, statistics.median(samples)
+
+    def _run_phase(
+        self, ctx: CheckContext, target: Target, net: NetAdapter, direction: str, seconds: float
+    ) -> Phase:
+        base = 0.1 if direction == "download" else 0.55
+        label = _("Download") if direction == "download" else _("Upload")
+
+        def on_progress(fraction: float, mbps: float) -> None:
+            ctx.progress(
+                base + 0.45 * fraction,
+                _("{direction}: {mbps} Mbps").format(direction=label, mbps=round(mbps, 1)),
+                mbps=mbps,
+            )
+
+        measure = measure_download if direction == "download" else measure_upload
+        try:
+            return measure(ctx, target, net, seconds, on_progress)
+        except TransferError as exc:
+            raise CheckFailed(str(exc)) from exc
+
+
+def _phase_details(phase: Phase) -> dict[str, float | int]:
+    return {
+        "mbps": round(phase.mbps, 3),
+        "bytes": phase.bytes,
+        "seconds": round(phase.seconds, 2),
+    }

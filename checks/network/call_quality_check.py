@@ -1,0 +1,233 @@
+"""The ``call_quality`` check: latency, jitter, loss and MOS of a voice-like UDP stream."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any, ClassVar
+
+from checks.api import (
+    Category,
+    Check,
+    CheckContext,
+    CheckFailed,
+    Measurements,
+    Metric,
+    MetricType,
+    MetricValue,
+    Setting,
+)
+from checks.i18n import N_, _
+from checks.network import voice_math
+from checks.network.adapters import UdpAdapter
+from checks.network.stun import parse_server
+from checks.network.stun_stream import StreamResult, ping, stream
+
+#: Public STUN servers used when the spec names none (tests always pass their own).
+DEFAULT_STUN_SERVERS = (
+    "stun.l.google.com:19302",
+    "stun1.l.google.com:19302",
+    "stun.cloudflare.com:3478",
+)
+#: One packet every 20 ms, as a G.711/Opus call sends.
+INTERVAL_S = 0.020
+#: A voice packet this late is useless: answers arriving later count as lost.
+LATE_S = 1.0
+
+_ADVICE_NETWORK = N_(
+    "Use a cable instead of Wi-Fi, and stop downloads, streaming and video calls on other "
+    "devices in your home while you work."
+)
+
+
+class CallQualityCheck(Check):
+    """Streams STUN requests like a call's audio packets and rates the result."""
+
+    id = "call_quality"
+    title = N_("Call quality")
+    category = Category.NETWORK
+    description = N_("Delay, jitter and lost packets of a test stream shaped like a phone call.")
+    exclusive = True
+    time_budget_s: ClassVar[float] = 30.0
+    settings = (
+        Setting(
+            "stun_servers",
+            list[str],
+            list(DEFAULT_STUN_SERVERS),
+            N_("STUN servers (host:port) to test against, tried in order"),
+        ),
+        Setting("duration_s", float, 10.0, N_("How long the test stream lasts, in seconds")),
+    )
+    metrics = (
+        Metric(
+            "network.rtt_ms",
+            MetricType.NUMBER,
+            N_("Round-trip delay (median)"),
+            "ms",
+            advice=_ADVICE_NETWORK,
+        ),
+        Metric(
+            "network.rtt_p95_ms",
+            MetricType.NUMBER,
+            N_("Round-trip delay, worst 5 %"),
+            "ms",
+            advice=_ADVICE_NETWORK,
+        ),
+        Metric(
+            "network.jitter_ms",
+            MetricType.NUMBER,
+            N_("Jitter (how much the delay varies, RFC 3550)"),
+            "ms",
+            advice=_ADVICE_NETWORK,
+        ),
+        Metric(
+            "network.loss_pct",
+            MetricType.NUMBER,
+            N_("Packets lost"),
+            "%",
+            advice=N_(
+                "Use a cable instead of Wi-Fi. If packets are still lost, restart your router "
+                "and call your internet provider."
+            ),
+        ),
+        Metric(
+            "network.mos",
+            MetricType.NUMBER,
+            N_("Expected call quality score (MOS, 1 to 4.4)"),
+            advice=_ADVICE_NETWORK,
+        ),
+        Metric(
+            "network.mos_grade",
+            MetricType.CHOICE,
+            N_("Expected call quality"),
+            choices=voice_math.MOS_GRADES,
+            advice=_ADVICE_NETWORK,
+        ),
+    )
+
+    def run(self, ctx: CheckContext) -> Measurements:
+        """Find a STUN server that answers, stream to it, and compute the call metrics."""
+        servers = list(ctx.settings.get("stun_servers", DEFAULT_STUN_SERVERS))
+        duration = max(1.0, float(ctx.settings.get("duration_s", 10.0)))
+        udp = ctx.adapter(UdpAdapter)
+        ctx.progress(0.0, _("Looking for a call test server"))
+        sock, address, server, first_ms, problems = self._find_server(ctx, udp, servers)
+        try:
+            # Fit the stream into what is left of the budget (keep time for the grace wait).
+            duration = min(duration, max(1.0, ctx.time_left() - LATE_S - 0.5))
+            count = max(2, round(duration / INTERVAL_S))
+
+            def tick(fraction: float, arrivals: list[Any]) -> None:
+                rtts = [p.rtt_ms for p in arrivals[-50:]]
+                current = voice_math.median(rtts) or 0.0
+                ctx.progress(
+                    fraction,
+                    _("Delay: {ms} ms").format(ms=round(current)),
+                    rtt_ms=current,
+                )
+
+            result = stream(
+                sock,
+                address,
+                count,
+                INTERVAL_S,
+                ctx.bounded(LATE_S),
+                lambda: ctx.cancelled,
+                tick,
+            )
+        finally:
+            sock.close()
+        ctx.raise_if_cancelled()
+        return self._measurements(result, server, first_ms, problems, duration)
+
+    def _find_server(
+        self, ctx: CheckContext, udp: UdpAdapter, servers: list[str]
+    ) -> tuple[socket.socket, Any, str, float, list[str]]:
+        problems: list[str] = []
+        for spec in servers:
+            ctx.raise_if_cancelled()
+            try:
+                host, port = parse_server(str(spec))
+            except ValueError:
+                problems.append(_("{server}: not a valid server address").format(server=spec))
+                continue
+            try:
+                addresses = udp.resolve(host, port, ctx.bounded(3.0))
+            except (OSError, TimeoutError):
+                problems.append(_("{server}: address could not be looked up").format(server=spec))
+                continue
+            for family, address in addresses[:2]:
+                sock = udp.udp_socket(family)
+                try:
+                    sock.connect(address)  # so ICMP "port unreachable" is reported to us
+                except OSError:
+                    sock.close()
+                    problems.append(_("{server}: no route to it").format(server=spec))
+                    continue
+                rtt = ping(sock, address, 3, ctx.bounded(0.7))
+                if rtt is not None:
+                    return sock, address, str(spec), rtt, problems
+                sock.close()
+                problems.append(_("{server}: no answer").format(server=spec))
+        raise CheckFailed(
+            _(
+                "None of the call test servers answered ({problems}). Your network may block "
+                "the kind of traffic calls use; ask your employer's IT team."
+            ).format(problems="; ".join(problems) or _("no servers configured"))
+        )
+
+    def _measurements(
+        self,
+        result: StreamResult,
+        server: str,
+        first_ms: float,
+        problems: list[str],
+        duration: float,
+    ) -> Measurements:
+        probes = result.probes
+        arrivals = result.arrivals
+        rtts = [p.rtt_ms for p in probes if p.rtt_ms is not None]
+        jitter_s = voice_math.mean_rfc3550_jitter(
+            [p.sent for p in arrivals], [p.received or 0.0 for p in arrivals]
+        )
+        loss = voice_math.loss_percent(len(probes), len(arrivals))
+        rtt = voice_math.median(rtts)
+        p95 = voice_math.percentile(rtts, 95.0)
+        jitter = None if jitter_s is None else jitter_s * 1000.0
+        values: dict[str, MetricValue] = {
+            "network.rtt_ms": _r(rtt),
+            "network.rtt_p95_ms": _r(p95),
+            "network.jitter_ms": _r(jitter),
+            "network.loss_pct": _r(loss),
+            "network.mos": None,
+            "network.mos_grade": None,
+        }
+        if loss is not None and (rtt is not None or loss >= 100.0):
+            score = voice_math.mos(rtt or 0.0, jitter or 0.0, loss)
+            if loss >= 100.0:
+                score = 1.0
+            values["network.mos"] = round(score, 2)
+            values["network.mos_grade"] = voice_math.mos_grade(score)
+        start = probes[0].sent if probes else time.monotonic()
+        details: dict[str, Any] = {
+            "server": server,
+            "probes_sent": len(probes),
+            "probes_received": len(arrivals),
+            "interval_ms": INTERVAL_S * 1000,
+            "duration_s": round(duration, 2),
+            "first_rtt_ms": _r(first_ms),
+            "rtt_series": [
+                [round(p.sent - start, 3), None if p.rtt_ms is None else round(p.rtt_ms, 2)]
+                for p in probes
+            ],
+        }
+        messages = []
+        if problems:
+            details["servers_skipped"] = problems
+        if loss is not None and loss >= 100.0:
+            messages.append(_("The test server stopped answering during the test."))
+        return Measurements(values, details, messages)
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

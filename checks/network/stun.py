@@ -1,0 +1,109 @@
+"""Minimal STUN (RFC 5389 / RFC 8489) binding requests and responses.
+
+Only what a latency probe needs: a 20-byte Binding Request with a random 96-bit
+transaction id, and recognising the matching Binding Success Response. Answers from
+any STUN server, including every VoIP/WebRTC platform's TURN servers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import struct
+from dataclasses import dataclass
+
+MAGIC_COOKIE = 0x2112A442
+BINDING_REQUEST = 0x0001
+BINDING_SUCCESS = 0x0101
+BINDING_ERROR = 0x0111
+HEADER = struct.Struct("!HHI12s")
+ATTR_MAPPED_ADDRESS = 0x0001
+ATTR_XOR_MAPPED_ADDRESS = 0x0020
+
+
+@dataclass(frozen=True)
+class StunResponse:
+    """A parsed STUN response.
+
+    Attributes:
+        transaction_id: the 12 bytes that match it to its request.
+        success: True for a Binding Success Response, False for an error response.
+        mapped: the reflexive (public) address the server saw, if it sent one.
+    """
+
+    transaction_id: bytes
+    success: bool
+    mapped: tuple[str, int] | None = None
+
+
+def new_transaction_id() -> bytes:
+    """A random 96-bit transaction id (RFC 5389 §6: must be uniformly random)."""
+    return os.urandom(12)
+
+
+def binding_request(transaction_id: bytes) -> bytes:
+    """A Binding Request without attributes (20 bytes)."""
+    if len(transaction_id) != 12:
+        raise ValueError("a STUN transaction id has 12 bytes")
+    return HEADER.pack(BINDING_REQUEST, 0, MAGIC_COOKIE, transaction_id)
+
+
+def parse_response(data: bytes) -> StunResponse | None:
+    """Parse a Binding response; None for anything that is not one (never raises)."""
+    if len(data) < HEADER.size:
+        return None
+    msg_type, length, cookie, tid = HEADER.unpack_from(data)
+    if cookie != MAGIC_COOKIE or msg_type not in (BINDING_SUCCESS, BINDING_ERROR):
+        return None
+    if length % 4 or HEADER.size + length > len(data):
+        return None
+    mapped: tuple[str, int] | None = None
+    pos = HEADER.size
+    end = HEADER.size + length
+    while pos + 4 <= end:
+        attr_type, attr_len = struct.unpack_from("!HH", data, pos)
+        value = data[pos + 4 : pos + 4 + attr_len]
+        if attr_type in (ATTR_XOR_MAPPED_ADDRESS, ATTR_MAPPED_ADDRESS) and mapped is None:
+            mapped = _parse_address(value, tid, xor=attr_type == ATTR_XOR_MAPPED_ADDRESS)
+        pos += 4 + attr_len + (-attr_len % 4)  # attributes are padded to 4 bytes
+    return StunResponse(tid, msg_type == BINDING_SUCCESS, mapped)
+
+
+def _parse_address(value: bytes, tid: bytes, *, xor: bool) -> tuple[str, int] | None:
+    if len(value) < 8:
+        return None
+    family, port = struct.unpack_from("!xBH", value)
+    raw = value[4:]
+    if xor:
+        port ^= MAGIC_COOKIE >> 16
+        mask = struct.pack("!I", MAGIC_COOKIE) + tid
+        raw = bytes(b ^ mask[i] for i, b in enumerate(raw))
+    if family == 0x01 and len(raw) >= 4:
+        return str(ipaddress.IPv4Address(raw[:4])), port
+    if family == 0x02 and len(raw) >= 16:
+        return str(ipaddress.IPv6Address(raw[:16])), port
+    return None
+
+
+def parse_server(spec: str, default_port: int = 3478) -> tuple[str, int]:
+    """Split ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address.
+
+    Raises:
+        ValueError: when the port is not a number within 1..65535.
+    """
+    text = spec.strip()
+    for prefix in ("stun:", "stuns:"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    host, port_text = text, ""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    if not host:
+        raise ValueError(f"no host in {spec!r}")
+    port = int(port_text) if port_text else default_port
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} out of range")
+    return host, port

@@ -1,0 +1,130 @@
+"""A voice-like stream of STUN binding requests: one every 20 ms, timed on the way back.
+
+One thread, one non-blocking UDP socket and ``select``: sends stay on a 20 ms grid (like
+an RTP stream) and every answer is timestamped as it arrives. Needs no admin rights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.network.stun import binding_request, new_transaction_id, parse_response
+
+
+@dataclass
+class Probe:
+    """One request: when it left, and when (if ever) its answer came back."""
+
+    seq: int
+    sent: float
+    received: float | None = None
+
+    @property
+    def rtt_ms(self) -> float | None:
+        """Round-trip time in ms, None if lost."""
+        return None if self.received is None else (self.received - self.sent) * 1000.0
+
+
+@dataclass
+class StreamResult:
+    """All probes of a stream, in send order, plus answers in arrival order."""
+
+    probes: list[Probe]
+    arrivals: list[Probe] = field(default_factory=list)
+    mapped: tuple[str, int] | None = None
+
+
+def ping(sock: socket.socket, address: Any, attempts: int, wait_s: float) -> float | None:
+    """Send up to ``attempts`` binding requests, ``wait_s`` apart; RTT (ms) of the first
+    answer, or None when the server stays silent."""
+    for _ in range(max(1, attempts)):
+        tid = new_transaction_id()
+        sent = time.monotonic()
+        try:
+            sock.sendto(binding_request(tid), address)
+        except OSError:
+            return None
+        end = sent + wait_s
+        while (left := end - time.monotonic()) > 0:
+            ready, _w, _x = select.select([sock], [], [], left)
+            if not ready:
+                break
+            try:
+                data = sock.recv(2048)
+            except OSError:
+                break  # ICMP port unreachable shows up here on Linux
+            response = parse_response(data)
+            if response is not None and response.transaction_id == tid:
+                return (time.monotonic() - sent) * 1000.0
+    return None
+
+
+def stream(
+    sock: socket.socket,
+    address: Any,
+    count: int,
+    interval_s: float,
+    grace_s: float,
+    should_stop: Callable[[], bool],
+    on_tick: Callable[[float, list[Probe]], None] | None = None,
+) -> StreamResult:
+    """Send ``count`` requests every ``interval_s``; wait ``grace_s`` after the last one.
+
+    Answers arriving later than that count as lost (a voice packet that late is useless).
+    ``should_stop`` is polled every tick and ends the stream early (cancellation).
+    """
+    by_tid: dict[bytes, Probe] = {}
+    probes: list[Probe] = []
+    arrivals: list[Probe] = []
+    mapped: tuple[str, int] | None = None
+    start = time.monotonic()
+    next_send = start
+    last_tick = start
+    end: float | None = None
+    while True:
+        now = time.monotonic()
+        if len(probes) < count and now >= next_send:
+            tid = new_transaction_id()
+            probe = Probe(len(probes), time.monotonic())
+            with contextlib.suppress(OSError):  # counts as lost, like a packet the OS dropped
+                sock.sendto(binding_request(tid), address)
+            by_tid[tid] = probe
+            probes.append(probe)
+            next_send = start + len(probes) * interval_s
+            if len(probes) == count:
+                end = time.monotonic() + grace_s
+        if end is not None and now >= end:
+            break
+        if should_stop():
+            break
+        if on_tick is not None and now - last_tick >= 0.5:
+            last_tick = now
+            on_tick((now - start) / max(1e-9, count * interval_s), arrivals)
+        wake = end if end is not None else next_send
+        ready, _w, _x = select.select([sock], [], [], max(0.0, wake - time.monotonic()))
+        if not ready:
+            continue
+        for _ in range(64):  # drain what is queued, bounded
+            try:
+                data = sock.recv(2048)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                break
+            arrived = time.monotonic()
+            response = parse_response(data)
+            if response is None:
+                continue
+            probe_hit = by_tid.get(response.transaction_id)
+            if probe_hit is None or probe_hit.received is not None:
+                continue  # unknown or duplicate
+            probe_hit.received = arrived
+            arrivals.append(probe_hit)
+            mapped = mapped or response.mapped
+    return StreamResult(probes, arrivals, mapped)
