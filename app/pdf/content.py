@@ -25,6 +25,7 @@ Report = Mapping[str, Any]
 
 TABLE_COLUMNS = (0.46, 0.32, 0.22)
 CHECK_COLUMNS = (0.78, 0.22)
+SUMMARY_COLUMNS = (0.2, 0.38, 0.24, 0.18)
 HEAD_FILL = "#f1f3f4"
 CHECK_FILL = "#f8f9fa"
 NEEDS_ACTION = ("fail", "unknown", "warn")
@@ -253,9 +254,23 @@ def _rule_row(rule: Mapping[str, Any], result: Mapping[str, Any] | None, header:
     return Row([requirement, measured, outcome], TABLE_COLUMNS, fill=fill, header=header)
 
 
-def _check_row(result: Mapping[str, Any], header: Row) -> Row:
+def _measured_text(result: Mapping[str, Any]) -> str:
+    """``name: value unit`` for each measurement, shown for checks no rule looks at."""
+    units = result.get("units") or {}
+    parts = []
+    for metric, value in (result.get("measurements") or {}).items():
+        if value is None:
+            continue
+        shown = f"{value} {units.get(metric, '')}".strip()
+        parts.append(f"{metric.split('.', 1)[-1]}: {shown}")
+    return " · ".join(parts)
+
+
+def _check_row(result: Mapping[str, Any], has_rules: bool, header: Row) -> Row:
     look = outcome_look(text(result.get("status")))
     first = [Span(_(text(result.get("title"))), 9.5, True)]
+    if not has_rules and (measured := _measured_text(result)):
+        first.append(Span(measured, 8.5, color=GREY))
     first += [Span(text(message), 8.5, color=GREY) for message in result.get("messages") or []]
     if result.get("error"):
         first.append(Span(text(result["error"]), 8.5, color=look.ink))
@@ -264,7 +279,7 @@ def _check_row(result: Mapping[str, Any], header: Row) -> Row:
         CHECK_COLUMNS,
         fill=CHECK_FILL,
         header=header,
-        keep_with_next=True,
+        keep_with_next=has_rules,
     )
 
 
@@ -294,51 +309,113 @@ def _series(result: Mapping[str, Any], rules: Iterable[Mapping[str, Any]]) -> li
     return found
 
 
-def results_blocks(report: Report, *, charts: bool = True) -> list[Block]:
-    """Per category: a requirement / measured / outcome table, then its charts."""
+Group = tuple[Mapping[str, Any], list[Mapping[str, Any]]]
+
+
+def _grouped(report: Report) -> tuple[list[tuple[str, list[Group]]], list[Mapping[str, Any]]]:
+    """Checks with their rules, per category in the fixed category order; rules of no check."""
     results = list(report.get("results") or [])
-    rules = list(report.get("rules") or [])
     by_check: dict[str, list[Mapping[str, Any]]] = {}
-    for rule in rules:
+    for rule in report.get("rules") or []:
         by_check.setdefault(text(rule.get("check")), []).append(rule)
     order = [*CATEGORIES, *sorted({text(r.get("category")) for r in results} - set(CATEGORIES))]
-    header = Row(
-        [
-            [Span(_("Requirement"), 8, True, GREY)],
-            [Span(_("Measured"), 8, True, GREY)],
-            [Span(_("Outcome"), 8, True, GREY)],
-        ],
-        TABLE_COLUMNS,
-        fill=HEAD_FILL,
-        keep_with_next=True,
-    )
-    blocks: list[Block] = [heading(_("Results"), size=14, before=14)]
+    groups: list[tuple[str, list[Group]]] = []
     for category in order:
-        members = [r for r in results if r.get("category") == category]
-        if not members:
-            continue
+        members = [
+            (result, by_check.pop(text(result.get("check")), []))
+            for result in results
+            if result.get("category") == category
+        ]
+        if members:
+            groups.append((category, members))
+    return groups, [rule for rules in by_check.values() for rule in rules]
+
+
+def _header(columns: tuple[float, ...], titles: list[str]) -> Row:
+    cells = [[Span(title, 8, True, GREY)] for title in titles]
+    return Row(cells, columns, fill=HEAD_FILL, keep_with_next=True)
+
+
+def results_blocks(report: Report, *, charts: bool = True) -> list[Block]:
+    """Per category: a requirement / measured / outcome table, then its charts."""
+    groups, orphans = _grouped(report)
+    header = _header(TABLE_COLUMNS, [_("Requirement"), _("Measured"), _("Outcome")])
+    blocks: list[Block] = [heading(_("Results"), size=14, before=14)]
+    for category, members in groups:
         blocks += [heading(_(CATEGORIES.get(category, category)), size=11), header]
         series: list[Series] = []
-        for result in members:
-            check_rules = by_check.pop(text(result.get("check")), [])
-            blocks.append(_check_row(result, header))
+        for result, check_rules in members:
+            blocks.append(_check_row(result, bool(check_rules), header))
             blocks += [_rule_row(rule, result, header) for rule in check_rules]
             series += _series(result, check_rules)
         if charts:
             blocks += [ChartRow(series[i : i + 2]) for i in range(0, len(series), 2)]
-    orphans = [rule for group in by_check.values() for rule in group]
     if orphans:
         blocks += [heading(_("Other requirements"), size=11), header]
         blocks += [_rule_row(rule, None, header) for rule in orphans]
     return blocks
 
 
-def report_blocks(report: Report, *, charts: bool = True) -> list[Block]:
-    """The whole report body, in reading order."""
+def summary_blocks(report: Report, *, charts: bool = True) -> list[Block]:
+    """One compact table (check, requirement, measured, outcome) for a report that passes.
+
+    Used when the full layout would spill onto a second page: an employer filing many
+    reports wants the passing ones on a single sheet.
+    """
+    groups, orphans = _grouped(report)
+    header = _header(SUMMARY_COLUMNS, [_("Check"), _("Requirement"), _("Measured"), _("Outcome")])
+    blocks: list[Block] = [heading(_("Results"), size=12, before=10), header]
+    series: list[Series] = []
+    for category, members in groups:
+        name = _(CATEGORIES.get(category, category))
+        blocks.append(
+            Row(
+                [[Span(name, 8.5, True)], [], [], []],
+                SUMMARY_COLUMNS,
+                fill=CHECK_FILL,
+                header=header,
+                keep_with_next=True,
+                pad_pt=2,
+            )
+        )
+        for result, check_rules in members:
+            title = _(text(result.get("title")))
+            if not check_rules:
+                look = outcome_look(text(result.get("status")))
+                blocks.append(
+                    Row(
+                        [
+                            [Span(title, 8.5, True)],
+                            [],
+                            [Span(_measured_text(result), 8.5)],
+                            [Span(look.text(), 8.5, True, look.ink)],
+                        ],
+                        SUMMARY_COLUMNS,
+                        header=header,
+                        pad_pt=2.5,
+                    )
+                )
+            for index, rule in enumerate(check_rules):
+                row = _rule_row(rule, result, header)
+                first = [Span(title, 8.5, True)] if index == 0 else []
+                row.cells = [first, *row.cells]
+                row.columns = SUMMARY_COLUMNS
+                row.pad_pt = 2.5
+                blocks.append(row)
+            series += _series(result, check_rules)
+    blocks += [_rule_row(rule, None, header) for rule in orphans]
+    if charts:
+        blocks += [ChartRow(series[i : i + 2], height_pt=95) for i in range(0, len(series), 2)]
+    return blocks
+
+
+def report_blocks(report: Report, *, charts: bool = True, compact: bool = False) -> list[Block]:
+    """The whole report body, in reading order (``compact``: the one-table summary)."""
+    results = summary_blocks if compact else results_blocks
     return [
         *header_blocks(report),
         Spacer(6),
         verdict_block(report),
         *advice_blocks(report),
-        *results_blocks(report, charts=charts),
+        *results(report, charts=charts),
     ]

@@ -47,6 +47,7 @@ OUTCOMES: dict[str, Look] = {
     "unknown": Look("?", N_("Not measured"), AMBER, "#fef7e0"),
     "error": Look("?", N_("Could not run"), AMBER, "#fef7e0"),
     "skipped": Look("–", N_("Skipped"), GREY, "#ffffff"),
+    "info": Look("·", N_("Recorded"), GREY, "#ffffff"),  # measured, no rule on it
 }
 UNKNOWN_LOOK = Look("?", N_("Unknown"), GREY, "#ffffff")
 

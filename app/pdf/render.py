@@ -158,12 +158,18 @@ def render_pdf_bytes(report: Report, *, page_size: str = "auto") -> bytes:
 
 
 def _layout(report: Report, canvas: Canvas, width: float, height: float) -> list[list[Placed]]:
-    """Paginate; an all-pass report gets a second try without charts to fit one page."""
+    """Paginate; a ready report is fitted onto one page when any layout allows it.
+
+    Tried in order: the full layout, the compact summary with charts, then without.
+    """
     # Page 1 has no running head, so its body may use that band too.
-    first_extra = canvas.pt(RUNNING_HEAD_PT)
-    pages = paginate(report_blocks(report), canvas, width, height, first_extra)
-    if len(pages) > 1 and report.get("verdict") == "ready":
-        compact = paginate(report_blocks(report, charts=False), canvas, width, height, first_extra)
+    extra = canvas.pt(RUNNING_HEAD_PT)
+    pages = paginate(report_blocks(report), canvas, width, height, extra)
+    if len(pages) == 1 or report.get("verdict") != "ready":
+        return pages
+    for charts in (True, False):
+        blocks = report_blocks(report, charts=charts, compact=True)
+        compact = paginate(blocks, canvas, width, height, extra)
         if len(compact) == 1:
             return compact
     return pages

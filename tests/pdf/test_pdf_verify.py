@@ -1,0 +1,122 @@
+"""A PDF verified on its own: the attached report, its digest, the visible verdict."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from app.pdf import extract_embedded_report, render_pdf, verify_pdf
+from app.pdf.embedded import EmbeddedReportError
+from app.pdf.render import ATTACHMENT_NAME
+from app.report.integrity import seal, verify_digest
+
+
+def _replace_attachment(source: Path, target: Path, report: dict[str, Any] | None) -> None:
+    """Rewrite the PDF with pypdf, its attachment replaced by ``report`` (or removed)."""
+    reader = PdfReader(str(source))
+    writer = PdfWriter()
+    for page in reader.pages:
+        writer.add_page(page)
+    if report is not None:
+        writer.add_attachment(ATTACHMENT_NAME, json.dumps(report).encode("utf-8"))
+    with target.open("wb") as out:
+        writer.write(out)
+
+
+def test_embedded_report_equals_the_input(
+    rendered: dict[str, Path], sample_report: dict[str, Any]
+) -> None:
+    assert extract_embedded_report(rendered["sample"]) == sample_report
+
+
+def test_untouched_pdf_verifies(rendered: dict[str, Path]) -> None:
+    for name, verdict in (("sample", "not_ready"), ("passing", "ready"), ("japanese", "not_ready")):
+        result = verify_pdf(rendered[name], digest_check=verify_digest)
+        assert result.problems == ()
+        assert result.consistent
+        assert result.digest_valid is True
+        assert result.ok
+        assert result.embedded_verdict == result.visible_verdict == verdict
+
+
+def test_without_digest_check_it_is_not_ok(rendered: dict[str, Path]) -> None:
+    result = verify_pdf(rendered["sample"])
+    assert result.consistent
+    assert result.digest_valid is None
+    assert not result.ok
+
+
+def test_edited_report_is_caught_by_its_digest(
+    rendered: dict[str, Path], sample_report: dict[str, Any], tmp_path: Path
+) -> None:
+    edited = dict(sample_report, verdict="ready")  # digest left as it was
+    target = tmp_path / "edited.pdf"
+    _replace_attachment(rendered["sample"], target, edited)
+    result = verify_pdf(target, digest_check=verify_digest)
+    assert result.digest_valid is False
+    assert not result.ok
+    assert not result.consistent  # the page still says NOT READY
+    assert any("integrity digest" in problem for problem in result.problems)
+
+
+def test_edited_and_resealed_report_is_caught_by_the_page(
+    rendered: dict[str, Path], sample_report: dict[str, Any], tmp_path: Path
+) -> None:
+    """Whoever edits the data can recompute a sha256; the printed page still disagrees."""
+    edited = seal(dict(sample_report, verdict="ready"))
+    target = tmp_path / "resealed.pdf"
+    _replace_attachment(rendered["sample"], target, edited)
+    result = verify_pdf(target, digest_check=verify_digest)
+    assert result.digest_valid is True
+    assert not result.consistent
+    assert not result.ok
+    assert result.visible_verdict == "not_ready"
+    assert result.embedded_verdict == "ready"
+    assert any("differs from the attached report" in problem for problem in result.problems)
+    assert any("digest printed on page 1" in problem for problem in result.problems)
+
+
+def test_pdf_of_another_report_does_not_verify(rendered: dict[str, Path], tmp_path: Path) -> None:
+    """The passing report's data attached to the failing report's pages."""
+    target = tmp_path / "swapped.pdf"
+    _replace_attachment(rendered["sample"], target, extract_embedded_report(rendered["passing"]))
+    result = verify_pdf(target, digest_check=verify_digest)
+    assert result.digest_valid is True
+    assert not result.ok
+
+
+def test_missing_attachment_is_reported(rendered: dict[str, Path], tmp_path: Path) -> None:
+    target = tmp_path / "stripped.pdf"
+    _replace_attachment(rendered["sample"], target, None)
+    with pytest.raises(EmbeddedReportError, match="no deskready report attached"):
+        extract_embedded_report(target)
+    result = verify_pdf(target, digest_check=verify_digest)
+    assert result.report is None
+    assert not result.ok
+    assert "no deskready report attached" in result.problems[0]
+
+
+def test_not_a_pdf_is_reported(tmp_path: Path) -> None:
+    target = tmp_path / "not.pdf"
+    target.write_bytes(b"hello")
+    result = verify_pdf(target, digest_check=verify_digest)
+    assert not result.ok
+    assert "not a readable PDF" in result.problems[0]
+
+
+def test_attachment_survives_a_round_trip_in_memory(sample_report: dict[str, Any]) -> None:
+    from app.pdf import render_pdf_bytes
+
+    reader = PdfReader(io.BytesIO(render_pdf_bytes(sample_report)))
+    assert json.loads(reader.attachments[ATTACHMENT_NAME][0]) == sample_report
+
+
+def test_render_then_verify_a_letter_pdf(sample_report: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "letter.pdf"
+    render_pdf(sample_report, path, page_size="letter")
+    assert verify_pdf(path, digest_check=verify_digest).ok
