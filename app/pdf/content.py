@@ -18,7 +18,17 @@ from PySide6.QtGui import QColor, QPainter, QPen
 
 from app.pdf.charts import ChartRow, Series
 from app.pdf.labels import CATEGORIES, GREY, outcome_look, verdict_look
-from app.pdf.layout import Block, Canvas, Paragraph, Row, Spacer, Span, draw_stack, stack_height
+from app.pdf.layout import (
+    Block,
+    Canvas,
+    Paragraph,
+    Row,
+    Spacer,
+    Span,
+    Stack,
+    draw_stack,
+    stack_height,
+)
 from checks.i18n import N_, _
 
 Report = Mapping[str, Any]
@@ -195,7 +205,7 @@ def advice_blocks(report: Report) -> list[Block]:
                         [Span(look.text(), 9, True, look.ink)],
                         [Span(f"{label} ({check})" if check else label, 9, True), Span(advice, 9)],
                     ],
-                    (0.16, 0.84),
+                    (0.21, 0.79),
                     rule="#e8eaed",
                 )
             )
@@ -231,7 +241,7 @@ def advice_blocks(report: Report) -> list[Block]:
     return blocks
 
 
-def _rule_row(rule: Mapping[str, Any], result: Mapping[str, Any] | None, header: Row) -> Row:
+def _rule_row(rule: Mapping[str, Any], result: Mapping[str, Any] | None, header: Block) -> Row:
     look = outcome_look(text(rule.get("outcome")))
     requirement = [Span(text(rule.get("label")), 9, True)]
     expected = text(rule.get("expected_text"))
@@ -266,7 +276,7 @@ def _measured_text(result: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def _check_row(result: Mapping[str, Any], has_rules: bool, header: Row) -> Row:
+def _check_row(result: Mapping[str, Any], has_rules: bool, header: Block) -> Row:
     look = outcome_look(text(result.get("status")))
     first = [Span(_(text(result.get("title"))), 9.5, True)]
     if not has_rules and (measured := _measured_text(result)):
@@ -342,11 +352,16 @@ def results_blocks(report: Report, *, charts: bool = True) -> list[Block]:
     header = _header(TABLE_COLUMNS, [_("Requirement"), _("Measured"), _("Outcome")])
     blocks: list[Block] = [heading(_("Results"), size=14, before=14)]
     for category, members in groups:
-        blocks += [heading(_(CATEGORIES.get(category, category)), size=11), header]
+        name = _(CATEGORIES.get(category, category))
+        blocks += [heading(name, size=11), header]
+        # A table split over pages starts again with its name and column titles.
+        again = Stack(
+            [heading(_("{category} (continued)").format(category=name), size=11, before=0), header]
+        )
         series: list[Series] = []
         for result, check_rules in members:
-            blocks.append(_check_row(result, bool(check_rules), header))
-            blocks += [_rule_row(rule, result, header) for rule in check_rules]
+            blocks.append(_check_row(result, bool(check_rules), again))
+            blocks += [_rule_row(rule, result, again) for rule in check_rules]
             series += _series(result, check_rules)
         if charts:
             blocks += [ChartRow(series[i : i + 2]) for i in range(0, len(series), 2)]

@@ -163,7 +163,7 @@ class Row:
     columns: Sequence[float]
     fill: str | None = None
     rule: str | None = "#dadce0"
-    header: Row | None = None
+    header: Block | None = None
     keep_with_next: bool = False
     pad_pt: float = 3.5
 
@@ -193,6 +193,22 @@ class Row:
         for cell, fraction, cell_width in zip(self.cells, self.columns, widths, strict=True):
             draw_stack(painter, canvas, cell, left + pad, y + pad, cell_width)
             left += width * fraction
+
+
+@dataclass
+class Stack:
+    """Blocks painted one under the other as one block (a "continued" title + header row)."""
+
+    blocks: Sequence[Block]
+    keep_with_next: bool = True
+
+    def height(self, canvas: Canvas, width: float) -> float:
+        return sum(block.height(canvas, width) for block in self.blocks)
+
+    def draw(self, painter: QPainter, canvas: Canvas, x: float, y: float, width: float) -> None:
+        for block in self.blocks:
+            block.draw(painter, canvas, x, y, width)
+            y += block.height(canvas, width)
 
 
 @dataclass(frozen=True)
