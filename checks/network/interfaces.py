@@ -183,6 +183,8 @@ def classify_windows(adapter: Mapping[str, Any]) -> InterfaceInfo:
         kind = "wifi"
     elif iftype in {243, 244} or medium == 8:
         kind = "cellular"
+    elif medium == 10:
+        kind = "other"  # Bluetooth PAN: reported as ifType 6 but it is a radio link
     elif virtual or iftype in {53, 24}:
         kind = "virtual"  # Hyper-V vEthernet, VirtualBox host-only, loopback
     elif iftype is not None and iftype in _IFTYPE_KIND:

@@ -62,6 +62,8 @@ def parse_response(data: bytes) -> StunResponse | None:
     end = HEADER.size + length
     while pos + 4 <= end:
         attr_type, attr_len = struct.unpack_from("!HH", data, pos)
+        if pos + 4 + attr_len > end:
+            return None  # an attribute running past the message: malformed
         value = data[pos + 4 : pos + 4 + attr_len]
         if attr_type in (ATTR_XOR_MAPPED_ADDRESS, ATTR_MAPPED_ADDRESS) and mapped is None:
             mapped = _parse_address(value, tid, xor=attr_type == ATTR_XOR_MAPPED_ADDRESS)

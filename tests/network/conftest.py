@@ -1,0 +1,163 @@
+"""Fixtures for the network tests: real servers on loopback, coturn, the delay relay.
+
+Nothing here ever contacts an address other than loopback or the namespaces a test
+creates; the default public STUN servers and speedtest.net are never used.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from checks.network.adapters import NetAdapter
+from checks.network.speedtest_backend import SpeedtestDirectory
+from checks.network.stun import binding_request, new_transaction_id
+from tests.network.netlab import HERE, Lab, lab_available, read_ready, stop
+
+DATA = HERE.parent / "data" / "network"
+
+
+def spawn(*args: str) -> tuple[subprocess.Popen[str], int]:
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "lab_servers.py"), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    return proc, read_ready(proc)
+
+
+@pytest.fixture(scope="session")
+def http_server() -> Iterator[str]:
+    """Base URL of a healthy lab HTTP server on 127.0.0.1."""
+    proc, port = spawn("http", "--bind", "127.0.0.1")
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
+
+
+@pytest.fixture
+def faulty_server() -> Iterator[Callable[[str], str]]:
+    """Factory: base URL of a lab server with one fault (403, stall, reset, empty-list)."""
+    procs: list[subprocess.Popen[str]] = []
+
+    def make(fault: str) -> str:
+        proc, port = spawn("http", "--bind", "127.0.0.1", "--fault", fault)
+        procs.append(proc)
+        return f"http://127.0.0.1:{port}"
+
+    yield make
+    for proc in procs:
+        stop(proc)
+
+
+def directory_for(base: str) -> SpeedtestDirectory:
+    """A speedtest.net directory adapter pointing at a lab server."""
+
+    class LabDirectory(SpeedtestDirectory):
+        config_url = f"{base}/speedtest-config.php"
+        servers_url = f"{base}/speedtest-servers-static.php"
+
+    return LabDirectory()
+
+
+class RecordingNet(NetAdapter):
+    """The real adapter, recording every host it is asked to connect to."""
+
+    def __init__(self) -> None:
+        self.hosts: list[tuple[str, int]] = []
+
+    def connect(self, host: str, port: int, timeout: float) -> socket.socket:
+        self.hosts.append((host, port))
+        return super().connect(host, port, timeout)
+
+
+def _free_udp_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def start_coturn(prefix: list[str], hosts: list[str]) -> tuple[subprocess.Popen[bytes], int]:
+    """Debian's coturn as a plain STUN server on ``hosts``; waits until it answers."""
+    port = _free_udp_port(hosts[0]) if not prefix else 3478
+    tmp = tempfile.mkdtemp(prefix="drstun")
+    args = [*prefix, "turnserver", "-n", "-S", "-z", "--no-cli", "--no-tls", "--no-dtls"]
+    for host in hosts:
+        args += ["-L", host]
+    args += ["-p", str(port), "--log-file", f"{tmp}/log", "--simple-log"]
+    args += ["--pidfile", f"{tmp}/pid", "--userdb", f"{tmp}/db", "--no-stdout-log"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not prefix:
+        _wait_stun(hosts[0], port)
+    return proc, port
+
+
+def _wait_stun(host: str, port: int, timeout: float = 8.0) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    deadline = time.monotonic() + timeout
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        while time.monotonic() < deadline:
+            try:
+                s.sendto(binding_request(new_transaction_id()), (host, port))
+                s.recv(2048)
+                return
+            except OSError:
+                time.sleep(0.1)
+    raise RuntimeError("coturn did not answer")
+
+
+@pytest.fixture(scope="session")
+def coturn() -> Iterator[int]:
+    """Port of a coturn STUN server listening on 127.0.0.1 and ::1."""
+    if subprocess.run(["which", "turnserver"], capture_output=True).returncode:
+        pytest.skip("coturn (turnserver) is not installed")
+    proc, port = start_coturn([], ["127.0.0.1", "::1"])
+    yield port
+    proc.terminate()
+    proc.wait(5)
+
+
+@pytest.fixture
+def relay(coturn: int) -> Iterator[Callable[..., int]]:
+    """Factory: port of a UDP relay in front of coturn adding delay/jitter/loss."""
+    procs: list[subprocess.Popen[str]] = []
+
+    def make(delay_ms: float = 0.0, jitter_ms: float = 0.0, loss_every: int = 0) -> int:
+        proc, port = spawn(
+            "relay",
+            "--upstream", f"127.0.0.1:{coturn}",
+            "--delay-ms", str(delay_ms),
+            "--jitter-ms", str(jitter_ms),
+            "--loss-every", str(loss_every),
+        )  # fmt: skip
+        procs.append(proc)
+        return port
+
+    yield make
+    for proc in procs:
+        stop(proc)
+
+
+@pytest.fixture
+def lab() -> Iterator[Lab]:
+    """A fresh namespace lab (skipped, with the reason printed, when not root)."""
+    reason = lab_available()
+    if reason:
+        print(f"SKIP netns: {reason}")
+        pytest.skip(reason)
+    with Lab() as made:
+        yield made
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
