@@ -48,6 +48,20 @@ SERIES: dict[str, tuple[str, str, str]] = {
 }
 
 
+def mapping(value: object) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: odd fields must not stop a PDF."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def entries(value: object) -> list[Mapping[str, Any]]:
+    """The JSON objects in a list field (``results``, ``rules``); anything else is skipped."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def text(value: object) -> str:
     """A report value as display text; missing values become an empty string."""
     return "" if value is None else str(value)
@@ -110,10 +124,10 @@ def heading(title: str, *, size: float = 12, before: float = 10) -> Paragraph:
 
 def header_blocks(report: Report) -> list[Block]:
     """Title and who/what/when: employer, spec, agent, time, computer."""
-    spec = report.get("spec") or {}
-    employer = spec.get("employer") or {}
-    agent = report.get("agent") or {}
-    machine = report.get("machine") or {}
+    spec = mapping(report.get("spec"))
+    employer = mapping(spec.get("employer"))
+    agent = mapping(report.get("agent"))
+    machine = mapping(report.get("machine"))
 
     spec_text = _("{source}, version {version}").format(
         source=text(spec.get("source")), version=text(spec.get("spec_version")) or "–"
@@ -167,7 +181,7 @@ def verdict_block(report: Report) -> VerdictBox:
         ),
     }
     verdict = text(report.get("verdict"))
-    summary = report.get("summary") or {}
+    summary = mapping(report.get("summary"))
     counts = _(
         "Passed: {passed} · Warnings: {warnings} · Failed: {failed} · Not measured: {unknown}"
     ).format(
@@ -180,14 +194,14 @@ def verdict_block(report: Report) -> VerdictBox:
 
 
 def _titles(report: Report) -> dict[str, str]:
-    return {r.get("check", ""): _(text(r.get("title"))) for r in report.get("results") or []}
+    return {r.get("check", ""): _(text(r.get("title"))) for r in entries(report.get("results"))}
 
 
 def advice_blocks(report: Report) -> list[Block]:
     """Every failed, warned or unmeasured rule with its advice, worst first."""
-    rules = [r for r in report.get("rules") or [] if r.get("outcome") in NEEDS_ACTION]
+    rules = [r for r in entries(report.get("rules")) if r.get("outcome") in NEEDS_ACTION]
     rules.sort(key=lambda r: NEEDS_ACTION.index(r["outcome"]))
-    errors = [r for r in report.get("results") or [] if r.get("error")]
+    errors = [r for r in entries(report.get("results")) if r.get("error")]
     if not rules and not errors:
         return []
     titles = _titles(report)
@@ -209,7 +223,7 @@ def advice_blocks(report: Report) -> list[Block]:
                     rule="#e8eaed",
                 )
             )
-        contact = text(((report.get("spec") or {}).get("employer") or {}).get("contact"))
+        contact = text(mapping(mapping(report.get("spec")).get("employer")).get("contact"))
         if contact:
             blocks.append(
                 Paragraph(
@@ -251,8 +265,8 @@ def _rule_row(rule: Mapping[str, Any], result: Mapping[str, Any] | None, header:
         requirement.append(Span(expected, 8.5, color=GREY))
     measured = [Span(text(rule.get("actual_text")) or "–", 9)]
     if rule.get("declared"):
-        answer = ((result or {}).get("declared") or {}).get(rule.get("metric"), {})
-        when = answer.get("answered_at") if isinstance(answer, Mapping) else None
+        answer = mapping(mapping(mapping(result).get("declared")).get(text(rule.get("metric"))))
+        when = answer.get("answered_at")
         note = (
             _("declared by the agent, {time}").format(time=format_time(text(when)))
             if when
@@ -266,9 +280,9 @@ def _rule_row(rule: Mapping[str, Any], result: Mapping[str, Any] | None, header:
 
 def _measured_text(result: Mapping[str, Any]) -> str:
     """``name: value unit`` for each measurement, shown for checks no rule looks at."""
-    units = result.get("units") or {}
+    units = mapping(result.get("units"))
     parts = []
-    for metric, value in (result.get("measurements") or {}).items():
+    for metric, value in mapping(result.get("measurements")).items():
         if value is None:
             continue
         shown = f"{value} {units.get(metric, '')}".strip()
@@ -281,7 +295,7 @@ def _check_row(result: Mapping[str, Any], has_rules: bool, header: Block) -> Row
     first = [Span(_(text(result.get("title"))), 9.5, True)]
     if not has_rules and (measured := _measured_text(result)):
         first.append(Span(measured, 8.5, color=GREY))
-    first += [Span(text(message), 8.5, color=GREY) for message in result.get("messages") or []]
+    first += [Span(text(message), 8.5, color=GREY) for message in _list(result.get("messages"))]
     if result.get("error"):
         first.append(Span(text(result["error"]), 8.5, color=look.ink))
     return Row(
@@ -295,7 +309,7 @@ def _check_row(result: Mapping[str, Any], has_rules: bool, header: Block) -> Row
 
 def _series(result: Mapping[str, Any], rules: Iterable[Mapping[str, Any]]) -> list[Series]:
     found: list[Series] = []
-    details = result.get("details") or {}
+    details = mapping(result.get("details"))
     for key, value in details.items():
         if not key.endswith("_series") or not isinstance(value, list):
             continue
@@ -311,7 +325,7 @@ def _series(result: Mapping[str, Any], rules: Iterable[Mapping[str, Any]]) -> li
         title, unit, metric = SERIES.get(key, (key.removesuffix("_series"), "", ""))
         limit = None
         for rule in rules:
-            expected = rule.get("expected") or {}
+            expected = mapping(rule.get("expected"))
             bound = expected.get("max", expected.get("min"))
             if rule.get("metric") == metric and isinstance(bound, int | float):
                 limit = float(bound)
@@ -324,9 +338,9 @@ Group = tuple[Mapping[str, Any], list[Mapping[str, Any]]]
 
 def _grouped(report: Report) -> tuple[list[tuple[str, list[Group]]], list[Mapping[str, Any]]]:
     """Checks with their rules, per category in the fixed category order; rules of no check."""
-    results = list(report.get("results") or [])
+    results = list(entries(report.get("results")))
     by_check: dict[str, list[Mapping[str, Any]]] = {}
-    for rule in report.get("rules") or []:
+    for rule in entries(report.get("rules")):
         by_check.setdefault(text(rule.get("check")), []).append(rule)
     order = [*CATEGORIES, *sorted({text(r.get("category")) for r in results} - set(CATEGORIES))]
     groups: list[tuple[str, list[Group]]] = []

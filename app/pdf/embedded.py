@@ -170,7 +170,9 @@ def verify_pdf(
             ).format(visible=visible, embedded=embedded_verdict)
         )
 
-    attached_digest = str((report.get("integrity") or {}).get("digest") or "")
+    integrity = report.get("integrity")
+    digest = integrity.get("digest") if isinstance(integrity, dict) else None
+    attached_digest = str(digest or "")
     for number, text in enumerate(pages, start=1):
         shown = _DIGEST.findall(_compact(text))
         if shown != [attached_digest]:

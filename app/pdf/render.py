@@ -20,7 +20,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLocale, QMarginsF, Q
 from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 from app import __version__
-from app.pdf.content import report_blocks
+from app.pdf.content import mapping, report_blocks
 from app.pdf.fonts import CJK, font_set
 from app.pdf.labels import GREY
 from app.pdf.layout import Canvas, Placed, Span, draw_stack, paginate
@@ -62,15 +62,15 @@ class _Frame:
     def __init__(self, report: Report, canvas: Canvas, page: QRectF) -> None:
         self.canvas = canvas
         self.page = page
-        spec = report.get("spec") or {}
-        agent = report.get("agent") or {}
+        spec = mapping(report.get("spec"))
+        agent = mapping(report.get("agent"))
         parts = [
             _("Readiness report"),
             str(agent.get("name") or agent.get("id") or ""),
-            str((spec.get("employer") or {}).get("name") or ""),
+            str(mapping(spec.get("employer")).get("name") or ""),
         ]
         self.head = " · ".join(part for part in parts if part)
-        digest = str((report.get("integrity") or {}).get("digest") or "")
+        digest = str(mapping(report.get("integrity")).get("digest") or "")
         self.digest = f"sha256:{digest}" if digest else _("no integrity digest")
         self.note = _(
             "The report data is attached to this PDF; check it with “deskready report verify”."

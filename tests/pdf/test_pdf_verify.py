@@ -120,3 +120,14 @@ def test_render_then_verify_a_letter_pdf(sample_report: dict[str, Any], tmp_path
     path = tmp_path / "letter.pdf"
     render_pdf(sample_report, path, page_size="letter")
     assert verify_pdf(path, digest_check=verify_digest).ok
+
+
+def test_incomplete_verdict_renders_and_verifies(
+    sample_report: dict[str, Any], tmp_path: Path
+) -> None:
+    report = seal(dict(sample_report, verdict="incomplete"))
+    path = tmp_path / "incomplete.pdf"
+    render_pdf(report, path)
+    result = verify_pdf(path, digest_check=verify_digest)
+    assert result.ok, result.problems
+    assert result.visible_verdict == "incomplete"
