@@ -34,7 +34,8 @@ def _guard_none_refcount() -> None:
     a very large count makes it effectively immortal, as it is on 3.12+.
     """
     global _none_guarded
-    if _none_guarded or sys.version_info >= (3, 12):
+    # 3.12+: None is immortal. Py_TRACE_REFS builds (sys.getobjects) put other fields first.
+    if _none_guarded or sys.version_info >= (3, 12) or hasattr(sys, "getobjects"):
         return
     import ctypes
 
