@@ -444,8 +444,12 @@ def _phase(
         for thread in threads:
             thread.join(max(0.05, min(1.0, ctx.time_left())))
     items = events.snapshot()
-    if errors and ended - started < max(2.0, seconds / 2):
-        raise TransferError(describe(errors[0], target.name))
+    if errors:
+        # Keep a result only when data flowed for most of the phase before a stream broke
+        # (one flaky stream on a real link); otherwise the failure is the answer.
+        if events.last - started < max(2.0, 0.75 * seconds):
+            raise TransferError(describe(errors[0], target.name))
+        ended = events.last
     if not items:
         raise TransferError(
             _("The speed test server {server} sent no data.").format(server=target.name)

@@ -117,7 +117,11 @@ def mini_target(url: str, net: NetAdapter, ctx: CheckContext) -> Target:
     host = parts.hostname or url
     try:
         page = http_get(base + "/", net, ctx.bounded(6.0))
-    except (OSError, http.client.HTTPException, HttpStatusError) as exc:
+    except HttpStatusError as exc:
+        if exc.status != 404:
+            raise TransferError(describe(exc, host)) from exc
+        page = b""
+    except (OSError, http.client.HTTPException) as exc:
         raise TransferError(describe(exc, host)) from exc
     found = _UPLOAD_EXT.findall(page.decode("utf-8", "replace"))
     if not found:

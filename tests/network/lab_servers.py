@@ -61,9 +61,13 @@ class Handler(BaseHTTPRequestHandler):
             if self.fault in {"stall", "reset"} and sent >= 2 << 20:
                 if self.fault == "stall":
                     time.sleep(3600)
+                # RST: linger 0, then drop every reference so the socket really closes
                 self.connection.setsockopt(
                     socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
                 )
+                self.close_connection = True
+                self.wfile.close()
+                self.rfile.close()
                 self.connection.close()
                 return
             self.wfile.write(chunk)
