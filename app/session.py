@@ -77,9 +77,16 @@ def declaration_question(declaration: Declaration) -> Question:
     )
 
 
+def check_settings(check: type[Check], spec: Spec) -> dict[str, Any]:
+    """A check's declared setting defaults, overlaid with the spec's ``[checks.<id>]``."""
+    values = {s.name: s.default for s in check.settings}
+    values.update(spec.check_settings.get(check.id, {}))
+    return values
+
+
 def questions_for(checks: Iterable[type[Check]], spec: Spec) -> list[Question]:
     """Every question to put to the agent before the run, in a stable order."""
-    questions = [q for c in checks for q in c.questions]
+    questions = [q for c in checks for q in c.questions_for(check_settings(c, spec))]
     questions.extend(declaration_question(d) for d in spec.declarations)
     return questions
 

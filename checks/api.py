@@ -349,6 +349,18 @@ class Check(ABC):
         """Measure and return the values; raise :class:`CheckFailed` when you cannot."""
 
     @classmethod
+    def questions_for(cls, settings: Mapping[str, Any]) -> tuple[Question, ...]:
+        """The questions to put to the agent under these settings.
+
+        ``settings`` are the check's declared defaults overlaid with the spec's
+        ``[checks.<id>]``. Override to ask a question only when the employer wants it
+        (the phone check asks ``phone.line`` only with ``ask_line = true``). Every question
+        returned must be one of :attr:`questions`.
+        """
+        del settings
+        return cls.questions
+
+    @classmethod
     def metric(cls, metric_id: str) -> Metric:
         """The declared metric with this id (KeyError if not declared)."""
         for metric in cls.metrics:

@@ -1,0 +1,1 @@
+"""The phone check: what kind of phone the agent uses, and what the computer can see of it."""
