@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import (
+from app.report.integrity import compute_digest
+from tests.pdf.helpers import (
     JAPANESE_ADVICE,
     JAPANESE_MESSAGE,
     JAPANESE_NAME,
@@ -13,8 +14,6 @@ from conftest import (
     pdf_text,
     run_tool,
 )
-
-from app.report.integrity import compute_digest
 
 
 def _squash(text: str) -> str:

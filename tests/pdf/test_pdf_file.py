@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_tool
 from pypdf import PdfReader
 
 from app.pdf import render_pdf, render_pdf_bytes
+from tests.pdf.helpers import run_tool
 
 
 @pytest.mark.parametrize("name", ["sample", "passing", "japanese"])

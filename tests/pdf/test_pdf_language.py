@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import pdf_text
 
 import checks.i18n
 from app.pdf import labels, render_pdf, verify_pdf
 from app.report.integrity import verify_digest
+from tests.pdf.helpers import pdf_text
 
 JAPANESE = {
     "NOT READY": "準備未完了",

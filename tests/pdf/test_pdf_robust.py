@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import pdf_text
 
 from app.pdf import render_pdf
+from tests.pdf.helpers import pdf_text
 
 
 @pytest.mark.parametrize(
