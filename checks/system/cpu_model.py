@@ -32,7 +32,9 @@ class CpuModel:
 
 
 _GEN_PREFIX = re.compile(r"(\d{1,2})(?:st|nd|rd|th) Gen", re.I)
-_CORE_I = re.compile(r"Core\(?(?:TM)?\)?\s*i([3579])(?:[- ]([A-Z]?)(\d{3,5}))?", re.I)
+_CORE_I = re.compile(
+    r"Core\(?(?:TM)?\)?\s*i([3579])(?:[- ]([A-Z]?)(\d{3,5})|\s+CPU\s+([A-Z]?)\s*(\d{3})\b)?", re.I
+)
 _CORE_ULTRA = re.compile(r"Core\(?(?:TM)?\)?\s*Ultra\s*([579])\s*(\d)(\d{2})", re.I)
 _CORE_N = re.compile(r"Core\(?(?:TM)?\)?\s*([357])\s+(\d)(\d{2})[A-Z]", re.I)
 _RYZEN = re.compile(
@@ -82,6 +84,8 @@ def _intel(text: str, lower: str) -> CpuModel:
         generation = int(prefix.group(1)) if prefix else None
         if generation is None and match.group(3):
             generation = _intel_core_generation(match.group(2) or "", match.group(3))
+        elif generation is None and match.group(5):  # "Core(TM) i7 CPU 930": first generation
+            generation = 1
         return CpuModel("intel", f"core_i{tier}", tier, generation)
     if match := _CORE_N.search(text):  # "Intel(R) Core(TM) 7 150U" (Core series 1)
         return CpuModel(

@@ -1,0 +1,23 @@
+"""Shared test helpers. Kept small: each test folder has its own conftest for its needs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+
+# Qt, where a test uses it, never needs a real screen.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def deskready_bin() -> str:
+    """The installed console command, from the venv running the tests."""
+    path = Path(sys.executable).with_name("deskready")
+    assert path.exists(), f"deskready is not installed next to {sys.executable}"
+    return str(path)

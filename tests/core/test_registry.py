@@ -1,0 +1,118 @@
+"""Discovery through the entry-point group, broken plugins, and a real installed plugin."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import EntryPoint
+
+from app.registry import ENTRY_POINT_GROUP, discover_checks
+
+
+def ep(name: str, value: str) -> EntryPoint:
+    return EntryPoint(name=name, value=value, group=ENTRY_POINT_GROUP)
+
+
+def test_builtin_checks_are_discovered_through_the_group():
+    registry = discover_checks()
+    assert {"os", "cpu", "memory", "disk", "power"} <= set(registry.checks)
+
+
+def test_broken_plugins_are_listed_and_the_rest_still_loads():
+    registry = discover_checks(
+        [
+            ep("os", "checks.system.os_check:OsCheck"),
+            ep("missing", "no_such_module_xyz:Check"),
+            ep("notacheck", "json:dumps"),
+            ep("dupe", "checks.system.os_check:OsCheck"),
+        ]
+    )
+    assert list(registry.checks) == ["os"]
+    reasons = {b.name: b.reason for b in registry.broken}
+    assert "failed to import" in reasons["missing"]
+    assert "not a subclass" in reasons["notacheck"]
+    # the same check twice: the first (by name) wins, the other is listed as a clash
+    assert "already provided" in reasons["os"]
+
+
+PLUGIN = """
+from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+from checks.i18n import N_
+
+
+class UptimeCheck(Check):
+    id = "uptime"
+    title = N_("Time since restart")
+    category = Category.SYSTEM
+    metrics = (Metric("uptime.hours", MetricType.NUMBER, N_("Hours since restart"), "h"),)
+
+    def run(self, ctx: CheckContext) -> Measurements:
+        return Measurements({"uptime.hours": 12.5})
+
+
+class BrokenCheck(Check):
+    id = "Bad Id"
+    title = ""
+    category = "system"
+"""
+
+PYPROJECT = """
+[build-system]
+requires = ["setuptools>=69"]
+build-backend = "setuptools.build_meta"
+[project]
+name = "deskready-uptime"
+version = "1.0"
+[project.entry-points."deskready.checks"]
+uptime = "deskready_uptime:UptimeCheck"
+broken = "deskready_uptime:BrokenCheck"
+"""
+
+
+def test_a_real_third_party_plugin_package_is_discovered_and_run(tmp_path, deskready_bin):
+    src = tmp_path / "src"
+    (src / "deskready_uptime").mkdir(parents=True)
+    (src / "deskready_uptime" / "__init__.py").write_text(textwrap.dedent(PLUGIN))
+    (src / "pyproject.toml").write_text(PYPROJECT)
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    listing = subprocess.run(
+        [deskready_bin, "checks", "--json"], env=env, capture_output=True, text=True, check=True
+    )
+    data = json.loads(listing.stdout)
+    assert "uptime" in [c["id"] for c in data["checks"]]
+    broken = {b["name"]: b["reason"] for b in data["broken"]}
+    assert "must be lower_snake_case" in broken["broken"]
+    assert "has no title" in broken["broken"]
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[employer]\nname = "T"\n[rules]\n"uptime.hours" = { max = 24 }\n')
+    run = subprocess.run(
+        [deskready_bin, "check", "--profile", str(spec), "--json", "-", "--no-input"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["results"][0]["measurements"] == {"uptime.hours": 12.5}
+    assert report["verdict"] == "ready"

@@ -1,0 +1,151 @@
+"""A whole run through the session: verdicts, declarations, the report model and its seal."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.report import SCHEMA
+from app.report.files import parse_report_json, read_report_json, write_report_json
+from app.report.integrity import compute_digest, seal, verify_digest
+from app.session import Session, select_checks
+from app.spec import load_spec_text
+from checks.api import Answer
+from tests.core.fakes import (
+    FailingCheck,
+    PhoneLikeCheck,
+    PoliteSlowCheck,
+    RamCheck,
+    SpeedCheck,
+    registry_of,
+)
+
+REG = registry_of(SpeedCheck, RamCheck, PhoneLikeCheck, FailingCheck, PoliteSlowCheck)
+SPEC = """
+[employer]
+name = "ACME Calls"
+contact = "it@acme.example"
+spec_version = "3"
+[rules]
+"net.down_mbps" = [{ min = 10 }, { min = 100, severity = "recommended" }]
+"ram.gb" = { min = 4 }
+"phoneish.kind" = { equals = "corded" }
+[[declarations]]
+id = "workspace.quiet"
+text = "My room is quiet."
+"""
+
+
+def session(text: str = SPEC, **answers: str | bool) -> Session:
+    spec = load_spec_text(text, REG)
+    checks = select_checks(spec, REG)
+    s = Session(spec, REG, checks, agent={"name": "Aiko Tanaka", "id": "AG-1"})
+    when = datetime.now().astimezone()
+    for qid, value in answers.items():
+        s.answers[qid.replace("__", ".")] = Answer(
+            qid.replace("__", "."), value, when, "command-line"
+        )
+    return s
+
+
+def test_checks_selected_from_the_rules():
+    assert [c.id for c in session().checks] == ["ram", "speed", "phoneish"]
+
+
+def test_ready_when_everything_required_passes():
+    s = session(phoneish__kind="corded", **{"declaration__workspace__quiet": True})
+    report = s.run()
+    assert report["verdict"] == "ready"
+    assert report["schema"] == SCHEMA
+    assert report["summary"] == {"pass": 4, "warn": 1, "fail": 0, "unknown": 0}
+    assert report["agent"] == {"name": "Aiko Tanaka", "id": "AG-1"}
+    assert report["spec"]["employer"]["name"] == "ACME Calls"
+    assert len(report["spec"]["sha256"]) == 64
+    phone = next(r for r in report["results"] if r["check"] == "phoneish")
+    assert phone["declared"]["phoneish.kind"]["source"] == "command-line"
+    declarations = next(r for r in report["results"] if r["check"] == "declarations")
+    assert declarations["measurements"] == {"declaration.workspace.quiet": True}
+    assert verify_digest(report)
+
+
+def test_unanswered_required_question_makes_it_incomplete():
+    report = session(**{"declaration__workspace__quiet": True}).run()
+    assert report["verdict"] == "incomplete"
+    rule = next(r for r in report["rules"] if r["metric"] == "phoneish.kind")
+    assert rule["outcome"] == "unknown"
+    assert rule["advice"]
+
+
+def test_declining_a_declaration_is_not_ready():
+    report = session(phoneish__kind="corded", **{"declaration__workspace__quiet": False}).run()
+    assert report["verdict"] == "not_ready"
+
+
+def test_check_error_is_in_the_report_and_the_advice():
+    text = SPEC.replace(
+        '"ram.gb" = { min = 4 }', '"ram.gb" = { min = 4 }\n"failing.value" = { min = 1 }'
+    )
+    report = session(text, phoneish__kind="corded", **{"declaration__workspace__quiet": True}).run()
+    failing = next(r for r in report["results"] if r["check"] == "failing")
+    assert failing["status"] == "error"
+    assert failing["error"] == "No microphone was found."
+    rule = next(r for r in report["rules"] if r["metric"] == "failing.value")
+    assert rule["advice"].startswith("No microphone was found.")
+    assert report["verdict"] == "incomplete"
+
+
+def test_only_judges_what_ran():
+    s = session()
+    s.checks = select_checks(s.spec, REG, only=["ram"])
+    report = s.run()
+    assert {r["metric"] for r in report["rules"]} == {"ram.gb", "declaration.workspace.quiet"}
+
+
+def test_cancel_from_another_thread_gives_a_partial_incomplete_report():
+    text = SPEC + "\n[checks.slow]\n"
+    s = session(text, phoneish__kind="corded", **{"declaration__workspace__quiet": True})
+    threading.Timer(0.3, s.cancel).start()
+    report = s.run()
+    slow = next(r for r in report["results"] if r["check"] == "slow")
+    assert slow["status"] == "skipped"
+
+
+def test_report_file_round_trip_and_edit_detection(tmp_path):
+    report = session(phoneish__kind="corded").run()
+    path = tmp_path / "sub" / "report.json"
+    write_report_json(path, report)
+    loaded = read_report_json(path)
+    assert loaded == report
+    assert verify_digest(loaded)
+    edited = json.loads(path.read_text())
+    edited["verdict"] = "ready"
+    assert not verify_digest(edited)
+    assert not list(path.parent.glob(".*.tmp")), "temporary files must not be left behind"
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.dictionaries(st.text(min_size=1, max_size=10), json_values, max_size=6))
+def test_seal_round_trips_through_json_and_detects_any_change(body):
+    report = seal({"schema": SCHEMA, **body})
+    again = parse_report_json(json.dumps(report, ensure_ascii=False).encode(), "x")
+    assert verify_digest(again)
+    again["schema_extra"] = 1
+    assert not verify_digest(again)
+    assert compute_digest(report) == report["integrity"]["digest"]
