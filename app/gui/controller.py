@@ -1,0 +1,106 @@
+"""Runs all checks, or one again after a fix, and keeps the latest result of each.
+
+The report always covers the whole plan: re-running one check replaces that check's
+result and the report is judged again from the full set, so the verdict follows the fix.
+All the work happens in a worker (:func:`app.gui.worker.run_task`); this object only
+starts runs and relays what the bridge delivers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.gui.bridge import RunBridge
+from app.gui.worker import run_task
+from app.runner import CheckResult
+from app.session import Session
+from checks.api import Check
+
+log = logging.getLogger(__name__)
+
+
+class RunController(QObject):
+    """Owns the planned session and the latest result per check."""
+
+    run_started = Signal(object)  # list of check ids in this run
+    check_started = Signal(str)
+    check_progressed = Signal(str, object)
+    check_finished = Signal(str, object)
+    question_asked = Signal(object)  # AskRequest
+    report_ready = Signal(object)  # report dict
+    run_failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session: Session | None = None
+        self.results: dict[str, CheckResult] = {}
+        self.report: dict[str, Any] | None = None
+        self._bridge: RunBridge | None = None
+        self._running: Session | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._bridge is not None
+
+    def set_session(self, session: Session) -> None:
+        """A new plan (another profile): forget earlier results."""
+        self.session = session
+        self.results = {}
+        self.report = None
+
+    def start(self, check_ids: Sequence[str] | None, adapters: Mapping[type, object]) -> bool:
+        """Run ``check_ids`` (all when None). False if a run is already going."""
+        session = self.session
+        if session is None or self._bridge is not None:
+            return False
+        wanted = set(check_ids) if check_ids is not None else None
+        checks: list[type[Check]] = [c for c in session.checks if wanted is None or c.id in wanted]
+        bridge = RunBridge(self)
+        bridge.started.connect(self.check_started)
+        bridge.progressed.connect(self.check_progressed)
+        bridge.finished.connect(self.check_finished)
+        bridge.asked.connect(self.question_asked)
+        self._bridge = bridge
+        sub = Session(session.spec, session.registry, checks, session.answers, session.agent)
+        self._running = sub
+        adapters = dict(adapters)
+
+        def on_event(event: Any) -> None:
+            bridge.on_event(event)
+            if bridge.cancelled.is_set():
+                sub.cancel()  # Cancel pressed before the runner existed
+
+        def work() -> dict[str, Any]:
+            sub.run(on_event=on_event, ask=bridge.ask, adapters=adapters)
+            merged = dict(self.results)
+            merged.update(bridge.results)
+            ordered = [merged.get(c.id) or CheckResult(c, skipped=True) for c in session.checks]
+            return session.report(ordered, interrupted=bridge.cancelled.is_set())
+
+        def done(report: Any, error: BaseException | None) -> None:
+            self._bridge = None
+            self._running = None
+            if self.session is not session:
+                return  # the profile changed while this run went on
+            self.results.update(bridge.results)
+            if error is not None:
+                log.error("run failed", exc_info=error)
+                self.run_failed.emit(str(error) or type(error).__name__)
+                return
+            self.report = report
+            self.report_ready.emit(report)
+
+        self.run_started.emit([c.id for c in checks])
+        run_task(work, done)
+        return True
+
+    def cancel(self) -> None:
+        """Stop the run in progress (checks not started are skipped)."""
+        if self._bridge is not None:
+            self._bridge.cancelled.set()
+        if self._running is not None:
+            self._running.cancel()

@@ -1,0 +1,73 @@
+"""``deskready`` / ``deskready gui``: create the Qt application and show the window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+import psutil
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from app import __version__
+from app.gui.icons import app_icon
+from app.gui.theme import apply_theme
+from app.gui.worker import thread_pool
+from app.pdf.qt import ensure_qt_app
+from checks.i18n import set_language
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="deskready gui", add_help=True)
+    parser.add_argument("--profile", help="bundled profile name or spec file to open")
+    parser.add_argument("--theme", choices=("system", "light", "dark"), default="system")
+    parser.add_argument("--lang", help="language code (default: the system's)")
+    parser.add_argument("--quit-after-paint", action="store_true", help=argparse.SUPPRESS)
+    args, _unknown = parser.parse_known_args(list(argv))
+    return args
+
+
+def create_app(argv: Sequence[str]) -> QApplication:
+    """The application object, named so QSettings and the OS know who we are."""
+    QCoreApplication.setOrganizationName("deskready")
+    QCoreApplication.setApplicationName("deskready")
+    QCoreApplication.setApplicationVersion(__version__)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
+    ensure_qt_app()  # shared with the PDF renderer: applies its PySide6/3.11 None guard
+    app.setWindowIcon(app_icon())
+    app.setApplicationDisplayName("deskready")
+    return app
+
+
+class _QuitOnFirstPaint(QObject):
+    """Prints seconds from process start to the window's first paint, then quits."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self.property("done"):
+            self.setProperty("done", True)
+            started = psutil.Process().create_time()
+            print(f"first_paint_s={time.time() - started:.3f}", flush=True)
+            QTimer.singleShot(0, QCoreApplication.quit)
+        return False
+
+
+def run_gui(argv: list[str]) -> int:
+    """Run the desktop app until its window closes; return the exit code."""
+    args = parse_args(argv)
+    set_language(args.lang)
+    app = create_app([])
+    apply_theme(app, args.theme)
+
+    from app.gui.window import MainWindow  # after the app exists: widgets need it
+
+    window = MainWindow(profile=args.profile)
+    window.show()
+    if args.quit_after_paint:  # bench/gui_startup.py: report the first paint, then leave
+        window.installEventFilter(_QuitOnFirstPaint(app))
+    code = app.exec()
+    thread_pool().waitForDone(3000)
+    return int(code)

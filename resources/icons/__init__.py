@@ -1,0 +1,1 @@
+"""Application and category icons (SVG), read with :func:`resources.resource`."""
