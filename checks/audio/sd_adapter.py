@@ -246,7 +246,10 @@ class SoundDeviceAdapter:
     def _pick_rate(self, device: AudioDevice, *, output: bool, preferred: float = 0.0) -> float:
         sd = self._sd()
         check = sd.check_output_settings if output else sd.check_input_settings
-        candidates = [r for r in (preferred, device.default_samplerate, *FALLBACK_RATES) if r > 0]
+        # 48 kHz first: what USB headsets and the OS mixers run at, so nothing resamples.
+        candidates = [
+            r for r in (preferred, 48000.0, device.default_samplerate, *FALLBACK_RATES) if r > 0
+        ]
         last: Exception | None = None
         for rate in dict.fromkeys(candidates):
             try:

@@ -16,7 +16,7 @@ from checks.audio.classify import (
 from tests.audio.fakes import ReplayOs, fixture_text, windows_records
 
 
-def _by_name(endpoints, fragment):  # noqa: ANN001, ANN202 - small test helper
+def _by_name(endpoints, fragment):
     found = [e for e in endpoints if fragment in e.name]
     assert found, f"no endpoint named like {fragment!r} in {[e.name for e in endpoints]}"
     return found[0]
