@@ -110,6 +110,13 @@ def _registry() -> CheckRegistry:
     help="Write the PDF report.",
 )
 @click.option(
+    "--paper",
+    type=click.Choice(["auto", "a4", "letter"]),
+    default="auto",
+    show_default=True,
+    help="PDF paper size (auto: by your region).",
+)
+@click.option(
     "--answer",
     "answer_options",
     multiple=True,
@@ -134,6 +141,7 @@ def check(
     skip: Sequence[str],
     json_path: str | None,
     pdf_path: Path | None,
+    paper: str,
     answer_options: Sequence[str],
     answers_file: Path | None,
     no_input: bool,
@@ -197,7 +205,7 @@ def check(
                 write_report_json(Path(json_path), report)
                 console.print(_("JSON report written to {path}").format(path=json_path))
         if pdf_path is not None:
-            _write_pdf(report, pdf_path)
+            _write_pdf(report, pdf_path, paper)
             console.print(_("PDF report written to {path}").format(path=pdf_path))
     except ReportFileError as exc:
         fail(str(exc))
@@ -206,12 +214,15 @@ def check(
     sys.exit(int(ExitCode.for_verdict(report["verdict"])))
 
 
-def _write_pdf(report: dict[str, Any], path: Path) -> None:
+def _write_pdf(report: dict[str, Any], path: Path, paper: str = "auto") -> None:
     try:
         from app.pdf.render import render_pdf
     except ImportError as exc:  # PDF support missing from this build
         fail(_("PDF export is not available: {reason}").format(reason=exc))
-    render_pdf(report, path)
+    try:
+        render_pdf(report, path, page_size=paper)
+    except OSError as exc:
+        fail(_("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc))
 
 
 @cli.command("checks")
@@ -303,22 +314,20 @@ def report_verify(file: Path) -> None:
     if file.suffix.lower() == ".pdf":
         from app.pdf.embedded import verify_pdf
 
-        try:
-            result = verify_pdf(file)
-        except Exception as exc:
-            fail(_("Cannot read the report inside {path}: {reason}").format(path=file, reason=exc))
-        if result.report is None:
-            for problem in result.problems:
-                console.print(f"[red]✘[/] {problem}")
-            sys.exit(int(ExitCode.NOT_READY))
-        report_data = result.report
+        # verify_pdf never raises; it checks the digest too and lists every problem.
+        result = verify_pdf(file, digest_check=verify_digest)
         problems.extend(result.problems)
+        if result.report is None or not result.ok:
+            problems = problems or [_("the report inside the PDF could not be verified")]
+        report_data = result.report or {}
     else:
         report_data = _load_any_report(file)
-    if not verify_digest(report_data):
-        problems.insert(
-            0, _("the integrity digest does not match: the report was changed after it was written")
-        )
+        if not verify_digest(report_data):
+            problems.append(
+                _(
+                    "the integrity digest does not match: the report was changed after it was written"
+                )
+            )
     if problems:
         for problem in problems:
             console.print(f"[red]✘[/] {problem}")
@@ -334,10 +343,20 @@ def report_verify(file: Path) -> None:
 @report.command("pdf")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def report_pdf(file: Path, output: Path) -> None:
+@click.option(
+    "--paper", type=click.Choice(["auto", "a4", "letter"]), default="auto", show_default=True
+)
+def report_pdf(file: Path, output: Path, paper: str) -> None:
     """Render a saved JSON report as a PDF."""
     data = _load_any_report(file)
-    _write_pdf(data, output)
+    if not verify_digest(data):
+        fail(
+            _(
+                "{path} was changed after deskready wrote it; it cannot be turned into a PDF."
+            ).format(path=file),
+            ExitCode.NOT_READY,
+        )
+    _write_pdf(data, output, paper)
     Console(highlight=False).print(_("PDF report written to {path}").format(path=output))
 
 
