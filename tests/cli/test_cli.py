@@ -238,18 +238,22 @@ def test_pdf_export_verifies_and_json_converts(deskready_bin, system_spec, tmp_p
     assert out.returncode == 0, out.stderr
     assert pdf.read_bytes().startswith(b"%PDF")
     ok = run(deskready_bin, "report", "verify", str(pdf), env=env)
-    assert ok.returncode == 0 and "intact" in ok.stdout
+    assert ok.returncode == 0
+    assert "intact" in ok.stdout
     letter = tmp_path / "letter.pdf"
     conv = run(
         deskready_bin, "report", "pdf", str(js), "-o", str(letter), "--paper", "letter", env=env
     )
-    assert conv.returncode == 0 and letter.exists()
+    assert conv.returncode == 0
+    assert letter.exists()
     text = subprocess.run(
         ["pdftotext", str(letter), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "ACME Calls" in text and "READY" in text
+    assert "ACME Calls" in text
+    assert "READY" in text
     edited = json.loads(js.read_text())
     edited["verdict"] = "not_ready"
     js.write_text(json.dumps(edited))
     refused = run(deskready_bin, "report", "pdf", str(js), "-o", str(tmp_path / "x.pdf"), env=env)
-    assert refused.returncode == 1 and "changed after" in refused.stderr
+    assert refused.returncode == 1
+    assert "changed after" in refused.stderr
