@@ -1,0 +1,140 @@
+"""Clicking through runs with fast fake checks: questions, live views, results, Re-run."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from PySide6.QtCore import Qt, QTimer
+
+from app.gui.questions import AskDialog, QuestionsDialog
+from tests.gui.conftest import screenshot, wait_report
+from tests.gui.fakes import FakeBroken, FakeLatency
+from tests.gui.helpers import answer_dialog, auto_answer, preanswer
+
+
+def test_full_run_click_through_with_questions_and_failures(qtbot, make_window):
+    window = make_window()
+    screenshot(window, "gui-idle")
+    shots: dict[str, bool] = {}
+
+    def on_progress(check_id, progress):
+        if (
+            check_id == "fake_latency"
+            and (progress.fraction or 0) >= 0.8
+            and "running" not in shots
+        ):
+            shots["running"] = True
+            screenshot(window, "gui-running")
+
+    window.controller.check_progressed.connect(on_progress)
+    qtbot.mouseClick(window.run_button, Qt.MouseButton.LeftButton)
+
+    # Before the run: the phone question (only the agent knows).
+    qtbot.waitUntil(lambda: isinstance(window._question_dialog, QuestionsDialog), timeout=3000)
+    before = window._question_dialog
+    assert not isinstance(before, AskDialog)
+    assert [f.question.id for f in before.fields] == ["fake.phone_kind"]
+    screenshot(before, "gui-question-before")
+    answer_dialog(before, {"fake.phone_kind": "corded"})
+
+    # During the run: the speaker check asks how many beeps were heard; its thread waits.
+    qtbot.waitUntil(lambda: isinstance(window._question_dialog, AskDialog), timeout=10000)
+    asked = window._question_dialog
+    assert window.controller.running
+    screenshot(asked, "gui-question")
+    answer_dialog(asked, {"fake.beeps": "3"})
+
+    report = wait_report(qtbot, window)
+    assert shots.get("running")
+    assert report["verdict"] == "not_ready"
+    outcomes = {r["metric"]: r["outcome"] for r in report["rules"]}
+    assert outcomes["fake.rtt_ms"] == "fail"
+    assert outcomes["fake.phone_kind"] == "pass"
+    assert outcomes["fake.beeps_ok"] == "pass"
+    assert outcomes["fake.headset"] == "unknown"
+
+    latency = window.rows["fake_latency"]
+    assert "fail" in latency.outcome_label.text()
+    assert latency.button.text() == "Re-run"
+    texts = [w.text() for w in latency.results.findChildren(type(latency.status_label))]
+    assert any("Stop downloads and restart your router." in t for t in texts)
+    assert any("212 ms" in t for t in texts)
+    assert latency.chart is not None
+    assert len(latency.chart.values()) > 5
+    assert window.rows["fake_microphone"].meter is not None
+    assert "No headset was found" in window.rows["fake_headset"].status_label.text()
+    assert "NOT READY" in window.banner.text()
+    assert window.details.topLevelItemCount() == len(report["results"]) + 1
+    assert window.json_button.isEnabled()
+    assert window.pdf_button.isEnabled()
+    window.checks_scroll.verticalScrollBar().setValue(window.rows["fake_latency"].y() - 40)
+    screenshot(window, "gui-results")
+    window.tabs.setCurrentIndex(1)
+    screenshot(window, "gui-details")
+    window.tabs.setCurrentIndex(0)
+
+
+def test_rerun_one_check_after_a_fix_updates_the_verdict(qtbot, make_window):
+    window = make_window()
+    preanswer(window)
+    auto_answer(window, {"fake.beeps": "3"})
+    window.run_all()
+    first = wait_report(qtbot, window)
+    assert first["verdict"] == "not_ready"
+
+    FakeLatency.rtt = 40.0  # the agent restarted the router
+    FakeBroken.missing = False  # and plugged in the headset
+    window.report = None
+    qtbot.mouseClick(window.rows["fake_latency"].button, Qt.MouseButton.LeftButton)
+    second = wait_report(qtbot, window)
+    assert {r["metric"]: r["outcome"] for r in second["rules"]}["fake.rtt_ms"] == "pass"
+    assert second["verdict"] == "incomplete"  # the headset still could not be checked
+
+    window.report = None
+    qtbot.mouseClick(window.rows["fake_headset"].button, Qt.MouseButton.LeftButton)
+    third = wait_report(qtbot, window)
+    assert third["verdict"] == "ready", [r for r in third["rules"] if r["outcome"] != "pass"]
+    # The other checks kept their results from the first run.
+    assert {r["check"] for r in third["results"]} == {r["check"] for r in first["results"]}
+    assert "READY" in window.banner.text()
+    assert "pass" in window.rows["fake_latency"].outcome_label.text()
+
+
+def test_gui_thread_never_stalls_during_a_full_run(qtbot, make_window, qapp):
+    window = make_window()
+    preanswer(window)
+    auto_answer(window, {"fake.beeps": "3"})
+    beats: list[float] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: beats.append(time.monotonic()))
+    timer.start()
+    qtbot.wait(100)
+    window.run_all()
+    wait_report(qtbot, window)
+    qtbot.wait(60)
+    timer.stop()
+    gaps = [b - a for a, b in itertools.pairwise(beats)]
+    assert len(gaps) > 20
+    assert max(gaps) < 0.100, f"GUI thread stalled for {max(gaps) * 1000:.0f} ms"
+
+
+def test_cancel_mid_run_stops_promptly_and_reports_what_finished(qtbot, make_window):
+    window = make_window(slow=True)
+    preanswer(window)
+    auto_answer(window, {"fake.beeps": "3"})
+    window.run_all()
+    qtbot.waitUntil(lambda: window.rows["fake_slow"].state == "running", timeout=10000)
+    assert window.cancel_button.isEnabled()
+    pressed = time.monotonic()
+    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    report = wait_report(qtbot, window, timeout_ms=5000)
+    assert time.monotonic() - pressed < 3.0
+    assert report["interrupted"] is True
+    statuses = {r["check"]: r["status"] for r in report["results"]}
+    assert statuses["fake_slow"] == "skipped"
+    assert statuses["fake_memory"] == "pass"
+    assert "cancelled" in window.banner.text()
+    assert window.run_button.isEnabled()
+    assert not window.cancel_button.isEnabled()
