@@ -188,6 +188,11 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
         console.print(
             Text.assemble((" ! ", "magenta"), (result["title"] + ": ", "bold"), result["error"])
         )
+    notes = [(r["title"], m) for r in report["results"] for m in r.get("messages", [])]
+    if notes:
+        console.print(Text(_("Notes"), style="bold underline"))
+        for title, message in notes:
+            console.print(Text.assemble(("  • ", "cyan"), (title + ": ", "bold"), message))
     symbol, style = VERDICT_TEXT[report["verdict"]]
     lines = [Text(f"{symbol} {verdict_sentence(report['verdict'])}", style=style)]
     if report.get("interrupted"):
