@@ -257,3 +257,13 @@ def test_pdf_export_verifies_and_json_converts(deskready_bin, system_spec, tmp_p
     refused = run(deskready_bin, "report", "pdf", str(js), "-o", str(tmp_path / "x.pdf"), env=env)
     assert refused.returncode == 1
     assert "changed after" in refused.stderr
+
+
+def test_python_dash_m_app_is_the_same_command(env):
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "--version"], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0
+    assert "deskready, version" in out.stdout
