@@ -27,6 +27,7 @@ from app.gui.bridge import Progress
 from app.gui.icons import icon
 from app.gui.live import LatencyChart, LevelMeter
 from app.gui.theme import status_color
+from app.runner import CheckResult
 from checks.api import Check
 from checks.i18n import _
 
@@ -169,8 +170,8 @@ class CheckRow(QFrame):
             self.meter.show()
             self.meter.set_level(latest["dbfs"])
 
-    def set_finished(self, status: str | None, error: str | None) -> None:
-        """The runner's word (before the report judges it): error, skipped or done."""
+    def set_finished(self, status: str | None, error: str | None, summary: str = "") -> None:
+        """The runner's word (before the report judges it): error, skipped or measured."""
         self.state = "done"
         self.progress.hide()
         if self.meter is not None:
@@ -180,7 +181,7 @@ class CheckRow(QFrame):
         elif status == "skipped":
             self.status_label.setText(_("Not run."))
         else:
-            self.status_label.setText(_("Done; judging…"))
+            self.status_label.setText(summary or _("Done."))
 
     def set_report(self, result: dict[str, Any] | None, rules: list[dict[str, Any]]) -> None:
         """Show what the report says about this check (None: not part of the report)."""
@@ -251,6 +252,16 @@ class CheckRow(QFrame):
         if event.type() == QEvent.Type.ApplicationPaletteChange and self._result is not None:
             self._render()
         super().changeEvent(event)
+
+
+def measured_summary(result: CheckResult) -> str:
+    """A finished check's notes or values, shown until the whole run is judged."""
+    measurements = result.measurements
+    if measurements.messages:
+        return " ".join(measurements.messages)
+    units = {m.id: m.unit for m in result.check.metrics}
+    values = [format_value(v, units.get(k, "")) for k, v in measurements.values.items()]
+    return ", ".join(values[:4])
 
 
 def status_line(result: dict[str, Any]) -> str:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -117,19 +116,21 @@ class QuestionsDialog(QDialog):
             else ""
         )
         intro.setWordWrap(True)
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form = QVBoxLayout()
+        form.setSpacing(4)
         for question in questions:
             field = QuestionField(question)
             self.fields.append(field)
             label = QLabel(f"<b>{_(question.text)}</b>")
             label.setWordWrap(True)
             label.setBuddy(field.focus_widget())
-            form.addRow(label, field)
+            form.addSpacing(6)
+            form.addWidget(label)
+            form.addWidget(field)
             if question.help:
                 help_label = QLabel(f"<small>{_(question.help)}</small>")
                 help_label.setWordWrap(True)
-                form.addRow(help_label)
+                form.addWidget(help_label)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {status_color('fail').name()};")

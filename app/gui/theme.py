@@ -87,15 +87,21 @@ def dark_palette() -> QPalette:
 
 
 def apply_theme(app: QApplication, choice: str = "system") -> None:
-    """Use ``choice`` ("system", "light" or "dark") and keep following the system."""
+    """Use ``choice`` ("system", "light" or "dark"); with "system", keep following it."""
     hints = app.styleHints()
+    app.setProperty("deskready_theme", choice)
     if choice in ("light", "dark"):
-        scheme = Qt.ColorScheme.Dark if choice == "dark" else Qt.ColorScheme.Light
-        hints.setColorScheme(scheme)
-    want_dark = hints.colorScheme() == Qt.ColorScheme.Dark
+        want_dark = choice == "dark"
+        # Qt 6.8+: tells native styles too; platforms that cannot switch ignore it.
+        hints.setColorScheme(Qt.ColorScheme.Dark if want_dark else Qt.ColorScheme.Light)
+    else:
+        hints.unsetColorScheme()
+        want_dark = hints.colorScheme() == Qt.ColorScheme.Dark
     if is_dark(app.palette()) != want_dark:
         app.setStyle("Fusion")
         app.setPalette(dark_palette() if want_dark else app.style().standardPalette())
     if not app.property("deskready_theme_hooked"):
         app.setProperty("deskready_theme_hooked", True)
-        hints.colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
+        hints.colorSchemeChanged.connect(
+            lambda _scheme: apply_theme(app, str(app.property("deskready_theme") or "system"))
+        )

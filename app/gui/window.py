@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from app.gui.about import AboutDialog
 from app.gui.banners import MessageBar, VerdictBanner
 from app.gui.bridge import AskRequest, Progress
-from app.gui.check_row import CheckRow
+from app.gui.check_row import CheckRow, measured_summary
 from app.gui.controller import RunController
 from app.gui.details import DetailsView
 from app.gui.export import ExportError, default_folder, default_name, save_json, save_pdf
@@ -423,7 +423,9 @@ class MainWindow(QMainWindow):
     def _on_check_finished(self, check_id: str, result: CheckResult) -> None:
         if row := self.rows.get(check_id):
             status = result.runner_status
-            row.set_finished(status.value if status else None, result.error)
+            row.set_finished(
+                status.value if status else None, result.error, measured_summary(result)
+            )
         self.overall.setValue(self.overall.value() + 1)
 
     def _on_question(self, request: AskRequest) -> None:
