@@ -6,11 +6,11 @@ plain words — never as a dialog full of traceback, never as a crash.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.cli.render import verdict_sentence
-from app.gui.theme import banner_colors, status_color
+from app.gui.theme import banner_colors, status_color, theme_changed
 from checks.i18n import _
 
 
@@ -30,6 +30,7 @@ class VerdictBanner(QFrame):
         layout.setContentsMargins(14, 10, 14, 10)
         layout.addWidget(self.label)
         self.show_idle(_("Choose your employer's profile, then press Run all."))
+        theme_changed().connect(self._restyle)
 
     def show_idle(self, text: str) -> None:
         self._show("idle", text)
@@ -62,13 +63,6 @@ class VerdictBanner(QFrame):
 
     def text(self) -> str:
         return self._text
-
-    def changeEvent(self, event: QEvent) -> None:
-        # Only the application's palette (theme switch): our own style sheet sends
-        # PaletteChange to this widget, and restyling on that would recurse.
-        if event.type() == QEvent.Type.ApplicationPaletteChange:
-            self._restyle()
-        super().changeEvent(event)
 
 
 class MessageBar(QFrame):

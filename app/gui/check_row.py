@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -26,7 +26,7 @@ from app.format import format_number, format_value
 from app.gui.bridge import Progress
 from app.gui.icons import icon
 from app.gui.live import LatencyChart, LevelMeter
-from app.gui.theme import status_color
+from app.gui.theme import status_color, theme_changed
 from app.runner import CheckResult
 from checks.api import Check
 from checks.i18n import _
@@ -101,6 +101,7 @@ class CheckRow(QFrame):
         self.results_layout.setHorizontalSpacing(16)
         self.results_layout.setVerticalSpacing(3)
         self.results.hide()
+        theme_changed().connect(self._on_theme_changed)
 
         head = QHBoxLayout()
         head.addWidget(self.icon_label)
@@ -245,13 +246,12 @@ class CheckRow(QFrame):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 0)
+        grid.setRowStretch(row, 1)  # extra height goes below the rules, not between them
         self.results.show()
 
-    def changeEvent(self, event: QEvent) -> None:
-        # Theme switch: recolour outcomes (own PaletteChange comes from style sheets).
-        if event.type() == QEvent.Type.ApplicationPaletteChange and self._result is not None:
+    def _on_theme_changed(self) -> None:
+        if self._result is not None:
             self._render()
-        super().changeEvent(event)
 
 
 def measured_summary(result: CheckResult) -> str:

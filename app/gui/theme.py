@@ -7,7 +7,7 @@ Linux desktops, the offscreen platform used by tests) Fusion gets a matching pal
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -29,6 +29,24 @@ _BANNER = {
     "idle": (("#eaeef2", "#24292f"), ("#21262d", "#c9d1d9")),
     "running": (("#ddf4ff", "#0a3069"), ("#0c2d4f", "#a5d6ff")),
 }
+
+
+class _ThemeNotifier(QObject):
+    changed = Signal()
+
+
+_notifier: _ThemeNotifier | None = None
+
+
+def theme_changed() -> SignalInstance:
+    """Emitted after the light/dark palette switched. Widgets that colour things
+    themselves (banner, outcomes) connect to it: a style sheet on a widget stops it
+    from receiving the application's palette-change event reliably."""
+    global _notifier
+    if _notifier is None:
+        _notifier = _ThemeNotifier()
+    changed: SignalInstance = _notifier.changed
+    return changed
 
 
 def is_dark(palette: QPalette | None = None) -> bool:
@@ -100,6 +118,7 @@ def apply_theme(app: QApplication, choice: str = "system") -> None:
     if is_dark(app.palette()) != want_dark:
         app.setStyle("Fusion")
         app.setPalette(dark_palette() if want_dark else app.style().standardPalette())
+        theme_changed().emit()
     if not app.property("deskready_theme_hooked"):
         app.setProperty("deskready_theme_hooked", True)
         hints.colorSchemeChanged.connect(
