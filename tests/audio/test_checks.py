@@ -25,7 +25,7 @@ from checks.audio import levels
 from checks.audio.classify import Bus, Endpoint
 from checks.audio.errors import AudioError, AudioErrorKind
 from checks.audio.headset_check import HeadsetCheck
-from checks.audio.microphone_check import MicrophoneCheck
+from checks.audio.microphone_check import RECORD_SECONDS, MicrophoneCheck
 from checks.audio.os_devices import OsAudioAdapter
 from checks.audio.room_noise_check import RoomNoiseCheck
 from checks.audio.sd_adapter import SoundDeviceAdapter
@@ -243,7 +243,7 @@ def test_microphone_measures_speech_and_streams_levels() -> None:
     assert updates[0][0] is None
     assert "Please read aloud" in updates[0][1]
     live = [u for u in updates if u[0] is not None]
-    assert len(live) == pytest.approx(4.0 / 0.05, abs=3)
+    assert len(live) == pytest.approx(RECORD_SECONDS / 0.05, abs=3)
     assert all("dbfs" in u[2] for u in live)
     assert live[-1][0] == pytest.approx(1.0)
 
