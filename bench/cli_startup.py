@@ -56,7 +56,9 @@ def measure(command: list[str]) -> tuple[list[float], list[float]]:
             f"r=subprocess.run({command!r},capture_output=True);"
             "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024, r.returncode)"
         )
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         seconds, peak, rc = out.stdout.split()
         if int(rc) not in (0, 1, 3):
             raise SystemExit(f"deskready exited {rc}")
@@ -69,18 +71,31 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         spec = os.path.join(tmp, "bench.toml")
         Path(spec).write_text(SPEC)
-        command = [deskready(), "check", "--profile", spec, "--only", "os,cpu,memory,disk,power",
-                   "--json", "-", "--no-input"]
+        command = [
+            deskready(),
+            "check",
+            "--profile",
+            spec,
+            "--only",
+            "os,cpu,memory,disk,power",
+            "--json",
+            "-",
+            "--no-input",
+        ]
         one_run(command)  # warm the OS file cache, as a second launch would be
         times, peaks = measure(command)
-    print(f"deskready check --only os,cpu,memory,disk,power --json -   ({RUNS} runs, {os.cpu_count()} cores)")
+    print(
+        f"deskready check --only os,cpu,memory,disk,power --json -   ({RUNS} runs, {os.cpu_count()} cores)"
+    )
     print(f"{'metric':<22}{'median':>10}{'worst':>10}{'target':>10}{'ok':>6}")
     rows = [
         ("wall time (s)", statistics.median(times), max(times), 1.0),
         ("peak RSS (MB)", statistics.median(peaks), max(peaks), 80.0),
     ]
     for name, median, worst, target in rows:
-        print(f"{name:<22}{median:>10.3f}{worst:>10.3f}{target:>10.1f}{'yes' if median <= target else 'NO':>6}")
+        print(
+            f"{name:<22}{median:>10.3f}{worst:>10.3f}{target:>10.1f}{'yes' if median <= target else 'NO':>6}"
+        )
 
 
 if __name__ == "__main__":

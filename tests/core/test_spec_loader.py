@@ -84,12 +84,8 @@ def test_every_problem_is_reported_at_once():
         in text
     )
     assert "'ram.ecc' is not a number, so min and max do not apply" in text
-    assert (
-        "unknown setting 'serverr' for check 'speed'" in text
-    )
-    assert (
-        "(did you mean 'server'?)" in text
-    )
+    assert "unknown setting 'serverr' for check 'speed'" in text
+    assert "(did you mean 'server'?)" in text
     assert "checks.speed.max_seconds: invalid value" in text
     assert "unknown check 'nope'" in text
     assert len(found) >= 8
