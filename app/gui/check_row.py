@@ -6,7 +6,7 @@ after; it never reads check objects for results, so it says what the JSON and PD
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,19 +21,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cli.render import OUTCOME_STYLE, outcome_label
 from app.format import format_number, format_value
-from app.gui.bridge import Progress
 from app.gui.icons import icon
 from app.gui.live import LatencyChart, LevelMeter
 from app.gui.theme import status_color, theme_changed
-from app.runner import CheckResult
 from checks.api import Check
+
+if TYPE_CHECKING:
+    from app.gui.bridge import Progress
+    from app.runner import CheckResult
 from checks.i18n import _
 
 
 def outcome_html(outcome: str) -> str:
     """Coloured symbol and word for an outcome, as rich text for a QLabel."""
+    from app.cli.render import OUTCOME_STYLE, outcome_label  # after first paint (rich)
+
     symbol, _style = OUTCOME_STYLE.get(outcome, ("·", ""))
     color = status_color(outcome).name()
     return f'<span style="color:{color}; font-weight:600">{symbol} {outcome_label(outcome)}</span>'
@@ -229,6 +232,8 @@ class CheckRow(QFrame):
             measured = _wrapping(measured_text, selectable=True)
             outcome = QLabel(outcome_html(rule["outcome"]))
             outcome.setTextFormat(Qt.TextFormat.RichText)
+            from app.cli.render import outcome_label
+
             outcome.setAccessibleName(
                 _("{rule}: {outcome}").format(
                     rule=rule["label"], outcome=outcome_label(rule["outcome"])

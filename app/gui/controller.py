@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.gui.bridge import RunBridge
 from app.gui.worker import run_task
-from app.runner import CheckResult
-from app.session import Session
-from checks.api import Check
+
+if TYPE_CHECKING:
+    from app.gui.bridge import RunBridge
+    from app.runner import CheckResult
+    from app.session import Session
+    from checks.api import Check
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,11 @@ class RunController(QObject):
         session = self.session
         if session is None or self._bridge is not None:
             return False
+        # Imported here, not at the top: the window must paint before these load.
+        from app.gui.bridge import RunBridge
+        from app.runner import CheckResult
+        from app.session import Session
+
         wanted = set(check_ids) if check_ids is not None else None
         checks: list[type[Check]] = [c for c in session.checks if wanted is None or c.id in wanted]
         bridge = RunBridge(self)

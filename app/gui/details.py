@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from app.cli.render import outcome_label
 from app.format import format_value
 from checks.i18n import _
 
@@ -34,6 +33,8 @@ class DetailsView(QTreeWidget):
         self.clear()
         if report is None:
             return
+        from app.cli.render import outcome_label  # imports rich: not before first paint
+
         declared_note = _("declared by you")
         for result in report["results"]:
             top = QTreeWidgetItem(

@@ -12,7 +12,6 @@ from typing import Any
 
 from PySide6.QtCore import QStandardPaths
 
-from app.report.files import ReportFileError, write_report_json
 from checks.i18n import _
 
 
@@ -36,6 +35,8 @@ def default_name(report: dict[str, Any], suffix: str) -> str:
 
 
 def save_json(report: dict[str, Any], path: Path) -> Path:
+    from app.report.files import ReportFileError, write_report_json
+
     try:
         write_report_json(path, report)
     except ReportFileError as exc:
@@ -48,6 +49,8 @@ def save_pdf(report: dict[str, Any], path: Path) -> Path:
         from app.pdf.render import render_pdf
     except ImportError as exc:  # the PDF part is optional while it lands
         raise ExportError(_("PDF export is not available: {reason}").format(reason=exc)) from None
+    from app.report.files import ReportFileError
+
     try:
         render_pdf(report, path)
     except OSError as exc:

@@ -16,7 +16,6 @@ from app import __version__
 from app.gui.icons import app_icon
 from app.gui.theme import apply_theme
 from app.gui.worker import thread_pool
-from app.pdf.qt import ensure_qt_app
 from checks.i18n import set_language
 
 
@@ -37,7 +36,6 @@ def create_app(argv: Sequence[str]) -> QApplication:
     QCoreApplication.setApplicationVersion(__version__)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
-    ensure_qt_app()  # shared with the PDF renderer: applies its PySide6/3.11 None guard
     app.setWindowIcon(app_icon())
     app.setApplicationDisplayName("deskready")
     return app

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.answers import AnswerError, make_answer
 from app.gui.theme import status_color
 from checks.api import Answer, AnswerType, Question
 from checks.i18n import _
@@ -158,6 +157,8 @@ class QuestionsDialog(QDialog):
             self.fields[0].focus_widget().setFocus()
 
     def _accept(self) -> None:
+        from app.answers import AnswerError, make_answer  # loads the spec package (pydantic)
+
         answers: dict[str, Answer] = {}
         for field in self.fields:
             raw = field.raw()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -33,24 +33,24 @@ from PySide6.QtWidgets import (
 
 from app.gui.about import AboutDialog
 from app.gui.banners import MessageBar, VerdictBanner
-from app.gui.bridge import AskRequest, Progress
 from app.gui.check_row import CheckRow, measured_summary
 from app.gui.controller import RunController
 from app.gui.details import DetailsView
 from app.gui.export import ExportError, default_folder, default_name, save_json, save_pdf
 from app.gui.icons import app_icon, icon
-from app.gui.questions import AskDialog, QuestionsDialog
 from app.gui.recent import recent_files, remember
 from app.gui.screens import QtScreenInfo
 from app.gui.worker import run_task
-from app.profiles import bundled_profiles, load_profile
-from app.registry import CheckRegistry, discover_checks
-from app.runner import CheckResult
-from app.session import PlanError, Session, select_checks
-from app.spec import SpecError
 from checks.api import Category, Question
 from checks.display.screen_info import ScreenInfo
 from checks.i18n import _
+
+if TYPE_CHECKING:
+    from app.gui.bridge import AskRequest, Progress
+    from app.gui.questions import QuestionsDialog
+    from app.registry import CheckRegistry
+    from app.runner import CheckResult
+    from app.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +108,26 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._build_menus()
         self._update_buttons()
+        self._loading = False
         if registry is not None:
             self._on_registry(registry, None)
         else:
+            # Paint first, then load: the checks pull in numpy, sounddevice, pydantic…
             self.banner.show_idle(_("Loading the checks…"))
-            run_task(discover_checks, self._on_registry)
+            self.installEventFilter(self)
+            QTimer.singleShot(1000, self._start_loading)  # in case no paint ever comes
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self and event.type() == QEvent.Type.Paint and not self._loading:
+            QTimer.singleShot(0, self._start_loading)
+        return False
+
+    def _start_loading(self) -> None:
+        if self._loading:
+            return
+        self._loading = True
+        self.removeEventFilter(self)
+        run_task(_load_in_background, self._on_registry)
 
     # -- building ------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -250,6 +265,8 @@ class MainWindow(QMainWindow):
 
     # -- profiles ------------------------------------------------------------------------
     def _on_registry(self, registry: Any, error: BaseException | None) -> None:
+        from app.registry import CheckRegistry
+
         if error is not None or not isinstance(registry, CheckRegistry):
             self.message.show_message(
                 _("The checks could not be loaded: {reason}").format(reason=error)
@@ -260,6 +277,8 @@ class MainWindow(QMainWindow):
         self.choose_profile(self._pending_profile or self.profile_combo.currentData())
 
     def _fill_profiles(self) -> None:
+        from app.profiles import bundled_profiles
+
         combo = self.profile_combo
         combo.clear()
         for profile in bundled_profiles():
@@ -303,6 +322,10 @@ class MainWindow(QMainWindow):
         """Plan a run for a bundled profile or a spec file; errors go to the message bar."""
         if self.registry is None or self.controller.running:
             return False
+        from app.profiles import load_profile
+        from app.session import PlanError, Session, select_checks
+        from app.spec import SpecError
+
         try:
             spec = load_profile(name_or_path, self.registry)
             checks = select_checks(spec, self.registry)
@@ -369,6 +392,8 @@ class MainWindow(QMainWindow):
         if not questions:
             self._start(check_ids)
             return
+        from app.gui.questions import QuestionsDialog
+
         dialog = QuestionsDialog(questions, self)
         self._question_dialog = dialog
 
@@ -429,6 +454,8 @@ class MainWindow(QMainWindow):
         self.overall.setValue(self.overall.value() + 1)
 
     def _on_question(self, request: AskRequest) -> None:
+        from app.gui.questions import AskDialog, QuestionsDialog
+
         dialog = AskDialog(request.question, self)
         self._question_dialog = dialog
         watch = QTimer(dialog)
@@ -539,3 +566,16 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.controller.cancel()
         event.accept()
+
+
+def _load_in_background() -> CheckRegistry:
+    """Worker: find the checks, and import what planning a run needs, off the GUI thread."""
+    from app.pdf.qt import ensure_qt_app
+
+    ensure_qt_app()  # the PDF module's guard for PySide6 on Python 3.11 (None refcount)
+    import app.cli.render
+    import app.profiles
+    import app.session  # noqa: F401 - warm the import cache before the GUI thread needs it
+    from app.registry import discover_checks
+
+    return discover_checks()

@@ -42,3 +42,18 @@ def test_real_system_and_display_checks(qtbot, make_window):
     assert measured["display"]["display.count"] >= 1
     assert measured["display"]["display.max_width"] > 0
     screenshot(window, "gui-real-system")
+
+
+def test_window_paints_first_then_loads_checks_and_the_default_profile(qtbot, settings):
+    from app.gui.window import MainWindow
+
+    window = MainWindow(settings=settings)  # no registry given: discovered in a worker
+    qtbot.addWidget(window)
+    assert window.registry is None
+    assert "Loading" in window.banner.text()
+    window.show()
+    qtbot.waitUntil(lambda: window.controller.session is not None, timeout=15000)
+    assert window.profile_combo.currentData() == "typical"
+    assert {"os", "memory", "bandwidth", "microphone"} <= set(window.rows)
+    assert "Typical contact-center employer" in window.banner.text()
+    window.close()
