@@ -479,7 +479,11 @@ def _steady_rate(
     confirmed between the first confirmation after the warm-up and the last one, over the
     time between them — so unconfirmed bytes at either end are never counted.
     """
-    items = sorted(items)
+    # Reads after the end are the socket buffers being drained while streams stop: those
+    # bytes arrived earlier, so counting them would inflate the rate.
+    items = sorted(i for i in items if i[0] <= ended)
+    if not items:
+        return 0.0
     t0 = started + warmup
     if not confirmed:
         late = [n for t, n in items if t > t0]

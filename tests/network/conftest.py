@@ -95,8 +95,12 @@ def start_coturn(prefix: list[str], hosts: list[str]) -> tuple[subprocess.Popen[
     args += ["-p", str(port), "--log-file", f"{tmp}/log", "--simple-log"]
     args += ["--pidfile", f"{tmp}/pid", "--userdb", f"{tmp}/db", "--no-stdout-log"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if not prefix:
+    try:
         _wait_stun(hosts[0], port)
+    except BaseException:
+        proc.kill()
+        proc.wait(5)
+        raise
     return proc, port
 
 

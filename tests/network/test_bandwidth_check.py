@@ -86,7 +86,7 @@ def test_speedtest_mini_contacts_only_the_mini_server(http_server: str) -> None:
     _CONNECTS.clear()
     _AUDITING = True
     try:
-        m = run_check({"server": f"{http_server}/mini/", "max_seconds": 6}, net, progress=progress)
+        m = run_check({"server": f"{http_server}/mini/", "max_seconds": 4}, net, progress=progress)
     finally:
         _AUDITING = False
     assert_complete(m)
@@ -107,7 +107,7 @@ def test_speedtest_mini_contacts_only_the_mini_server(http_server: str) -> None:
 def test_librespeed_contacts_only_its_server(http_server: str) -> None:
     net = RecordingNet()
     m = run_check({"backend": "librespeed", "server": f"{http_server}/backend/",
-                   "max_seconds": 6}, net)  # fmt: skip
+                   "max_seconds": 4}, net)  # fmt: skip
     assert_complete(m)
     assert m.details["backend"] == "librespeed"
     assert {h for h, _p in net.hosts} == {"127.0.0.1"}
@@ -115,7 +115,7 @@ def test_librespeed_contacts_only_its_server(http_server: str) -> None:
 
 def test_speedtest_auto_picks_the_answering_server_from_the_directory(http_server: str) -> None:
     net = RecordingNet()
-    m = run_check({"server": "auto", "max_seconds": 6}, net, directory_for(http_server))
+    m = run_check({"server": "auto", "max_seconds": 4}, net, directory_for(http_server))
     assert_complete(m)
     server = m.details["server"]
     # the dead server (id 13) is nearer but refuses; id 7 is on the config's ignore list
@@ -126,7 +126,7 @@ def test_speedtest_auto_picks_the_answering_server_from_the_directory(http_serve
 
 
 def test_speedtest_server_id(http_server: str) -> None:
-    m = run_check({"server": "4242", "max_seconds": 5}, None, directory_for(http_server))
+    m = run_check({"server": "4242", "max_seconds": 4}, None, directory_for(http_server))
     assert m.details["server"]["id"] == "4242"
     assert m.values["network.download_mbps"] > 0
 
@@ -138,7 +138,7 @@ def test_ipv6_loopback_librespeed(http_server: str) -> None:
     proc, port = spawn("http", "--bind", "::1")
     try:
         m = run_check({"backend": "librespeed", "server": f"http://[::1]:{port}/backend/",
-                       "max_seconds": 5})  # fmt: skip
+                       "max_seconds": 4})  # fmt: skip
     finally:
         stop(proc)
     assert m.values["network.upload_mbps"] > 0
