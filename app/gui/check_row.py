@@ -178,6 +178,7 @@ class CheckRow(QFrame):
         """The runner's word (before the report judges it): error, skipped or measured."""
         self.state = "done"
         self.progress.hide()
+        self.live_label.hide()  # the summary below says what was measured
         if self.meter is not None:
             self.meter.hide()
         if error:

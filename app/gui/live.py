@@ -62,12 +62,12 @@ class LatencyChart(QWidget):
     def __init__(self, parent: QWidget | None = None, capacity: int = 120) -> None:
         super().__init__(parent)
         self._values: deque[float] = deque(maxlen=capacity)
-        self.setMinimumSize(200, 56)
+        self.setMinimumSize(200, 64)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName(_("Latency chart"))
 
     def sizeHint(self) -> QSize:
-        return QSize(320, 60)
+        return QSize(320, 72)
 
     def add(self, values: Iterable[float]) -> None:
         self._values.extend(values)
@@ -95,14 +95,18 @@ class LatencyChart(QWidget):
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
         p.setFont(font)
         label = _("{ms} ms").format(ms=round(top))
+        metrics = p.fontMetrics()
+        # The scale sits in its own strip at the top so the line never runs through it.
+        strip = metrics.height() + 2
         p.drawText(
-            rect.adjusted(4, 2, -4, -2),
+            rect.adjusted(4, 1, -4, 0).toRect(),
             Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight,
             label,
         )
         if len(self._values) >= 2:
-            plot = rect.adjusted(4, 6, -4, -4)
-            step = plot.width() / (self._values.maxlen or 1)
+            plot = rect.adjusted(4, strip, -4, -4)
+            # Fill the width from the first sample; scroll once the buffer is full.
+            step = plot.width() / max(1, len(self._values) - 1)
             points = QPolygonF(
                 [
                     QPointF(plot.left() + i * step, plot.bottom() - plot.height() * v / top)

@@ -18,13 +18,16 @@ def test_full_run_click_through_with_questions_and_failures(qtbot, make_window):
     screenshot(window, "gui-idle")
     shots: dict[str, bool] = {}
 
-    def on_progress(check_id, progress):
-        if (
-            check_id == "fake_latency"
-            and (progress.fraction or 0) >= 0.8
-            and "running" not in shots
-        ):
+    live_mbps: list[str] = []
+
+    def on_progress(check_id, _progress):
+        if check_id == "fake_speed":
+            live_mbps.append(window.rows["fake_speed"].live_label.text())
+        # The microphone runs last: by then the latency chart and Mbps are on screen too.
+        meter = window.rows["fake_microphone"].meter
+        if check_id == "fake_microphone" and meter is not None and "running" not in shots:
             shots["running"] = True
+            window.checks_scroll.verticalScrollBar().setValue(window.rows["fake_latency"].y() - 40)
             screenshot(window, "gui-running")
 
     window.controller.check_progressed.connect(on_progress)
@@ -47,6 +50,7 @@ def test_full_run_click_through_with_questions_and_failures(qtbot, make_window):
 
     report = wait_report(qtbot, window)
     assert shots.get("running")
+    assert any("Mbps" in text for text in live_mbps)  # the speed shows as it goes
     assert report["verdict"] == "not_ready"
     outcomes = {r["metric"]: r["outcome"] for r in report["rules"]}
     assert outcomes["fake.rtt_ms"] == "fail"
