@@ -39,6 +39,8 @@ class OsAudioAdapter:
 
     #: Per command; the headset check runs at most four, well inside its 8 s budget.
     TIMEOUT_S = 1.5
+    #: system_profiler is slower (it probes hardware); it runs alone.
+    SLOW_TIMEOUT_S = 5.0
 
     def platform(self) -> str:
         """``sys.platform`` (overridable so tests can replay another OS's output)."""
@@ -47,12 +49,13 @@ class OsAudioAdapter:
     def run(self, argv: Sequence[str]) -> str | None:
         """Run a command with ``LC_ALL=C``; its stdout, or None if it failed in any way."""
         env = dict(os.environ, LC_ALL="C", LANG="C")
+        timeout = self.SLOW_TIMEOUT_S if argv[0] == "system_profiler" else self.TIMEOUT_S
         try:
             done = subprocess.run(
                 list(argv),
                 capture_output=True,
                 text=True,
-                timeout=self.TIMEOUT_S,
+                timeout=timeout,
                 env=env,
                 check=False,
             )

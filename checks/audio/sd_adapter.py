@@ -75,18 +75,22 @@ class InputHandle:
             ) from None
 
     def close(self) -> None:
-        """Stop and close the stream; bounded, because a vanished device may not answer."""
-        stream = self._stream
+        """Stop and close the stream (bounded)."""
+        close_stream(self._stream)
 
-        def _close() -> None:
-            with contextlib.suppress(Exception):
-                stream.abort()
-            with contextlib.suppress(Exception):
-                stream.close()
 
-        worker = threading.Thread(target=_close, name="deskready-audio-close", daemon=True)
-        worker.start()
-        worker.join(2.0)
+def close_stream(stream: Any) -> None:
+    """Abort and close ``stream`` on a helper thread: a vanished device may never answer."""
+
+    def _close() -> None:
+        with contextlib.suppress(Exception):
+            stream.abort()
+        with contextlib.suppress(Exception):
+            stream.close()
+
+    worker = threading.Thread(target=_close, name="deskready-audio-close", daemon=True)
+    worker.start()
+    worker.join(2.0)
 
 
 class SoundDeviceAdapter:
@@ -235,12 +239,11 @@ class SoundDeviceAdapter:
             return stream
 
         stream = self._bounded_call(_open, device.name)
-        handle = InputHandle(stream, queue.Queue(), rate)
         try:
             if not done.wait(len(data) / rate + 2.0):
                 raise AudioError(AudioErrorKind.UNPLUGGED, "playback did not finish")
         finally:
-            handle.close()
+            close_stream(stream)
 
     # -- helpers ---------------------------------------------------------------------
     def _pick_rate(self, device: AudioDevice, *, output: bool, preferred: float = 0.0) -> float:
