@@ -36,6 +36,10 @@ def qapp_cls():
 
 @pytest.fixture(scope="session")
 def qapp(qapp_args, qapp_cls):  # pytest-qt's fixture, made through our own factory
+    existing = QApplication.instance()
+    if existing is not None and not isinstance(existing, QApplication):
+        # Qt allows one application per process; the PDF tests make a widget-less one.
+        pytest.skip("a QGuiApplication already runs here (PDF tests first); run tests/gui alone")
     app = create_app([])
     apply_theme(app, "light")
     return app
