@@ -8,6 +8,7 @@ checks record its monitor, the default source. Levels use the RMS dBFS conventio
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,9 @@ from tests.audio.fakes import count_beeps
 pytestmark = pytest.mark.audio
 
 SECONDS = 7.0  # every played signal outlasts stream start-up plus the recording
+# The goal is 6 s per check (bench/audio_accuracy.py measures it, ~5.3 s here); the tests
+# allow half a second more so that a busy CI machine does not make them flaky.
+WALL_LIMIT_S = 6.5
 
 
 def white_noise(dbfs: float, seconds: float = SECONDS, seed: int = 11) -> np.ndarray:
@@ -67,14 +71,14 @@ def test_tone_at_minus_20_dbfs(play: Player) -> None:
     assert updates[0] == levels.FLOOR_DBFS
     assert len(updates) > 50
     assert np.median(updates[1:]) == pytest.approx(-20.0, abs=1.0)
-    assert wall <= 6.0
+    assert wall <= WALL_LIMIT_S
 
 
 def test_white_noise_at_minus_50_dbfs_is_the_room_level(play: Player) -> None:
     play(white_noise(-50.0))
     m, wall = run(RoomNoiseCheck)
     assert m.values["room.noise_dbfs"] == pytest.approx(-50.0, abs=1.0)
-    assert wall <= 6.0
+    assert wall <= WALL_LIMIT_S
 
 
 def test_silence_is_flagged(pulse: PulseServer) -> None:
@@ -93,7 +97,7 @@ def test_speech_at_two_levels(
     assert m.values["microphone.speech_dbfs"] == pytest.approx(active_dbfs, abs=1.0)
     assert m.details["speech_detected"] is True
     assert m.messages == []
-    assert wall <= 6.0
+    assert wall <= WALL_LIMIT_S
 
 
 def test_snr_ordering(play: Player, espeak_sentence: np.ndarray) -> None:
@@ -128,14 +132,27 @@ def test_speaker_beeps_are_counted_from_the_sink(pulse: PulseServer) -> None:
          "--device=vsink.monitor", "--latency-msec=20"],
         env=pulse.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    time.sleep(0.3)
+    chunks: list[bytes] = []
+    flowing = threading.Event()
+
+    def drain() -> None:
+        assert recorder.stdout is not None
+        while chunk := recorder.stdout.read1(65536):
+            chunks.append(chunk)
+            flowing.set()
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    # an idle null sink's monitor takes ~1.5 s to deliver its first data: wait for it, or
+    # the recording would miss the first beeps
+    assert flowing.wait(10), "parec delivered nothing"
     heard: list[int] = []
 
     def ask(question: Question) -> Answer:
         time.sleep(0.3)  # let the last beep reach the monitor
         recorder.terminate()
-        raw, _ = recorder.communicate(timeout=5)
-        heard.append(count_beeps(np.frombuffer(raw, dtype="<f4"), RATE))
+        reader.join(5)
+        heard.append(count_beeps(np.frombuffer(b"".join(chunks), dtype="<f4"), RATE))
         return Answer(question.id, question.parse(heard[0]), datetime.now(UTC), "prompt")
 
     try:
@@ -145,10 +162,10 @@ def test_speaker_beeps_are_counted_from_the_sink(pulse: PulseServer) -> None:
     finally:
         if recorder.poll() is None:
             recorder.kill()
-            recorder.wait(5)
+        recorder.wait(5)
     assert m.details["beeps_played"] == heard[0]
     assert m.values == {"speaker.confirmed": True}
-    assert wall <= 6.0
+    assert wall <= WALL_LIMIT_S
 
 
 def test_headset_check_on_a_server_with_only_virtual_devices(pulse: PulseServer) -> None:
@@ -159,7 +176,7 @@ def test_headset_check_on_a_server_with_only_virtual_devices(pulse: PulseServer)
     m, wall = run(HeadsetCheck)
     assert m.values["headset.present"] is False
     assert m.values["headset.bus"] is None
-    assert wall <= 6.0
+    assert wall <= WALL_LIMIT_S
 
 
 def test_no_pulseaudio_server_is_an_error_not_a_hang(
