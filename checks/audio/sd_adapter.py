@@ -123,7 +123,8 @@ class SoundDeviceAdapter:
                 raise AudioError(AudioErrorKind.NO_PORTAUDIO, str(exc)) from exc
             with _init_lock:
                 try:
-                    module._terminate()
+                    if getattr(module, "_initialized", 0) > 0:
+                        module._terminate()
                     module._initialize()
                 except Exception as exc:
                     raise AudioError(AudioErrorKind.NO_PORTAUDIO, str(exc)) from exc
