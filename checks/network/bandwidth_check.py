@@ -127,7 +127,8 @@ class BandwidthCheck(Check):
             loaded_down = len(probe.samples)
             ctx.progress(0.55, _("Measuring upload speed"))
             left = deadline - time.monotonic()
-            up = self._run_phase(ctx, target, net, "upload", max(PHASE_MIN_S, left - 0.5))
+            up_s = max(PHASE_MIN_S, min(PHASE_MAX_S, left - 0.5))
+            up = self._run_phase(ctx, target, net, "upload", up_s)
         finally:
             probe.stop()
         t0 = started

@@ -242,7 +242,6 @@ Worker = Callable[[Connection, threading.Event, _Events], None]
 
 def _download_worker(url: str) -> Worker:
     def work(conn: Connection, stop: threading.Event, events: _Events) -> None:
-        buf = bytearray(_READ_CHUNK)
         bump = 0
         while not stop.is_set():
             bump += 1
@@ -251,12 +250,18 @@ def _download_worker(url: str) -> Worker:
             if resp.status != 200:
                 raise HttpStatusError(resp.status, resp.reason)
             while not stop.is_set():
-                n = resp.readinto(buf)
+                # read1: whatever has arrived (one recv), so counts are fine-grained even on
+                # slow links; readinto would block until 64 KiB had arrived.
+                n = len(resp.read1(_READ_CHUNK))
                 if not n:
                     break
                 events.add(n)
             if stop.is_set():
                 return
+            # Body complete. HTTPResponse.read1 does not mark the response closed when the
+            # length reaches zero (Python 3.11), and the next request would then raise
+            # CannotSendRequest; read() on a finished body does.
+            resp.read()
             if resp.will_close:
                 conn.close()
 

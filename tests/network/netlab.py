@@ -81,6 +81,17 @@ class Lab:
             input=ruleset, text=True, check=True, capture_output=True, timeout=15,
         )  # fmt: skip
 
+    def udp_loss_random(self, pct: float) -> None:
+        """Drop ``pct`` % of UDP packets leaving the namespace at random (nftables)."""
+        ruleset = (
+            "table inet drlab {\n chain out {\n  type filter hook output priority 0;\n"
+            f"  meta l4proto udp numgen random mod 1000 < {round(pct * 10)} drop\n }}\n}}\n"
+        )
+        subprocess.run(
+            ["ip", "netns", "exec", self.ns, "nft", "-f", "-"],
+            input=ruleset, text=True, check=True, capture_output=True, timeout=15,
+        )  # fmt: skip
+
     def spawn(self, *args: str) -> tuple[subprocess.Popen[str], int]:
         """Start a lab server inside the namespace; return it and the port it printed."""
         proc = subprocess.Popen(
