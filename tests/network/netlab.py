@@ -43,7 +43,12 @@ class Lab:
         self.ns = f"drlab{tag}"
         self.host_if = f"drh{tag}"[:15]
         self.ns_if = f"drn{tag}"[:15]
+        used = sh("ip", "-4", "-o", "addr", "show", check=False).stdout
         octet = (os.getpid() * 7 + n) % 250 + 1
+        for _ in range(250):  # another run's lab may hold this subnet: take a free one
+            if f"10.213.{octet}." not in used:
+                break
+            octet = octet % 250 + 1
         self.host_ip = f"10.213.{octet}.1"
         self.ns_ip = f"10.213.{octet}.2"
         self.procs: list[subprocess.Popen[str]] = []
