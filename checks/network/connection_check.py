@@ -26,7 +26,7 @@ _WINDOWS_ADAPTERS = [
     "-NonInteractive",
     "-Command",
     "Get-NetAdapter | Select-Object Name,InterfaceDescription,InterfaceType,"
-    "NdisPhysicalMedium,Virtual,HardwareInterface,ReceiveLinkSpeed,Status "
+    "NdisPhysicalMedium,PhysicalMediaType,Virtual,HardwareInterface,ReceiveLinkSpeed,Status "
     "| ConvertTo-Json -Compress",
 ]
 

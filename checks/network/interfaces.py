@@ -170,12 +170,39 @@ def _as_int(value: object) -> int | None:
     return None
 
 
+def _link_text_mbps(text: str) -> float | None:
+    """``Get-NetAdapter``'s LinkSpeed text ("1 Gbps", "100 Mbps", "2.5 Gbps") in Mbit/s."""
+    match = re.match(r"^\s*([\d.]+)\s*([KMG])bps", text)
+    if not match:
+        return None
+    value = float(match.group(1)) * {"K": 1e-3, "M": 1.0, "G": 1e3}[match.group(2)]
+    return value or None
+
+
+def _medium_from_text(text: str) -> int | None:
+    low = text.lower()
+    if "802.11" in low or "wireless lan" in low:
+        return 9
+    if "wireless wan" in low or "wwan" in low:
+        return 8
+    if "bluetooth" in low:
+        return 10
+    if "802.3" in low:
+        return 14
+    return None
+
+
 def classify_windows(adapter: Mapping[str, Any]) -> InterfaceInfo:
     """Classify one ``Get-NetAdapter`` object (keys as PowerShell prints them)."""
     name = str(adapter.get("Name") or adapter.get("InterfaceAlias") or "")
     description = str(adapter.get("InterfaceDescription") or "")
     iftype = _as_int(adapter.get("InterfaceType"))
     medium = _as_int(adapter.get("NdisPhysicalMedium"))
+    if medium is None:
+        # PowerShell may give the medium as text ("Native 802.11"), and PhysicalMediaType
+        # always is text: map the names of NDIS_PHYSICAL_MEDIUM back to their numbers.
+        text = str(adapter.get("NdisPhysicalMedium") or adapter.get("PhysicalMediaType") or "")
+        medium = _medium_from_text(text)
     virtual = bool(adapter.get("Virtual")) or adapter.get("HardwareInterface") is False
     if _WINDOWS_VPN_WORDS.search(description) or (iftype in {23, 131}):
         kind = "vpn"
@@ -194,7 +221,8 @@ def classify_windows(adapter: Mapping[str, Any]) -> InterfaceInfo:
     else:
         kind = "other"
     speed = _as_int(adapter.get("ReceiveLinkSpeed")) or _as_int(adapter.get("Speed"))
-    link = speed / 1e6 if speed and kind == "ethernet" else None
+    link = speed / 1e6 if speed else _link_text_mbps(str(adapter.get("LinkSpeed") or ""))
+    link = link if kind == "ethernet" else None
     return InterfaceInfo(name, kind, description, link)
 
 

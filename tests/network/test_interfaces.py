@@ -93,3 +93,15 @@ def test_macos_route_and_hardware_ports(data_dir: Path) -> None:
     assert vpn == "utun4"
     assert itf.classify_macos(vpn, ports).kind == "vpn"
     assert itf.parse_macos_route((data_dir / "macos_route_default_none.txt").read_text()) is None
+
+
+def test_windows_medium_given_as_text(data_dir: Path) -> None:
+    text = (data_dir / "windows_get_netadapter_ps51.json").read_text()
+    found = {a.name: a for a in map(itf.classify_windows, itf.parse_windows_adapters(text))}
+    assert {name: a.kind for name, a in found.items()} == {
+        "Wi-Fi": "wifi",
+        "Ethernet": "ethernet",
+        "Bluetooth Network Connection": "other",
+    }
+    assert found["Ethernet"].link_mbps == 1000.0  # from the text "1 Gbps"
+    assert found["Wi-Fi"].link_mbps is None
