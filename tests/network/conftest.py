@@ -6,6 +6,7 @@ creates; the default public STUN servers and speedtest.net are never used.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import subprocess
 import sys
@@ -16,12 +17,67 @@ from pathlib import Path
 
 import pytest
 
-from checks.network.adapters import NetAdapter
+from checks.network.adapters import ROUTE_PROBES, NetAdapter
 from checks.network.speedtest_backend import SpeedtestDirectory
 from checks.network.stun import binding_request, new_transaction_id
 from tests.network.netlab import HERE, Lab, lab_available, read_ready, stop
 
 DATA = HERE.parent / "data" / "network"
+
+# ---- guard: these tests may only talk to loopback and the namespaces they create --------
+_ALLOWED = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+    ipaddress.ip_network("10.213.0.0/16"),  # netlab's veth pairs
+)
+_ROUTE_ONLY = {address for address, _family in ROUTE_PROBES}  # UDP connect: sends nothing
+_violations: list[str] = []
+_guarding = False
+
+
+def _allowed_host(host: object) -> bool:
+    if not isinstance(host, str):
+        return True  # AF_UNIX paths and the like
+    if host in {"localhost", ""}:
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return False  # a name: resolving it could send a DNS query
+    return any(address in net for net in _ALLOWED)
+
+
+def _guard(event: str, args: tuple[object, ...]) -> None:
+    if not _guarding:
+        return
+    if event in {"socket.connect", "socket.sendto"}:
+        sock, address = args[0], args[1]
+        if not isinstance(address, tuple):
+            return
+        host = address[0]
+        is_udp = getattr(sock, "type", None) == socket.SOCK_DGRAM
+        if event == "socket.connect" and is_udp and host in _ROUTE_ONLY:
+            return
+        if not _allowed_host(host):
+            _violations.append(f"{event} to {address}")
+    elif event == "socket.getaddrinfo" and not _allowed_host(args[0]):
+        _violations.append(f"name lookup of {args[0]!r}")
+
+
+sys.addaudithook(_guard)
+
+
+@pytest.fixture(autouse=True)
+def _only_local_traffic() -> Iterator[None]:
+    """Fail any test that tried to reach an address outside loopback and our labs."""
+    global _guarding
+    _violations.clear()
+    _guarding = True
+    try:
+        yield
+    finally:
+        _guarding = False
+    assert not _violations, f"traffic outside the lab: {_violations}"
 
 
 def spawn(*args: str) -> tuple[subprocess.Popen[str], int]:

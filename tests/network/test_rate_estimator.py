@@ -1,0 +1,60 @@
+"""The steady-rate estimator of http_transfer on synthetic event logs with known answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.network.http_transfer import _series, _steady_rate
+
+
+def steady(streams: int, bytes_per_s: float, until: float, step: float = 0.01):
+    """(time, bytes, stream) events of ``streams`` streams reading at a constant rate."""
+    items = []
+    k = 1
+    while k * step <= until + 1e-9:
+        for sid in range(streams):
+            items.append((k * step + sid * 1e-4, int(bytes_per_s * step), sid))
+        k += 1
+    return items
+
+
+def test_constant_rate_is_read_exactly() -> None:
+    items = steady(4, 125_000, 6.0)  # 4 x 1 Mbit/s
+    assert _steady_rate(items, 0.0, 6.0, 1.0, confirmed=False) == pytest.approx(4.0, rel=0.01)
+
+
+def test_buffer_drain_after_the_end_is_ignored() -> None:
+    items = steady(4, 125_000, 6.0)
+    items += [(6.05, 500_000, sid) for sid in range(4)]  # socket buffers read while stopping
+    assert _steady_rate(items, 0.0, 6.0, 1.0, confirmed=False) == pytest.approx(4.0, rel=0.01)
+
+
+def test_a_stream_stuck_behind_a_lost_packet_at_the_end_costs_nothing() -> None:
+    items = [i for i in steady(4, 125_000, 6.0) if not (i[2] == 0 and i[0] > 5.3)]
+    # stream 0 waits for a retransmission from 5.3 s on; the others keep their rate
+    assert _steady_rate(items, 0.0, 6.0, 1.0, confirmed=False) == pytest.approx(4.0, rel=0.01)
+
+
+def test_slow_start_is_left_out() -> None:
+    items = [i for i in steady(4, 125_000, 6.0) if i[0] > 0.5]
+    items += [(0.4, 1_000_000, sid) for sid in range(4)]  # a token-bucket burst at the start
+    assert _steady_rate(items, 0.0, 6.0, 1.0, confirmed=False) == pytest.approx(4.0, rel=0.01)
+
+
+def test_upload_counts_between_confirmations_of_each_stream() -> None:
+    # each stream: a 50 kB request confirmed every 0.4 s (1 Mbit/s), phases offset
+    items = [(0.1 * sid + 0.4 * k, 50_000, sid) for sid in range(4) for k in range(1, 15)]
+    assert _steady_rate(items, 0.0, 6.0, 1.0, confirmed=True) == pytest.approx(4.0, rel=0.01)
+
+
+def test_too_few_events_fall_back_to_the_whole_phase() -> None:
+    items = [(0.5, 125_000, 0), (1.0, 125_000, 0)]
+    assert _steady_rate(items, 0.0, 2.0, 1.5, confirmed=False) == pytest.approx(1.0)
+    assert _steady_rate([], 0.0, 2.0, 1.0, confirmed=True) == 0.0
+
+
+def test_series_bins() -> None:
+    items = steady(1, 125_000, 1.0)
+    series = _series(items, 0.0, 0.25, 1.0)
+    assert [p[0] for p in series] == [0.25, 0.5, 0.75, 1.0]
+    assert all(p[1] == pytest.approx(1.0, rel=0.05) for p in series)
