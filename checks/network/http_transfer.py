@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import http.client
+import os
 import socket
 import ssl
 import threading
@@ -316,8 +317,6 @@ def upload_payload(protocol: str) -> bytes:
     """Data to upload: Speedtest's alphanumeric form body, or random bytes for LibreSpeed."""
     if protocol == "speedtest":
         return (_SPEEDTEST_CHARS * (UPLOAD_MAX // len(_SPEEDTEST_CHARS) + 1))[:UPLOAD_MAX]
-    import os
-
     return os.urandom(UPLOAD_MAX)
 
 
