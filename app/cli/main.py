@@ -221,8 +221,8 @@ def _write_pdf(report: dict[str, Any], path: Path, paper: str = "auto") -> None:
         fail(_("PDF export is not available: {reason}").format(reason=exc))
     try:
         render_pdf(report, path, page_size=paper)
-    except OSError as exc:
-        fail(_("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc))
+    except ReportFileError as exc:
+        fail(str(exc))
 
 
 @cli.command("checks")

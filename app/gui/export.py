@@ -53,10 +53,6 @@ def save_pdf(report: dict[str, Any], path: Path) -> Path:
 
     try:
         render_pdf(report, path)
-    except OSError as exc:
-        raise ExportError(
-            _("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)
-        ) from None
     except ReportFileError as exc:
         raise ExportError(str(exc)) from None
     return path

@@ -10,8 +10,6 @@ it up.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from app.pdf.layout import Canvas, Placed, Span, draw_stack, paginate
 from app.pdf.paper import choose_page_size, territory_of
 from app.pdf.qt import ensure_qt_app
 from app.pdf.tounicode import fix_text_layer
+from app.report.files import write_atomically
 from checks.i18n import _, active_language
 
 #: Name of the JSON report attached to every PDF; the verifier looks for exactly this.
@@ -176,24 +175,13 @@ def _layout(report: Report, canvas: Canvas, width: float, height: float) -> list
 
 
 def render_pdf(report: Report, path: Path, *, page_size: str = "auto") -> None:
-    """Render ``report`` to ``path`` atomically (temp file in the same folder, then replace).
+    """Render ``report`` to ``path`` atomically, like every report file deskready writes.
 
     Raises:
         ValueError: ``page_size`` is not "auto", "a4" or "letter".
-        OSError: the folder is not writable; ``path`` is left untouched.
+        ReportFileError: the folder is not writable; ``path`` is left untouched.
     """
-    data = render_pdf_bytes(report, page_size=page_size)
-    path = Path(path)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(Path(path), render_pdf_bytes(report, page_size=page_size))
 
 
 __all__ = ["ATTACHMENT_NAME", "render_pdf", "render_pdf_bytes", "report_attachment"]

@@ -13,8 +13,6 @@ back to device names (``unknown`` is a first-class answer).
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +26,7 @@ from checks.audio.classify import (
     parse_system_profiler,
     parse_windows_endpoints,
 )
+from checks.oscommand import run_command
 
 log = logging.getLogger(__name__)
 
@@ -48,24 +47,8 @@ class OsAudioAdapter:
 
     def run(self, argv: Sequence[str]) -> str | None:
         """Run a command with ``LC_ALL=C``; its stdout, or None if it failed in any way."""
-        env = dict(os.environ, LC_ALL="C", LANG="C")
         timeout = self.SLOW_TIMEOUT_S if argv[0] == "system_profiler" else self.TIMEOUT_S
-        try:
-            done = subprocess.run(
-                list(argv),
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env=env,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.info("audio: %s failed: %s", argv[0], exc)
-            return None
-        if done.returncode != 0:
-            log.info("audio: %s exited %s: %s", " ".join(argv), done.returncode, done.stderr)
-            return None
-        return done.stdout
+        return run_command(argv, timeout=timeout)
 
     def windows_records(self) -> list[dict[str, Any]]:
         """Endpoint records from the registry (see :func:`parse_windows_endpoints`)."""

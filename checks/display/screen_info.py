@@ -9,10 +9,10 @@ the screens cannot be seen (a headless Linux session): "unknown" is a normal ans
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 from checks.display.parse import Size, parse_system_profiler, parse_xrandr, sizes_from_rects
+from checks.oscommand import run_command
 
 COMMAND_TIMEOUT_S = 5.0
 
@@ -34,13 +34,7 @@ class ScreenInfo:
 
     def run(self, args: list[str]) -> str | None:
         """Output of a short OS command, or None if it is missing, fails or hangs."""
-        try:
-            done = subprocess.run(
-                args, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout if done.returncode == 0 else None
+        return run_command(args, timeout=COMMAND_TIMEOUT_S)
 
 
 def _windows_screens() -> list[Size] | None:  # pragma: no cover - needs Windows

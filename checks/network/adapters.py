@@ -8,7 +8,6 @@ Each class holds the real implementation as methods; a check gets it with
 from __future__ import annotations
 
 import socket
-import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import psutil
+
+from checks.oscommand import run_command
 
 T = TypeVar("T")
 
@@ -95,13 +96,7 @@ class ConnectionAdapter:
 
     def run(self, args: list[str], timeout: float) -> str:
         """Run an OS command and return its stdout ('' when it fails or times out)."""
-        try:
-            done = subprocess.run(
-                args, capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except (OSError, subprocess.SubprocessError):
-            return ""
-        return done.stdout if done.returncode == 0 else ""
+        return run_command(args, timeout=timeout) or ""
 
 
 class NetAdapter:

@@ -8,8 +8,9 @@ in :mod:`checks.phone.detect`. Every method returns None when the fact cannot be
 from __future__ import annotations
 
 import platform
-import subprocess
 from pathlib import Path
+
+from checks.oscommand import run_command
 
 #: No OS command may hold up the check for longer than this (bluetoothctl waits for
 #: bluetoothd forever when the daemon is not running).
@@ -57,15 +58,4 @@ class PhoneDevices:
 
     def run(self, args: list[str]) -> str | None:
         """Output of a short OS command, or None if it is missing, fails or hangs."""
-        try:
-            done = subprocess.run(
-                args,
-                capture_output=True,
-                text=True,
-                timeout=COMMAND_TIMEOUT_S,
-                check=False,
-                stdin=subprocess.DEVNULL,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout if done.returncode == 0 else None
+        return run_command(args, timeout=COMMAND_TIMEOUT_S)

@@ -10,13 +10,14 @@ rather than raising: "unknown" is a normal answer on real machines.
 from __future__ import annotations
 
 import platform
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import psutil
+
+from checks.oscommand import run_command
 
 #: No OS command may hold up a check for longer than this.
 COMMAND_TIMEOUT_S = 3.0
@@ -42,13 +43,7 @@ class SystemFacts:
 
     def run(self, args: list[str]) -> str | None:
         """Output of a short OS command (``sw_vers``), or None if it fails or hangs."""
-        try:
-            done = subprocess.run(
-                args, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout if done.returncode == 0 else None
+        return run_command(args, timeout=COMMAND_TIMEOUT_S)
 
     def windows_registry(self, key: str) -> dict[str, Any] | None:
         """All values of an ``HKEY_LOCAL_MACHINE`` key on Windows, else None."""
