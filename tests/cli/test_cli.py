@@ -188,6 +188,9 @@ def test_ctrl_c_mid_run_writes_a_partial_report_and_exits_130(
         line = proc.stdout.readline()
         if "SLOWPOKE-STARTED" in line or not line:
             break
+    # The light checks (memory, disk…) run beside the slow one and take milliseconds;
+    # a loaded machine may not have started them yet when the slow one announces itself.
+    time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, out + err

@@ -7,11 +7,13 @@ creates; the default public STUN servers and speedtest.net are never used.
 from __future__ import annotations
 
 import ipaddress
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -145,12 +147,25 @@ def start_coturn(prefix: list[str], hosts: list[str]) -> tuple[subprocess.Popen[
     """Debian's coturn as a plain STUN server on ``hosts``; waits until it answers."""
     port = _free_udp_port(hosts[0]) if not prefix else 3478
     tmp = tempfile.mkdtemp(prefix="drstun")
-    args = [*prefix, "turnserver", "-n", "-S", "-z", "--no-cli", "--no-tls", "--no-dtls"]
+    # --no-tcp: STUN over UDP is all we test, and the port was only checked free for UDP;
+    # a TCP listener on it can hit "address in use" and make coturn retry forever.
+    args = [
+        *prefix,
+        "turnserver",
+        "-n",
+        "-S",
+        "-z",
+        "--no-cli",
+        "--no-tls",
+        "--no-dtls",
+        "--no-tcp",
+    ]
     for host in hosts:
         args += ["-L", host]
     args += ["-p", str(port), "--log-file", f"{tmp}/log", "--simple-log"]
     args += ["--pidfile", f"{tmp}/pid", "--userdb", f"{tmp}/db", "--no-stdout-log"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    weakref.finalize(proc, shutil.rmtree, tmp, True)  # its log, pid and db go with it
     try:
         _wait_stun(hosts[0], port)
     except BaseException:
