@@ -132,7 +132,7 @@ def _advice(rule: Rule, metric: Metric, outcome: Outcome, error: str | None) -> 
         reason = error or _("This could not be measured or was not answered.")
         return reason + " " + _("Fix what the message says, then run the check again.")
     if rule.advice:
-        return rule.advice
+        return _(rule.advice)  # the employer's own words, in their best-matching language
     if metric.advice:
         return _(metric.advice)
     return _("This does not meet your employer's requirement.")

@@ -7,15 +7,9 @@ from __future__ import annotations
 
 from checks.api import MetricValue
 from checks.i18n import _
+from checks.l10n import format_number, format_percent
 
-
-def format_number(value: float) -> str:
-    """A number with as many decimals as it is worth: 212, 48.2, 0.45."""
-    if isinstance(value, int) or float(value).is_integer():
-        return str(int(value))
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+__all__ = ["format_expected", "format_number", "format_value"]
 
 
 def format_value(value: MetricValue, unit: str = "") -> str:
@@ -25,10 +19,10 @@ def format_value(value: MetricValue, unit: str = "") -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, int | float):
+        if unit == "%":
+            return format_percent(value)
         text = format_number(value)
-        if not unit:
-            return text
-        return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+        return f"{text} {unit}" if unit else text
     return str(value)
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from app.registry import CheckRegistry
 from app.spec import Spec, SpecError, SpecProblem, load_spec
 from app.spec.loader import load_spec_bytes
-from checks.i18n import _
+from app.spec.texts import split_translations
+from checks.i18n import Localized, _
 from resources import resource
 
 DEFAULT_PROFILE = "typical"
@@ -39,8 +40,14 @@ def bundled_profiles() -> list[BundledProfile]:
     out = []
     for name in bundled_names():
         data = tomllib.loads(resource("profiles", f"{name}.toml").read_text(encoding="utf-8"))
-        employer = data.get("employer", {})
-        out.append(BundledProfile(name, employer.get("name", ""), employer.get("notes", "")))
+        employer = split_translations(data.get("employer", {}), ("name", "notes"))
+        out.append(
+            BundledProfile(
+                name,
+                _(employer.localized("name", employer.table.get("name", "")) or Localized("")),
+                _(employer.localized("notes", employer.table.get("notes", "")) or Localized("")),
+            )
+        )
     return out
 
 

@@ -33,7 +33,7 @@ from checks.api import (
     CheckFailed,
     Measurements,
 )
-from checks.i18n import _
+from checks.i18n import M_
 
 log = logging.getLogger(__name__)
 
@@ -233,8 +233,8 @@ class Runner:
             if self._cancel.is_set():
                 result.skipped = True
             else:
-                result.error = _("This check did not finish within {seconds} seconds.").format(
-                    seconds=round(budget)
+                result.error = M_(
+                    "This check did not finish within {seconds} seconds.", seconds=round(budget)
                 )
         elif "error" in box:
             self._record_error(check, box["error"], result, budget)
@@ -250,8 +250,8 @@ class Runner:
             if self._cancel.is_set():
                 result.skipped = True
             else:
-                result.error = _("This check did not finish within {seconds} seconds.").format(
-                    seconds=round(budget)
+                result.error = M_(
+                    "This check did not finish within {seconds} seconds.", seconds=round(budget)
                 )
             return
         if isinstance(exc, CheckFailed):
@@ -260,10 +260,11 @@ class Runner:
         if self._raise_errors or not isinstance(exc, Exception):
             raise exc
         log.error("check %s crashed", check.id, exc_info=exc)
-        result.error = _(
+        result.error = M_(
             "This check stopped because of an unexpected problem ({problem}). "
-            "Please try again; if it keeps happening, contact support."
-        ).format(problem=type(exc).__name__)
+            "Please try again; if it keeps happening, contact support.",
+            problem=type(exc).__name__,
+        )
 
     def _record_value(self, check: type[Check], value: object, result: CheckResult) -> None:
         problems = _invalid_measurements(check, value)
@@ -272,7 +273,7 @@ class Runner:
             if self._raise_errors:
                 raise TypeError(message)
             log.error(message)
-            result.error = _("This check returned results deskready cannot read.")
+            result.error = M_("This check returned results deskready cannot read.")
             return
         assert isinstance(value, Measurements)
         result.measurements = value

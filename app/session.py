@@ -18,7 +18,7 @@ from app.runner import CheckResult, EventSink, Runner, order_checks
 from app.spec.errors import did_you_mean
 from app.spec.model import DECLARATION_PREFIX, Declaration, Spec
 from checks.api import Answer, AnswerType, AskFunction, Check, Metric, MetricType, Question
-from checks.i18n import _
+from checks.i18n import _, retranslate, using_language
 
 
 class PlanError(Exception):
@@ -111,6 +111,8 @@ class Session:
     answers: dict[str, Answer] = field(default_factory=dict)
     agent: dict[str, str] | None = None
     runner: Runner | None = None
+    #: results and "interrupted" of the last run, for :meth:`report_in`
+    last_run: tuple[list[CheckResult], bool] | None = None
 
     @property
     def questions(self) -> list[Question]:
@@ -149,15 +151,38 @@ class Session:
             interrupted = True
             done = self.runner.partial_results
             results = [done.get(c.id) or CheckResult(c, skipped=True) for c in self.checks]
+        self.last_run = (results, interrupted)
         return self.report(results, interrupted=interrupted)
+
+    def report_in(self, language: str) -> dict[str, Any]:
+        """The last run's report again, worded in ``language`` (e.g. for the screen when
+        the spec wants saved reports in another language)."""
+        if self.last_run is None:
+            raise RuntimeError("nothing has run yet")
+        results, interrupted = self.last_run
+        return self.report(results, interrupted=interrupted, language=language)
 
     def cancel(self) -> None:
         """Stop a run in progress (from another thread, e.g. the GUI's Cancel button)."""
         if self.runner is not None:
             self.runner.cancel()
 
-    def report(self, results: list[CheckResult], *, interrupted: bool = False) -> dict[str, Any]:
-        """Judge finished results and build the report."""
+    def report(
+        self,
+        results: list[CheckResult],
+        *,
+        interrupted: bool = False,
+        language: str | None = None,
+    ) -> dict[str, Any]:
+        """Judge finished results and build the report.
+
+        Its texts are in ``language``, else the spec's ``report_language``, else the
+        agent's: an employer reading thousands of reports may want them all in one.
+        """
+        with using_language(language or self.spec.report_language):
+            return self._report(results, interrupted)
+
+    def _report(self, results: list[CheckResult], interrupted: bool) -> dict[str, Any]:
         values: dict[str, Any] = {}
         declared: set[str] = set()
         errors: dict[str, str] = {}
@@ -165,7 +190,7 @@ class Session:
             values.update(result.measurements.values)
             declared |= result.measurements.declared
             if result.error:
-                errors[result.check.id] = result.error
+                errors[result.check.id] = retranslate(result.error)
             elif result.skipped:
                 errors[result.check.id] = _("This check was not run.")
         declaration_values = {}

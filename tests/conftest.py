@@ -13,6 +13,10 @@ DATA = ROOT / "tests" / "data"
 
 # Qt, where a test uses it, never needs a real screen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# English, US-style numbers and dates, whatever this machine's locale: tests that are
+# about other languages ask for them explicitly (--lang, set_language, env of a child).
+os.environ["LANGUAGE"] = "en"
+os.environ["LC_ALL"] = "C.UTF-8"
 
 
 @pytest.fixture

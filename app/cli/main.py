@@ -21,13 +21,14 @@ from app.answers import AnswerError, load_answers_file, parse_answer_options
 from app.cli.exit_codes import ExitCode
 from app.cli.prompt import TerminalAsker
 from app.cli.render import ProgressView, print_report
+from app.cli.translated import TranslatedGroup
 from app.profiles import bundled_profiles, load_profile
 from app.registry import CheckRegistry, discover_checks
 from app.report.files import ReportFileError, read_report_json, report_json, write_report_json
 from app.report.integrity import verify_digest
 from app.session import PlanError, Session, select_checks
 from app.spec import SpecError
-from checks.i18n import _, set_language
+from checks.i18n import N_, _, active_language, set_language
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("deskready")
@@ -37,6 +38,12 @@ def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     """Print a user error on stderr and exit with ``code`` (no traceback)."""
     Console(stderr=True).print(f"[bold red]{_('Error')}:[/] {message}", highlight=False)
     sys.exit(int(code))
+
+
+def _apply_language(code: str | None) -> str | None:
+    """Switch language as soon as ``--lang`` is parsed (the system's when not given)."""
+    set_language(code)
+    return code
 
 
 def setup_logging(debug: bool) -> None:
@@ -52,19 +59,32 @@ def setup_logging(debug: bool) -> None:
         logging.getLogger("app.runner").setLevel(logging.CRITICAL)
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="deskready")
-@click.option(
-    "--lang", metavar="CODE", help="Language: en, ja, de, nl, ms (default: the system's)."
+@click.group(
+    cls=TranslatedGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_(
+        "Check that this computer and home office meet your employer's requirements.\n\n"
+        "Without a command, opens the desktop app."
+    ),
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.version_option(
+    __version__, "--version", prog_name="deskready", help=N_("Show the version and exit.")
+)
+@click.option(
+    "--lang",
+    metavar="CODE",
+    is_eager=True,  # before --help, so the help is in that language too
+    callback=lambda _ctx, _param, value: _apply_language(value),
+    help=N_("Language: en, ja, de, nl, ms (default: the system's)."),
+)
+@click.option("--debug", is_flag=True, help=N_("Show tracebacks and debug logging."))
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None, debug: bool) -> None:
     """Check that this computer and home office meet your employer's requirements.
 
     Without a command, opens the desktop app.
     """
-    set_language(lang)
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     setup_logging(debug)
@@ -83,56 +103,60 @@ def _registry() -> CheckRegistry:
     return registry
 
 
-@cli.command()
+@cli.command(help=N_("Run the checks against an employer spec and show the verdict."))
 @click.option(
     "--profile",
     "-p",
     metavar="NAME|FILE",
-    help="Bundled profile name or spec file (default: typical).",
+    help=N_("Bundled profile name or spec file (default: typical)."),
 )
 @click.option(
-    "--only", multiple=True, metavar="IDS", help="Run only these checks (comma-separated)."
+    "--only", multiple=True, metavar="IDS", help=N_("Run only these checks (comma-separated).")
 )
 @click.option(
-    "--skip", multiple=True, metavar="IDS", help="Do not run these checks (comma-separated)."
+    "--skip", multiple=True, metavar="IDS", help=N_("Do not run these checks (comma-separated).")
 )
 @click.option(
     "--json",
     "json_path",
     metavar="PATH|-",
-    help="Write the JSON report to PATH, or to stdout with '-'.",
+    help=N_("Write the JSON report to PATH, or to stdout with '-'."),
 )
 @click.option(
     "--pdf",
     "pdf_path",
     metavar="FILE",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the PDF report.",
+    help=N_("Write the PDF report."),
 )
 @click.option(
     "--paper",
     type=click.Choice(["auto", "a4", "letter"]),
     default="auto",
     show_default=True,
-    help="PDF paper size (auto: by your region).",
+    help=N_("PDF paper size (auto: by your region)."),
 )
 @click.option(
     "--answer",
     "answer_options",
     multiple=True,
     metavar="ID=VALUE",
-    help="Answer a question up front (repeatable).",
+    help=N_("Answer a question up front (repeatable)."),
 )
 @click.option(
     "--answers",
     "answers_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Answers from a TOML or JSON file.",
+    help=N_("Answers from a TOML or JSON file."),
 )
-@click.option("--no-input", is_flag=True, help="Never ask; unanswered questions stay unanswered.")
-@click.option("--agent-name", metavar="NAME", help="Your name, printed on the report.")
-@click.option("--agent-id", metavar="ID", help="Your agent or employee ID, printed on the report.")
-@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.option(
+    "--no-input", is_flag=True, help=N_("Never ask; unanswered questions stay unanswered.")
+)
+@click.option("--agent-name", metavar="NAME", help=N_("Your name, printed on the report."))
+@click.option(
+    "--agent-id", metavar="ID", help=N_("Your agent or employee ID, printed on the report.")
+)
+@click.option("--debug", is_flag=True, help=N_("Show tracebacks and debug logging."))
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -157,8 +181,6 @@ def check(
     registry = _registry()
     try:
         spec = load_profile(profile, registry)
-        if spec.report_language and not ctx.parent.params.get("lang"):  # type: ignore[union-attr]
-            set_language(spec.report_language)
         checks = select_checks(spec, registry, only, skip)
     except (SpecError, PlanError) as exc:
         fail(str(exc))
@@ -186,7 +208,7 @@ def check(
 
     console.print(
         _("Checking against {employer} ({source})…").format(
-            employer=spec.employer.name, source=spec.source
+            employer=_(spec.employer.name), source=spec.source
         )
     )
     with ProgressView(console, checks) as view:
@@ -195,7 +217,11 @@ def check(
             on_event=view.handle, ask=asker.ask_during_run if interactive else None
         )
 
-    print_report(console, report)
+    # Saved reports are in the spec's report language; the screen speaks the agent's.
+    shown = (
+        report if report["language"] == active_language() else session.report_in(active_language())
+    )
+    print_report(console, shown)
     try:
         if json_path is not None:
             if to_stdout:
@@ -225,8 +251,8 @@ def _write_pdf(report: dict[str, Any], path: Path, paper: str = "auto") -> None:
         fail(str(exc))
 
 
-@cli.command("checks")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable list.")
+@cli.command("checks", help=N_("List the installed checks and the metrics they measure."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Machine-readable list."))
 def list_checks(as_json: bool) -> None:
     """List the installed checks and the metrics they measure."""
     registry = _registry()
@@ -269,7 +295,7 @@ def list_checks(as_json: bool) -> None:
         console.print(f"[red]{_('Not loaded')}:[/] {b.name} ({b.target}): {b.reason}")
 
 
-@cli.command()
+@cli.command(help=N_("List the bundled employer profiles."))
 def profiles() -> None:
     """List the bundled employer profiles."""
     console = Console(highlight=False)
@@ -279,7 +305,7 @@ def profiles() -> None:
             console.print(f"    {p.notes}", markup=False)
 
 
-@cli.group()
+@cli.group(help=N_("Show, verify or convert a saved report."))
 def report() -> None:
     """Show, verify or convert a saved report."""
 
@@ -298,14 +324,16 @@ def _load_any_report(path: Path) -> dict[str, Any]:
         fail(str(exc))
 
 
-@report.command("show")
+@report.command("show", help=N_("Print a saved report (JSON or PDF) as a table."))
 @click.argument("file", type=click.Path(path_type=Path))
 def report_show(file: Path) -> None:
     """Print a saved report (JSON or PDF) as a table."""
     print_report(Console(highlight=False), _load_any_report(file))
 
 
-@report.command("verify")
+@report.command(
+    "verify", help=N_("Check that a report (JSON or PDF) was not edited after deskready wrote it.")
+)
 @click.argument("file", type=click.Path(path_type=Path))
 def report_verify(file: Path) -> None:
     """Check that a report (JSON or PDF) was not edited after deskready wrote it."""
@@ -340,11 +368,21 @@ def report_verify(file: Path) -> None:
     )
 
 
-@report.command("pdf")
+@report.command("pdf", help=N_("Render a saved JSON report as a PDF."))
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
-    "--paper", type=click.Choice(["auto", "a4", "letter"]), default="auto", show_default=True
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help=N_("The PDF file to write."),
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["auto", "a4", "letter"]),
+    default="auto",
+    show_default=True,
+    help=N_("PDF paper size (auto: by your region)."),
 )
 def report_pdf(file: Path, output: Path, paper: str) -> None:
     """Render a saved JSON report as a PDF."""
@@ -360,7 +398,7 @@ def report_pdf(file: Path, output: Path, paper: str) -> None:
     Console(highlight=False).print(_("PDF report written to {path}").format(path=output))
 
 
-@cli.command()
+@cli.command(help=N_("Open the desktop app."))
 @click.option("--quit-after-paint", is_flag=True, hidden=True)
 def gui(quit_after_paint: bool) -> None:
     """Open the desktop app."""

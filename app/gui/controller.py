@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from app.gui.worker import run_task
+from checks.i18n import active_language
 
 if TYPE_CHECKING:
     from app.gui.bridge import RunBridge
@@ -23,6 +24,16 @@ if TYPE_CHECKING:
     from checks.api import Check
 
 log = logging.getLogger(__name__)
+
+
+def judge(
+    session: Session, results: list[CheckResult], interrupted: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The report to show (the agent's language) and to save (the spec's report language)."""
+    saved = session.report(results, interrupted=interrupted)
+    if saved["language"] == active_language():
+        return saved, saved
+    return session.report(results, interrupted=interrupted, language=active_language()), saved
 
 
 class RunController(QObject):
@@ -41,6 +52,8 @@ class RunController(QObject):
         self.session: Session | None = None
         self.results: dict[str, CheckResult] = {}
         self.report: dict[str, Any] | None = None
+        #: the same report in the spec's report language, for saving (None: same as shown)
+        self.report_to_save: dict[str, Any] | None = None
         self._bridge: RunBridge | None = None
         self._running: Session | None = None
 
@@ -53,6 +66,7 @@ class RunController(QObject):
         self.session = session
         self.results = {}
         self.report = None
+        self.report_to_save = None
 
     def start(self, check_ids: Sequence[str] | None, adapters: Mapping[type, object]) -> bool:
         """Run ``check_ids`` (all when None). False if a run is already going."""
@@ -81,12 +95,12 @@ class RunController(QObject):
             if bridge.cancelled.is_set():
                 sub.cancel()  # Cancel pressed before the runner existed
 
-        def work() -> dict[str, Any]:
+        def work() -> tuple[dict[str, Any], dict[str, Any]]:
             sub.run(on_event=on_event, ask=bridge.ask, adapters=adapters)
             merged = dict(self.results)
             merged.update(bridge.results)
             ordered = [merged.get(c.id) or CheckResult(c, skipped=True) for c in session.checks]
-            return session.report(ordered, interrupted=bridge.cancelled.is_set())
+            return judge(session, ordered, bridge.cancelled.is_set())
 
         def done(report: Any, error: BaseException | None) -> None:
             self._bridge = None
@@ -98,12 +112,35 @@ class RunController(QObject):
                 log.error("run failed", exc_info=error)
                 self.run_failed.emit(str(error) or type(error).__name__)
                 return
-            self.report = report
-            self.report_ready.emit(report)
+            self._publish(report)
 
         self.run_started.emit([c.id for c in checks])
         run_task(work, done)
         return True
+
+    def rejudge(self) -> None:
+        """Build the report again from the kept results (e.g. in a new language)."""
+        session = self.session
+        if session is None or not self.results or self._bridge is not None:
+            return
+        from app.runner import CheckResult
+
+        ordered = [self.results.get(c.id) or CheckResult(c, skipped=True) for c in session.checks]
+
+        def done(reports: Any, error: BaseException | None) -> None:
+            if error is not None:
+                log.error("judging again failed", exc_info=error)
+                self.run_failed.emit(str(error) or type(error).__name__)
+            elif self.session is session:
+                self._publish(reports)
+
+        run_task(lambda: judge(session, ordered, False), done)
+
+    def _publish(self, reports: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        shown, saved = reports
+        self.report = shown
+        self.report_to_save = saved
+        self.report_ready.emit(shown)
 
     def cancel(self) -> None:
         """Stop the run in progress (checks not started are skipped)."""

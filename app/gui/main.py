@@ -9,14 +9,14 @@ from collections.abc import Sequence
 
 import psutil
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
 from app.gui.icons import app_icon
+from app.gui.language import apply_language, saved_language
 from app.gui.theme import apply_theme
 from app.gui.worker import thread_pool
-from checks.i18n import set_language
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -56,14 +56,14 @@ class _QuitOnFirstPaint(QObject):
 def run_gui(argv: list[str]) -> int:
     """Run the desktop app until its window closes; return the exit code."""
     args = parse_args(argv)
-    set_language(args.lang)
     app = create_app([])
+    apply_language(args.lang or saved_language(QSettings()))
     apply_theme(app, args.theme)
 
-    from app.gui.window import MainWindow  # after the app exists: widgets need it
+    from app.gui.windows import WindowKeeper  # after the app exists: widgets need it
 
-    window = MainWindow(profile=args.profile)
-    window.show()
+    keeper = WindowKeeper(profile=args.profile)
+    window = keeper.open()
     if args.quit_after_paint:  # bench/gui_startup.py: report the first paint, then leave
         window.installEventFilter(_QuitOnFirstPaint(app))
     code = app.exec()

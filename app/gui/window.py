@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -38,6 +38,7 @@ from app.gui.controller import RunController
 from app.gui.details import DetailsView
 from app.gui.export import ExportError, default_folder, default_name, save_json, save_pdf
 from app.gui.icons import app_icon, icon
+from app.gui.language import language_menu
 from app.gui.recent import recent_files, remember
 from app.gui.screens import QtScreenInfo
 from app.gui.worker import run_task
@@ -72,6 +73,9 @@ def category_title(category: Category) -> str:
 class MainWindow(QMainWindow):
     """deskready's one window."""
 
+    #: the agent picked another language (code, or None for the system's)
+    language_changed = Signal(object)
+
     def __init__(
         self,
         *,
@@ -89,6 +93,7 @@ class MainWindow(QMainWindow):
         self.last_export: Path | None = None
         self._asked: set[str] = set()
         self._pending_profile = profile
+        self._chosen_profile: str | None = None
         self._question_dialog: QuestionsDialog | None = None
 
         self.setWindowTitle("deskready")
@@ -258,6 +263,8 @@ class MainWindow(QMainWindow):
         self.cancel_action = action(_("&Cancel"), self.cancel, "Esc")
         run_menu.addAction(self.run_action)
         run_menu.addAction(self.cancel_action)
+        self.language_menu = language_menu(self, self.settings, self.language_changed.emit)
+        self.menuBar().addMenu(self.language_menu)
         help_menu = self.menuBar().addMenu(_("&Help"))
         help_menu.addAction(
             action(_("&About deskready"), self.show_about, QKeySequence.StandardKey.HelpContents)
@@ -333,6 +340,7 @@ class MainWindow(QMainWindow):
             self.message.show_message(str(exc))
             return False
         self.message.hide()
+        self._chosen_profile = name_or_path
         session = Session(spec, self.registry, checks, agent=None)
         self.controller.set_session(session)
         self._asked = set()
@@ -342,7 +350,7 @@ class MainWindow(QMainWindow):
             self._select_in_combo(name_or_path)
         self.banner.show_idle(
             _("Profile: {employer}. Press Run all to check your setup.").format(
-                employer=spec.employer.name
+                employer=_(spec.employer.name)
             )
         )
         self.details.show_report(None)
@@ -508,6 +516,7 @@ class MainWindow(QMainWindow):
         self.cancel_action.setEnabled(running)
         self.profile_combo.setEnabled(not running)
         self.open_button.setEnabled(not running)
+        self.language_menu.setEnabled(not running)
         has_report = self.report is not None and not running
         self.json_button.setEnabled(has_report)
         self.pdf_button.setEnabled(has_report)
@@ -523,7 +532,8 @@ class MainWindow(QMainWindow):
         self._export(path, ".pdf", _("PDF report (*.pdf)"), save_pdf)
 
     def _export(self, path: str | Path | None, suffix: str, file_filter: str, save: Any) -> None:
-        report = self.report
+        # The file is in the spec's report language, which may not be the screen's.
+        report = self.controller.report_to_save or self.report
         if report is None or self.controller.running:
             return
         if path is None:
@@ -553,6 +563,25 @@ class MainWindow(QMainWindow):
             self._update_buttons()
 
         run_task(lambda: save(report, target), done)
+
+    def current_profile(self) -> str | None:
+        """The bundled profile name or spec path now chosen."""
+        return self._chosen_profile or self._pending_profile
+
+    def take_over(self, old: MainWindow) -> None:
+        """Continue where ``old`` stopped (after a language switch): the same answers and
+        results, the report judged again so it reads in the new language."""
+        mine, theirs = self.controller.session, old.controller.session
+        if mine is None or theirs is None or mine.spec.sha256 != theirs.spec.sha256:
+            return
+        mine.answers.update(theirs.answers)
+        self._asked = set(old._asked)
+        self.last_export = old.last_export
+        self.agent_name.setText(old.agent_name.text())
+        self.agent_id.setText(old.agent_id.text())
+        if old.controller.results:
+            self.controller.results = dict(old.controller.results)
+            self.controller.rejudge()
 
     def open_folder(self) -> None:
         if self.last_export is not None:

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from app.pdf.labels import GREY, RED
 from app.pdf.layout import Canvas, Span, draw_stack, stack_height
 from checks.i18n import _
+from checks.l10n import format_number
 
 LINE = "#1a73e8"
 AXIS = "#9aa0a6"
@@ -49,13 +50,6 @@ def axis_ticks(value: float, most: int = 5) -> list[float]:
             break
     count = math.ceil(value / step - 1e-9)
     return [step * i for i in range(count + 1)]
-
-
-def format_number(value: float) -> str:
-    """Axis labels without trailing zeros: ``150``, ``2.5``, ``0.02``."""
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def draw_chart(painter: QPainter, canvas: Canvas, series: Series, rect: QRectF) -> None:

@@ -30,6 +30,7 @@ from app.pdf.layout import (
     stack_height,
 )
 from checks.i18n import N_, _
+from checks.l10n import format_datetime
 
 Report = Mapping[str, Any]
 
@@ -68,15 +69,18 @@ def text(value: object) -> str:
 
 
 def format_time(stamp: str) -> str:
-    """``2026-11-23 18:30 UTC+01:00``: unambiguous for any reader, with the time zone."""
+    """``23.11.2026, 18:30 (UTC+01:00)``: the reader's date style, with the time zone.
+
+    The zone is always given, because the report may be read far from where it was made.
+    """
     try:
         moment = datetime.fromisoformat(stamp)
     except ValueError:
         return stamp
-    shown = moment.strftime("%Y-%m-%d %H:%M")
+    shown = format_datetime(moment)
     offset = moment.strftime("%z")
     if offset:
-        shown += f" UTC{offset[:3]}:{offset[3:]}"
+        shown += f" (UTC{offset[:3]}:{offset[3:]})"
     return shown
 
 

@@ -26,7 +26,7 @@ from app.pdf.paper import choose_page_size, territory_of
 from app.pdf.qt import ensure_qt_app
 from app.pdf.tounicode import fix_text_layer
 from app.report.files import write_atomically
-from checks.i18n import _, active_language
+from checks.i18n import _, active_language, using_language
 
 #: Name of the JSON report attached to every PDF; the verifier looks for exactly this.
 ATTACHMENT_NAME = "deskready-report.json"
@@ -109,13 +109,20 @@ class _Frame:
 def render_pdf_bytes(report: Report, *, page_size: str = "auto") -> bytes:
     """Render ``report`` (a loaded ``deskready-report/1`` dict) and return the PDF bytes.
 
-    Texts the renderer adds are in the active language (:func:`checks.i18n.set_language`).
+    Texts the renderer adds (headings, labels, numbers, dates) are in the report's own
+    language, so they match the texts inside it, whatever language the screen is in.
     When every rule passes the report is kept to one page: charts are dropped if they would
     push it onto a second.
 
     Raises:
         ValueError: ``page_size`` is not "auto", "a4" or "letter".
     """
+    language = report.get("language")
+    with using_language(language if isinstance(language, str) else None):
+        return _render_pdf_bytes(report, page_size)
+
+
+def _render_pdf_bytes(report: Report, page_size: str) -> bytes:
     ensure_qt_app()
     paper = choose_page_size(page_size, report, _system_territory())
     buffer = QBuffer()

@@ -20,7 +20,7 @@ from app.report.integrity import seal
 from app.runner import CheckResult
 from app.spec.model import Severity, Spec
 from checks.api import Answer, MetricValue
-from checks.i18n import _, active_language
+from checks.i18n import _, active_language, retranslate
 
 
 def check_status(result: CheckResult, rules: Sequence[RuleResult]) -> Status:
@@ -97,7 +97,7 @@ def build_report(
         "machine": machine_summary(all_values, os_details),
         "spec": {
             "source": spec.source,
-            "employer": {"name": spec.employer.name, "contact": spec.employer.contact},
+            "employer": {"name": _(spec.employer.name), "contact": _(spec.employer.contact)},
             "spec_version": spec.employer.spec_version,
             "sha256": spec.sha256,
         },
@@ -128,9 +128,9 @@ def _check_entry(
         "measurements": dict(m.values),
         "units": units,
         "declared": {mid: _declared_entry(mid, answers) for mid in sorted(m.declared)},
-        "messages": list(m.messages),
+        "messages": [retranslate(message) for message in m.messages],
         "details": dict(m.details),
-        "error": result.error,
+        "error": retranslate(result.error) if result.error else None,
     }
 
 
@@ -179,7 +179,7 @@ def _declarations_entry(
         "units": {},
         "declared": declared,
         "messages": [],
-        "details": {"texts": {d.metric: d.text for d in spec.declarations}},
+        "details": {"texts": {d.metric: _(d.text) for d in spec.declarations}},
         "error": None,
     }
 

@@ -19,6 +19,8 @@ from app.registry import CheckRegistry
 from app.spec.errors import SpecError, SpecProblem, did_you_mean
 from app.spec.locate import find_line, key_lines
 from app.spec.model import Declaration, Employer, Rule, Severity, Spec
+from app.spec.texts import SplitTexts, split_translations
+from app.spec.validation_messages import describe_error
 from checks.api import Check, Metric, MetricType
 from checks.i18n import _
 
@@ -26,6 +28,10 @@ from checks.i18n import _
 MAX_SPEC_BYTES = 1024 * 1024
 TOP_LEVEL_KEYS = ("employer", "rules", "checks", "declarations", "report_language")
 RULE_KEYS = ("min", "max", "equals", "one_of", "severity", "advice")
+#: Employer texts that may carry translations (``text_ja = "…"``), see app.spec.texts.
+EMPLOYER_TEXTS = ("name", "contact", "notes")
+RULE_TEXTS = ("advice",)
+DECLARATION_TEXTS = ("text", "help")
 #: Settings every check accepts in ``[checks.<id>]``, besides its own.
 COMMON_SETTINGS = ("enabled", "time_budget_s")
 
@@ -200,10 +206,16 @@ class _SpecBuilder:
         if table is None:
             self.problem(("employer",), _('missing; add [employer] with at least name = "…"'))
             return Employer(name="?")
-        model = self._validate(_EmployerModel, table, ("employer",))
+        texts = self._split_texts(table, ("employer",), EMPLOYER_TEXTS)
+        model = self._validate(_EmployerModel, texts.table, ("employer",))
         if model is None:
             return Employer(name="?")
-        return Employer(model.name, model.contact, model.spec_version, model.notes)
+        return Employer(
+            texts.localized("name", model.name) or model.name,
+            texts.localized("contact", model.contact) or "",
+            model.spec_version,
+            texts.localized("notes", model.notes) or "",
+        )
 
     # -- [[declarations]] ----------------------------------------------------------------
     def _declarations(self) -> list[Declaration]:
@@ -213,7 +225,9 @@ class _SpecBuilder:
             return []
         found: list[Declaration] = []
         for index, item in enumerate(items):
-            model = self._validate(_DeclarationModel, item, ("declarations", str(index)))
+            path = ("declarations", str(index))
+            texts = self._split_texts(item, path, DECLARATION_TEXTS)
+            model = self._validate(_DeclarationModel, texts.table, path)
             if model is None:
                 continue
             if any(d.id == model.id for d in found):
@@ -221,7 +235,14 @@ class _SpecBuilder:
                     ("declarations",), _("declaration '{id}' is listed twice").format(id=model.id)
                 )
                 continue
-            found.append(Declaration(model.id, model.text, model.help, model.severity))
+            found.append(
+                Declaration(
+                    model.id,
+                    texts.localized("text", model.text) or model.text,
+                    texts.localized("help", model.help) or "",
+                    model.severity,
+                )
+            )
         return found
 
     # -- [rules] ---------------------------------------------------------------------------
@@ -280,7 +301,8 @@ class _SpecBuilder:
                     _("a rule is a table such as {{ min = 10 }}, not {value!r}").format(value=item),
                 )
                 continue
-            model = self._validate(_RuleModel, item, item_path, allowed=RULE_KEYS)
+            texts = self._split_texts(item, item_path, RULE_TEXTS)
+            model = self._validate(_RuleModel, texts.table, item_path, allowed=RULE_KEYS)
             if model is None:
                 continue
             rule = Rule(
@@ -290,7 +312,7 @@ class _SpecBuilder:
                 equals=model.equals,
                 one_of=tuple(model.one_of) if model.one_of is not None else None,
                 severity=model.severity,
-                advice=model.advice,
+                advice=texts.localized("advice", model.advice),
                 line=find_line(self.lines, item_path),
             )
             if self._rule_fits_metric(rule, metric, item_path):
@@ -405,8 +427,7 @@ class _SpecBuilder:
             try:
                 parsed = TypeAdapter(setting.type).validate_python(value)
             except ValidationError as exc:
-                detail = exc.errors()[0]["msg"]
-                self.problem(key_path, _("invalid value: {detail}").format(detail=detail))
+                self.problem(key_path, describe_error(exc.errors()[0]))
                 continue
             if setting.choices and parsed not in setting.choices:
                 self.problem(
@@ -420,6 +441,17 @@ class _SpecBuilder:
         return out
 
     # -- shared ----------------------------------------------------------------------------
+    def _split_texts(
+        self, value: Any, path: tuple[str, ...], fields: tuple[str, ...]
+    ) -> SplitTexts:
+        """Translatable fields reduced to their defaults; bad translations reported."""
+        if not isinstance(value, dict):
+            return SplitTexts(value)
+        texts = split_translations(value, fields)
+        for sub, message in texts.problems:
+            self.problem((*path, *sub), message)
+        return texts
+
     def _validate(
         self,
         model: type[ModelT],
@@ -442,8 +474,6 @@ class _SpecBuilder:
                         field_path,
                         _("unknown key '{key}'").format(key=loc[-1]) + did_you_mean(loc[-1], names),
                     )
-                elif error["type"] == "missing":
-                    self.problem(field_path, _("is required"))
                 else:
-                    self.problem(field_path, error["msg"])
+                    self.problem(field_path, describe_error(error))
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from checks.api import CheckFailed
-from checks.i18n import N_, _
+from checks.i18n import M_, N_
 
 
 class AudioErrorKind(StrEnum):
@@ -68,7 +68,7 @@ class AudioError(Exception):
 
     def message(self) -> str:
         """The translated sentence shown to the agent."""
-        return _(_MESSAGES[self.kind]).format(device=self.device, detail=self.detail)
+        return M_(_MESSAGES[self.kind], device=self.device, detail=self.detail)
 
 
 def check_failed(error: AudioError) -> CheckFailed:

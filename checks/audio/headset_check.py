@@ -17,7 +17,7 @@ from checks.audio.classify import Bus, Endpoint, classify_by_name
 from checks.audio.errors import AudioError, check_failed
 from checks.audio.os_devices import OsAudioAdapter
 from checks.audio.sd_adapter import SoundDeviceAdapter
-from checks.i18n import N_, _
+from checks.i18n import M_, N_
 
 
 class HeadsetCheck(Check):
@@ -108,21 +108,24 @@ class HeadsetCheck(Check):
         if portaudio_note:
             notes.append(portaudio_note)
         if want and not candidates:
-            notes.append(_("No sound device named \u201c{name}\u201d was found.").format(name=want))
+            notes.append(M_("No sound device named \u201c{name}\u201d was found.", name=want))
         if chosen is not None and default_input is not None and not chosen.is_default:
             notes.append(
-                _(
+                M_(
                     "Your headset \u201c{headset}\u201d is connected, but your computer uses "
                     "\u201c{device}\u201d as its microphone. Choose the headset in your sound "
-                    "settings."
-                ).format(headset=chosen.name, device=default_input.name)
+                    "settings.",
+                    headset=chosen.name,
+                    device=default_input.name,
+                )
             )
         if chosen is not None and chosen.wireless:
             notes.append(
-                _(
+                M_(
                     "\u201c{headset}\u201d is a wireless headset. Many employers require a "
-                    "wired headset because wireless ones can drop calls."
-                ).format(headset=chosen.name)
+                    "wired headset because wireless ones can drop calls.",
+                    headset=chosen.name,
+                )
             )
         return measurements
 

@@ -17,7 +17,7 @@ from checks.audio.levels import FLOOR_DBFS, SpeechAnalysis
 from checks.audio.os_devices import OsAudioAdapter
 from checks.audio.sd_adapter import SoundDeviceAdapter
 from checks.audio.selection import pick_device
-from checks.i18n import N_, _
+from checks.i18n import M_, N_, _
 
 #: Recording length. The sentence takes ~3.5 s at a normal pace and the agent starts while
 #: the stream opens; 3.5 s keeps the whole check under 6 s even where opening the stream is
@@ -90,7 +90,7 @@ class MicrophoneCheck(Check):
         """Show the sentence, record it, and measure speech level, peak, clipping and SNR."""
         sd = ctx.adapter(SoundDeviceAdapter)
         seconds = min(5.0, max(1.0, float(ctx.settings.get("seconds", RECORD_SECONDS))))
-        prompt = _("Please read aloud: \u201c{sentence}\u201d").format(sentence=_(SENTENCE))
+        prompt = M_("Please read aloud: \u201c{sentence}\u201d", sentence=_(SENTENCE))
         try:
             device = pick_device(
                 sd, ctx.adapter(OsAudioAdapter), str(ctx.settings.get("device") or ""), "input"
@@ -120,7 +120,7 @@ class MicrophoneCheck(Check):
         )
         if not result.speech_detected:
             measurements.messages.append(
-                _(
+                M_(
                     "We could not clearly hear you speak. Read the sentence aloud as soon as "
                     "it appears, in your normal calling voice."
                 )

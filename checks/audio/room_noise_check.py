@@ -19,7 +19,7 @@ from checks.audio.levels import FLOOR_DBFS, block_dbfs, noise_floor_dbfs, peak_d
 from checks.audio.os_devices import OsAudioAdapter
 from checks.audio.sd_adapter import SoundDeviceAdapter
 from checks.audio.selection import pick_device
-from checks.i18n import N_, _
+from checks.i18n import M_, N_
 
 #: Below this peak the microphone delivered (near-)digital zeros: it is muted or dead, and
 #: the room cannot be measured. A working microphone's own hiss is far above it.
@@ -56,7 +56,7 @@ class RoomNoiseCheck(Check):
         """Record quietly and report the median block level as the room's noise."""
         sd = ctx.adapter(SoundDeviceAdapter)
         seconds = min(5.0, max(1.0, float(ctx.settings.get("seconds", 3.0))))
-        message = _("Please stay quiet for a few seconds while we listen to your room.")
+        message = M_("Please stay quiet for a few seconds while we listen to your room.")
         try:
             device = pick_device(
                 sd, ctx.adapter(OsAudioAdapter), str(ctx.settings.get("device") or ""), "input"

@@ -26,7 +26,7 @@ from checks.audio.levels import FloatArray, sine
 from checks.audio.os_devices import OsAudioAdapter
 from checks.audio.sd_adapter import SoundDeviceAdapter
 from checks.audio.selection import pick_device
-from checks.i18n import N_, _
+from checks.i18n import M_, N_
 
 SAMPLERATE = 48000.0
 BEEP_HZ = 880.0
@@ -89,7 +89,7 @@ class SpeakerCheck(Check):
             device = pick_device(
                 sd, ctx.adapter(OsAudioAdapter), str(ctx.settings.get("device") or ""), "output"
             )
-            ctx.progress(None, _("Listen: we are playing some short beeps in your headset."))
+            ctx.progress(None, M_("Listen: we are playing some short beeps in your headset."))
             ctx.raise_if_cancelled()
             sd.play(device, beeps(count), SAMPLERATE)
         except AudioError as exc:
@@ -102,7 +102,7 @@ class SpeakerCheck(Check):
                 values={"speaker.confirmed": None},
                 details=details,
                 messages=[
-                    _("Nobody answered how many beeps were heard, so sound could not be checked.")
+                    M_("Nobody answered how many beeps were heard, so sound could not be checked.")
                 ],
             )
         try:

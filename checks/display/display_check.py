@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
 from checks.display.screen_info import ScreenInfo
-from checks.i18n import N_, _, ngettext
+from checks.i18n import M_, N_, Mn_
 
 
 class DisplayCheck(Check):
@@ -53,12 +53,12 @@ class DisplayCheck(Check):
         if screens is None:
             return Measurements(
                 values=dict.fromkeys(("display.count", "display.max_width", "display.max_height")),
-                messages=[_("The screens could not be detected on this computer.")],
+                messages=[M_("The screens could not be detected on this computer.")],
             )
         if not screens:
             return Measurements(
                 values={"display.count": 0, "display.max_width": None, "display.max_height": None},
-                messages=[_("No active screen was found.")],
+                messages=[M_("No active screen was found.")],
             )
         width, height = max(screens, key=lambda size: size[0] * size[1])
         return Measurements(
@@ -68,9 +68,5 @@ class DisplayCheck(Check):
                 "display.max_height": height,
             },
             details={"screens": [[w, h] for w, h in screens]},
-            messages=[
-                ngettext("{n} screen found.", "{n} screens found.", len(screens)).format(
-                    n=len(screens)
-                )
-            ],
+            messages=[Mn_("{n} screen found.", "{n} screens found.", len(screens))],
         )

@@ -18,7 +18,7 @@ from checks.api import (
     MetricValue,
     Setting,
 )
-from checks.i18n import N_, _
+from checks.i18n import M_, N_
 from checks.network.adapters import NetAdapter
 from checks.network.http_transfer import (
     HttpStatusError,
@@ -108,7 +108,7 @@ class BandwidthCheck(Check):
         deadline = started + min(max_seconds, ctx.time_left())
         net = ctx.adapter(NetAdapter)
 
-        ctx.progress(0.0, _("Finding a speed test server"))
+        ctx.progress(0.0, M_("Finding a speed test server"))
         try:
             target, idle_ms = self._target(ctx, net, backend, server)
         except TransferError as exc:
@@ -122,10 +122,10 @@ class BandwidthCheck(Check):
         probe = LatencyProbe(target, net)
         probe.start(ctx.bounded(2.0))
         try:
-            ctx.progress(0.1, _("Measuring download speed"))
+            ctx.progress(0.1, M_("Measuring download speed"))
             down = self._run_phase(ctx, target, net, "download", phase_seconds())
             loaded_down = len(probe.samples)
-            ctx.progress(0.55, _("Measuring upload speed"))
+            ctx.progress(0.55, M_("Measuring upload speed"))
             left = deadline - time.monotonic()
             up_s = max(PHASE_MIN_S, min(PHASE_MAX_S, left - 0.5))
             up = self._run_phase(ctx, target, net, "upload", up_s)
@@ -153,8 +153,10 @@ class BandwidthCheck(Check):
         }
         ctx.progress(
             1.0,
-            _("Download {down} Mbps, upload {up} Mbps").format(
-                down=round(down.mbps, 1), up=round(up.mbps, 1)
+            M_(
+                "Download {down} Mbps, upload {up} Mbps",
+                down=round(down.mbps, 1),
+                up=round(up.mbps, 1),
             ),
         )
         return Measurements(values, details)
@@ -166,21 +168,22 @@ class BandwidthCheck(Check):
         if backend == "librespeed":
             if not is_url:
                 raise TransferError(
-                    _("The LibreSpeed test needs the server address (a URL) in the spec.")
+                    M_("The LibreSpeed test needs the server address (a URL) in the spec.")
                 )
             target = librespeed_target(server)
         elif backend == "speedtest":
             if not is_url:
                 if server != "auto" and not server.isdigit():
                     raise TransferError(
-                        _(
-                            'The speed test server "{server}" is not "auto", a number or a URL.'
-                        ).format(server=server)
+                        M_(
+                            'The speed test server "{server}" is not "auto", a number or a URL.',
+                            server=server,
+                        )
                     )
                 return directory_target(server, net, ctx)
             target = mini_target(server, net, ctx)
         else:
-            raise TransferError(_("Unknown speed test backend: {name}").format(name=backend))
+            raise TransferError(M_("Unknown speed test backend: {name}", name=backend))
         try:
             samples = LatencyProbe(target, net).idle(5, ctx.bounded(4.0))
         except (OSError, http.client.HTTPException, HttpStatusError) as exc:
@@ -191,12 +194,12 @@ class BandwidthCheck(Check):
         self, ctx: CheckContext, target: Target, net: NetAdapter, direction: str, seconds: float
     ) -> Phase:
         base = 0.1 if direction == "download" else 0.55
-        label = _("Download") if direction == "download" else _("Upload")
+        label = M_("Download") if direction == "download" else M_("Upload")
 
         def on_progress(fraction: float, mbps: float) -> None:
             ctx.progress(
                 base + 0.45 * fraction,
-                _("{direction}: {mbps} Mbps").format(direction=label, mbps=round(mbps, 1)),
+                M_("{direction}: {mbps} Mbps", direction=label, mbps=round(mbps, 1)),
                 mbps=mbps,
             )
 

@@ -17,7 +17,7 @@ from checks.api import (
     MetricValue,
     Setting,
 )
-from checks.i18n import N_, _
+from checks.i18n import M_, N_
 from checks.network import voice_math
 from checks.network.adapters import UdpAdapter
 from checks.network.stun import parse_server
@@ -110,7 +110,7 @@ class CallQualityCheck(Check):
         servers = list(ctx.settings.get("stun_servers", DEFAULT_STUN_SERVERS))
         duration = max(1.0, float(ctx.settings.get("duration_s", 10.0)))
         udp = ctx.adapter(UdpAdapter)
-        ctx.progress(0.0, _("Looking for a call test server"))
+        ctx.progress(0.0, M_("Looking for a call test server"))
         sock, address, server, first_ms, problems = self._find_server(ctx, udp, servers)
         try:
             # Fit the stream into what is left of the budget (keep time for the grace wait).
@@ -122,7 +122,7 @@ class CallQualityCheck(Check):
                 current = voice_math.median(rtts) or 0.0
                 ctx.progress(
                     fraction,
-                    _("Delay: {ms} ms").format(ms=round(current)),
+                    M_("Delay: {ms} ms", ms=round(current)),
                     rtt_ms=current,
                 )
 
@@ -149,12 +149,12 @@ class CallQualityCheck(Check):
             try:
                 host, port = parse_server(str(spec))
             except ValueError:
-                problems.append(_("{server}: not a valid server address").format(server=spec))
+                problems.append(M_("{server}: not a valid server address", server=spec))
                 continue
             try:
                 addresses = udp.resolve(host, port, ctx.bounded(3.0))
             except (OSError, TimeoutError):
-                problems.append(_("{server}: address could not be looked up").format(server=spec))
+                problems.append(M_("{server}: address could not be looked up", server=spec))
                 continue
             for family, address in addresses[:2]:
                 sock = udp.udp_socket(family)
@@ -162,18 +162,19 @@ class CallQualityCheck(Check):
                     sock.connect(address)  # so ICMP "port unreachable" is reported to us
                 except OSError:
                     sock.close()
-                    problems.append(_("{server}: no route to it").format(server=spec))
+                    problems.append(M_("{server}: no route to it", server=spec))
                     continue
                 rtt = ping(sock, address, 3, ctx.bounded(0.7))
                 if rtt is not None:
                     return sock, address, str(spec), rtt, problems
                 sock.close()
-                problems.append(_("{server}: no answer").format(server=spec))
+                problems.append(M_("{server}: no answer", server=spec))
         raise CheckFailed(
-            _(
+            M_(
                 "None of the call test servers answered ({problems}). Your network may block "
-                "the kind of traffic calls use; ask your employer's IT team."
-            ).format(problems="; ".join(problems) or _("no servers configured"))
+                "the kind of traffic calls use; ask your employer's IT team.",
+                problems="; ".join(problems) or M_("no servers configured"),
+            )
         )
 
     def _measurements(
@@ -221,11 +222,11 @@ class CallQualityCheck(Check):
                 for p in probes
             ],
         }
-        messages = []
+        messages: list[str] = []
         if problems:
             details["servers_skipped"] = problems
         if loss is not None and loss >= 100.0:
-            messages.append(_("The test server stopped answering during the test."))
+            messages.append(M_("The test server stopped answering during the test."))
         return Measurements(values, details, messages)
 
 

@@ -6,7 +6,7 @@ import ipaddress
 from typing import ClassVar
 
 from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-from checks.i18n import N_, _
+from checks.i18n import M_, N_
 from checks.network.adapters import ConnectionAdapter
 from checks.network.interfaces import (
     CONNECTION_KINDS,
@@ -75,7 +75,7 @@ class ConnectionCheck(Check):
     def run(self, ctx: CheckContext) -> Measurements:
         """Find the traffic-carrying interface, classify it, and list any VPNs that are up."""
         os_ = ctx.adapter(ConnectionAdapter)
-        ctx.progress(0.1, _("Looking at your network adapters"))
+        ctx.progress(0.1, M_("Looking at your network adapters"))
         source = os_.route_source_address()
         addresses = os_.interface_addresses()
         name = _interface_of(source, addresses)
@@ -89,7 +89,7 @@ class ConnectionCheck(Check):
         ctx.raise_if_cancelled()
         details: dict[str, object] = {"source_address": source, "platform": os_.platform}
         if name is None:
-            ctx.progress(1.0, _("No internet connection found"))
+            ctx.progress(1.0, M_("No internet connection found"))
             return Measurements(
                 {
                     "network.connection": "none",
@@ -98,7 +98,7 @@ class ConnectionCheck(Check):
                     "network.link_mbps": None,
                 },
                 details,
-                [_("Your computer has no route to the internet. Connect to your network.")],
+                [M_("Your computer has no route to the internet. Connect to your network.")],
             )
         info = infos.get(name, InterfaceInfo(name, "other"))
         speeds = os_.link_speeds()
@@ -112,14 +112,15 @@ class ConnectionCheck(Check):
             vpn_interfaces=vpns,
             interfaces={n: i.kind for n, i in sorted(infos.items())},
         )
-        messages = []
+        messages: list[str] = []
         if vpns and info.kind != "vpn":
             messages.append(
-                _("A VPN ({names}) is connected but your internet traffic does not use it.").format(
-                    names=", ".join(vpns)
+                M_(
+                    "A VPN ({names}) is connected but your internet traffic does not use it.",
+                    names=", ".join(vpns),
                 )
             )
-        ctx.progress(1.0, _("Connection: {kind}").format(kind=info.kind))
+        ctx.progress(1.0, M_("Connection: {kind}", kind=info.kind))
         return Measurements(
             {
                 "network.connection": info.kind,

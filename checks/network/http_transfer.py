@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit
 
 from checks.api import CheckContext
-from checks.i18n import _
+from checks.i18n import M_
 from checks.network.adapters import NetAdapter
 
 #: Parallel TCP streams per direction (librespeed-cli uses 3, Ookla's web client 4-8).
@@ -164,21 +164,26 @@ def describe(exc: BaseException, server: str) -> str:
     if isinstance(exc, TransferError):
         return str(exc)
     if isinstance(exc, socket.gaierror):
-        return _(
+        return M_(
             "The address of the speed test server ({server}) could not be looked up. "
-            "Check that you are connected to the internet."
-        ).format(server=server)
+            "Check that you are connected to the internet.",
+            server=server,
+        )
     if isinstance(exc, HttpStatusError):
         if exc.status in {401, 403}:
-            return _(
+            return M_(
                 "The speed test server {server} refused the test (HTTP {status}). "
-                "Ask your employer which server to use."
-            ).format(server=server, status=exc.status)
-        return _("The speed test server {server} answered with an error (HTTP {status}).").format(
-            server=server, status=exc.status
+                "Ask your employer which server to use.",
+                server=server,
+                status=exc.status,
+            )
+        return M_(
+            "The speed test server {server} answered with an error (HTTP {status}).",
+            server=server,
+            status=exc.status,
         )
     if isinstance(exc, ConnectionRefusedError):
-        return _("The speed test server {server} refused the connection.").format(server=server)
+        return M_("The speed test server {server} refused the connection.", server=server)
     if isinstance(
         exc,
         ConnectionResetError
@@ -187,33 +192,38 @@ def describe(exc: BaseException, server: str) -> str:
         | http.client.RemoteDisconnected
         | http.client.IncompleteRead,
     ):
-        return _(
+        return M_(
             "The connection to the speed test server {server} was cut off during the test. "
-            "Try again; if it keeps happening, restart your router."
-        ).format(server=server)
+            "Try again; if it keeps happening, restart your router.",
+            server=server,
+        )
     if isinstance(exc, TimeoutError):
-        return _(
+        return M_(
             "The speed test server {server} stopped answering. "
-            "Your connection may have dropped; try again."
-        ).format(server=server)
+            "Your connection may have dropped; try again.",
+            server=server,
+        )
     if isinstance(exc, ssl.SSLError):
-        return _("A secure connection to {server} could not be set up.").format(server=server)
+        return M_("A secure connection to {server} could not be set up.", server=server)
     if isinstance(exc, OSError) and exc.errno in {
         errno.ENETUNREACH,
         errno.EHOSTUNREACH,
         errno.ENETDOWN,
         errno.EADDRNOTAVAIL,
     }:
-        return _(
+        return M_(
             "Your computer is not connected to the internet (no route to {server}). "
-            "Connect to your network and try again."
-        ).format(server=server)
-    if isinstance(exc, http.client.HTTPException):
-        return _("The speed test server {server} sent an answer that makes no sense.").format(
-            server=server
+            "Connect to your network and try again.",
+            server=server,
         )
-    return _("The speed test with {server} failed: {error}").format(
-        server=server, error=exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    if isinstance(exc, http.client.HTTPException):
+        return M_(
+            "The speed test server {server} sent an answer that makes no sense.", server=server
+        )
+    return M_(
+        "The speed test with {server} failed: {error}",
+        server=server,
+        error=exc.strerror if isinstance(exc, OSError) and exc.strerror else exc,
     )
 
 
@@ -300,8 +310,9 @@ def _upload_worker(target: Target, payload: bytes) -> Worker:
             confirmed = target.confirmed_bytes(reply, len(body))
             if confirmed <= 0:
                 raise TransferError(
-                    _("The speed test server {server} did not confirm the uploaded data.").format(
-                        server=target.name
+                    M_(
+                        "The speed test server {server} did not confirm the uploaded data.",
+                        server=target.name,
                     )
                 )
             events.add(confirmed, sid)
@@ -432,9 +443,11 @@ def _phase(
             ctx.raise_if_cancelled()
             if now - events.last > stall_s:
                 raise TransferError(
-                    _(
-                        "The speed test server {server} stopped sending data for {seconds} seconds."
-                    ).format(server=target.name, seconds=round(stall_s))
+                    M_(
+                        "The speed test server {server} stopped sending data for {seconds} seconds.",
+                        server=target.name,
+                        seconds=round(stall_s),
+                    )
                 )
             if now - shown >= 0.25:
                 shown = now
@@ -455,9 +468,7 @@ def _phase(
             raise TransferError(describe(errors[0], target.name))
         ended = events.last
     if not items:
-        raise TransferError(
-            _("The speed test server {server} sent no data.").format(server=target.name)
-        )
+        raise TransferError(M_("The speed test server {server} sent no data.", server=target.name))
     warmup = max(0.5, min(2.0, 0.2 * (ended - started)))
     mbps = _steady_rate(items, started, ended, warmup, confirmed)
     series = _series(items, started, 0.5 if confirmed else 0.25, ended)

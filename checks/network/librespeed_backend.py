@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import urlsplit, urlunsplit
 
-from checks.i18n import _
+from checks.i18n import M_
 from checks.network.http_transfer import Target
 
 #: MiB per download request; big enough that requests rarely end inside a test phase.
@@ -28,7 +28,7 @@ def librespeed_target(url: str) -> Target:
         path = posixpath.dirname(path)
     base = urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") + "/", "", ""))
     return Target(
-        name=_("LibreSpeed at {host}").format(host=parts.hostname or url),
+        name=M_("LibreSpeed at {host}", host=parts.hostname or url),
         download_url=f"{base}garbage.php?ckSize={CHUNK_MIB}",
         upload_url=f"{base}empty.php",
         latency_url=f"{base}empty.php",

@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit, urlunsplit
 
 from checks.api import CheckContext
-from checks.i18n import _
+from checks.i18n import M_
 from checks.network.adapters import NetAdapter
 from checks.network.http_transfer import (
     HttpStatusError,
@@ -126,12 +126,13 @@ def mini_target(url: str, net: NetAdapter, ctx: CheckContext) -> Target:
     found = _UPLOAD_EXT.findall(page.decode("utf-8", "replace"))
     if not found:
         raise TransferError(
-            _("{url} is not a Speedtest Mini server. Check the server address in the spec.").format(
-                url=url
+            M_(
+                "{url} is not a Speedtest Mini server. Check the server address in the spec.",
+                url=url,
             )
         )
     return Target(
-        name=_("Speedtest Mini at {host}").format(host=host),
+        name=M_("Speedtest Mini at {host}", host=host),
         download_url=f"{base}/speedtest/random4000x4000.jpg",
         upload_url=f"{base}/speedtest/upload.{found[0]}",
         latency_url=f"{base}/speedtest/latency.txt",
@@ -157,18 +158,16 @@ def directory_target(server: str, net: NetAdapter, ctx: CheckContext) -> tuple[T
     except (OSError, http.client.HTTPException, HttpStatusError) as exc:
         raise TransferError(describe(exc, site)) from exc
     except ValueError as exc:
-        raise TransferError(
-            _("{site} sent a list the test cannot read.").format(site=site)
-        ) from exc
+        raise TransferError(M_("{site} sent a list the test cannot read.", site=site)) from exc
     servers = [s for s in servers if s.get("id") not in ignore]
     if server != "auto":
         servers = [s for s in servers if s.get("id") == server]
         if not servers:
             raise TransferError(
-                _("Speed test server {id} is not in {site}'s list.").format(id=server, site=site)
+                M_("Speed test server {id} is not in {site}'s list.", id=server, site=site)
             )
     if not servers:
-        raise TransferError(_("{site} returned no speed test servers.").format(site=site))
+        raise TransferError(M_("{site} returned no speed test servers.", site=site))
     if location is not None:
         for s in servers:
             try:
@@ -194,6 +193,6 @@ def directory_target(server: str, net: NetAdapter, ctx: CheckContext) -> tuple[T
     if best is None:
         detail = describe(last_error, site) if last_error else ""
         raise TransferError(
-            _("None of the nearest speed test servers answered. {detail}").format(detail=detail)
+            M_("None of the nearest speed test servers answered. {detail}", detail=detail)
         )
     return best[1], best[0]

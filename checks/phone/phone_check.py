@@ -29,7 +29,7 @@ from checks.api import (
     Question,
     Setting,
 )
-from checks.i18n import N_, _
+from checks.i18n import M_, N_, _
 from checks.phone.detect import Detection, collect
 from checks.phone.devices import PhoneDevices
 
@@ -125,7 +125,7 @@ class PhoneCheck(Check):
             out.values[question.id] = value
             if value is not None:
                 out.declared.add(question.id)
-        ctx.progress(0.2, _("Looking for phones connected to this computer…"))
+        ctx.progress(0.2, M_("Looking for phones connected to this computer…"))
         found = collect(ctx.adapter(PhoneDevices))
         out.details.update(found.to_json())
         kind = out.values["phone.kind"]
@@ -134,12 +134,12 @@ class PhoneCheck(Check):
         out.messages.extend(c["message"] for c in contradictions)
         if not found.available:
             out.messages.append(
-                _(
+                M_(
                     "This computer gives no way to see connected phones, so your answer is recorded as you gave it."
                 )
             )
         elif kind is None:
-            out.messages.append(_("You did not say which phone you use, so it is unknown."))
+            out.messages.append(M_("You did not say which phone you use, so it is unknown."))
         return out
 
 
@@ -161,40 +161,46 @@ def contradictions_for(kind: str | None, found: Detection) -> list[dict[str, Any
             add(
                 "bluetooth_cordless_phone",
                 phone.name,
-                _(
-                    'You said you do not use a cordless phone, but a cordless phone called "{device}" is connected to this computer by Bluetooth.'
-                ).format(device=phone.name),
+                M_(
+                    'You said you do not use a cordless phone, but a cordless phone called "{device}" is connected to this computer by Bluetooth.',
+                    device=phone.name,
+                ),
             )
         elif kind in ("corded", "none"):
             add(
                 "bluetooth_phone",
                 phone.name,
-                _(
-                    'You said you use {declared}, but a phone called "{device}" is connected to this computer by Bluetooth. If you take work calls on it, please answer again and choose the phone you really use.'
-                ).format(declared=_declared_words(kind), device=phone.name),
+                M_(
+                    'You said you use {declared}, but a phone called "{device}" is connected to this computer by Bluetooth. If you take work calls on it, please answer again and choose the phone you really use.',
+                    declared=_declared_words(kind),
+                    device=phone.name,
+                ),
             )
     for device in found.telephony:
         if device.dect and kind in ("corded", "none", "usb_handset"):
             add(
                 "dect_base",
                 device.name,
-                _(
-                    'You said you use {declared}, but "{device}" looks like a cordless (DECT) phone or headset base plugged into this computer.'
-                ).format(declared=_declared_words(kind), device=device.name),
+                M_(
+                    'You said you use {declared}, but "{device}" looks like a cordless (DECT) phone or headset base plugged into this computer.',
+                    declared=_declared_words(kind),
+                    device=device.name,
+                ),
             )
         elif device.phone_like and kind == "none":
             add(
                 "usb_phone",
                 device.name,
-                _(
-                    'You said you have no phone, but a phone or handset called "{device}" is plugged into this computer.'
-                ).format(device=device.name),
+                M_(
+                    'You said you have no phone, but a phone or handset called "{device}" is plugged into this computer.',
+                    device=device.name,
+                ),
             )
     if kind == "usb_handset" and "hid" in found.methods and not found.telephony:
         add(
             "no_usb_handset",
             "",
-            _(
+            M_(
                 "You said you use a USB handset or USB phone, but none is plugged into this computer. Plug it in and run the check again."
             ),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checks.api import Category, Check, CheckContext, CheckFailed, Measurements, Metric, MetricType
-from checks.i18n import N_, _
+from checks.i18n import M_, N_
 from checks.system.host import SystemFacts
 
 GIB = 1024**3
@@ -35,7 +35,7 @@ class DiskCheck(Check):
         usage = host.disk_usage(home)
         if usage is None:
             raise CheckFailed(
-                _("Could not read the free space of the drive holding {path}.").format(path=home)
+                M_("Could not read the free space of the drive holding {path}.", path=home)
             )
         total, free = usage
         return Measurements(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-from checks.i18n import N_, _
+from checks.i18n import M_, N_
 from checks.system.host import SystemFacts
 from checks.system.os_info import OsInfo, is_supported, linux_os, macos_os, support_end, windows_os
 
@@ -67,15 +67,15 @@ class OsCheck(Check):
             result.details["support_ends"] = end.isoformat()
             if supported is False:
                 result.messages.append(
-                    _("{name} stopped getting security updates on {date}.").format(
-                        name=info.name, date=end.isoformat()
+                    M_(
+                        "{name} stopped getting security updates on {date}.",
+                        name=info.name,
+                        date=end.isoformat(),
                     )
                 )
         if supported is None and info.family != "other":
             result.messages.append(
-                _("deskready does not know the end-of-support date of {name}.").format(
-                    name=info.name
-                )
+                M_("deskready does not know the end-of-support date of {name}.", name=info.name)
             )
         return result
 

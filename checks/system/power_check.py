@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-from checks.i18n import N_, _
+from checks.i18n import M_, N_
 from checks.system.host import SystemFacts
 
 
@@ -39,7 +39,7 @@ class PowerCheck(Check):
             # No battery: a desktop (or a VM) draws mains power by definition.
             return Measurements(
                 values={"power.on_ac": True, "power.has_battery": False, "power.battery_pct": None},
-                messages=[_("No battery found: this computer runs on mains power.")],
+                messages=[M_("No battery found: this computer runs on mains power.")],
             )
         percent, plugged = battery
         return Measurements(

@@ -38,7 +38,7 @@ def test_axis_ticks_are_round() -> None:
     assert axis_ticks(242) == [0, 50, 100, 150, 200, 250]
     assert axis_ticks(12.4) == [0, 2.5, 5, 7.5, 10, 12.5]
     assert axis_ticks(0) == [0.0, 1.0]
-    assert format_number(187.5) == "188"
+    assert format_number(187.5) == "187.5"
     assert format_number(2.5) == "2.5"
     assert format_number(0.02) == "0.02"
 
