@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel, QPushButton, QTabWidget
 
@@ -88,7 +89,8 @@ def test_switching_language_rebuilds_the_window_and_keeps_the_run(qtbot, setting
         assert old is not None
         choose_language(old, code)
         window = keeper.window
-        assert window is not None and window is not old
+        assert window is not None
+        assert window is not old
         qtbot.addWidget(window)
         assert active_language() == code
         assert settings.value(SETTING) == code

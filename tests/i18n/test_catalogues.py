@@ -22,7 +22,8 @@ SCRIPT = ROOT / "scripts" / "translations.py"
 
 def _tool() -> ModuleType:
     spec = importlib.util.spec_from_file_location("translations_tool", SCRIPT)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -41,7 +42,8 @@ def test_every_language_has_a_compiled_catalogue_the_app_loads() -> None:
 
     for language in LANGUAGES[1:]:
         translated = catalogue(language).gettext("Operating system")
-        assert translated and translated != "Operating system", language
+        assert translated, language
+        assert translated != "Operating system", language
 
 
 @pytest.fixture
@@ -117,4 +119,5 @@ def test_an_unreadable_catalogue_is_reported(tool: ModuleType) -> None:
     path.parent.mkdir(parents=True)
     path.write_bytes(b'msgid "a"\nmsgstr "b\n\x00\x00garbage')
     problems = list(tool.problems_in("de", _template()))
-    assert problems and ("cannot be read" in problems[0] or "missing" in problems[0])
+    assert problems
+    assert "cannot be read" in problems[0] or "missing" in problems[0]

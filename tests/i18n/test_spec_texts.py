@@ -72,7 +72,8 @@ def test_suffix_form_gives_each_language_its_text() -> None:
     with using_language("ja"):
         assert _(spec.employer.name) == "ACMEコール"
     with using_language("nl"):
-        assert rule.advice is not None and _(rule.advice) == "Voeg geheugen toe."
+        assert rule.advice is not None
+        assert _(rule.advice) == "Voeg geheugen toe."
     with using_language("ms"):
         assert _(declaration.help) == "Hanya anda dalam panggilan."
 
@@ -85,7 +86,8 @@ def test_table_form_uses_english_as_the_default() -> None:
     assert advice == "Add memory."
     with using_language("ja"):
         assert _(declaration.text) == "静かな部屋で仕事をしています。"
-        assert advice is not None and _(advice) == "メモリを増設してください。"
+        assert advice is not None
+        assert _(advice) == "メモリを増設してください。"
     with using_language("de"):
         assert _(declaration.text) == "My room is quiet."
 
