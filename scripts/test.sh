@@ -16,6 +16,8 @@ APT_PACKAGES=(
   xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libxkbcommon0 libfontconfig1
   libdbus-1-3 fonts-dejavu-core fonts-noto-cjk
+  # the standalone bundle (tests/packaging): PyInstaller's objdump, metainfo and .desktop checks
+  binutils appstream desktop-file-utils
 )
 
 missing=()
@@ -31,12 +33,13 @@ fi
 
 VENV=${DESKREADY_VENV:-.venv}
 PY=${PYTHON:-python3}
-stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+EXTRAS="test,bundle"
+stamp="$VENV/.installed-$( (cat pyproject.toml; echo "$EXTRAS") | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  echo "== venv: installing deskready[test] into $VENV"
+  echo "== venv: installing deskready[$EXTRAS] into $VENV"
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e ".[test]"
+  "$VENV/bin/python" -m pip install -q -e ".[$EXTRAS]"
   rm -f "$VENV"/.installed-*; touch "$stamp"
 else
   # entry points and the package itself may have changed without pyproject changing
