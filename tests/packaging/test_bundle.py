@@ -9,6 +9,7 @@ hold deskready[test,bundle], as scripts/test.sh makes it.
 
 from __future__ import annotations
 
+import gettext
 import json
 import re
 import shutil
@@ -172,6 +173,22 @@ def test_portaudio_and_everything_else_come_from_the_bundle(bundle, agent_env, t
     report = json.loads(done.stdout)
     headset = next(r for r in report["results"] if r["check"] == "headset")
     assert headset["status"] != "error", headset
+
+
+def test_translations_and_locale_formats_work_frozen(bundle, agent_env, tmp_path):
+    """German from the bundled catalogue, numbers from babel's bundled CLDR data (de_AT
+    inherits from de and root, all three must be there)."""
+    from checks.system.memory_check import MemoryCheck
+
+    catalogue = ROOT / "resources" / "translations" / "de" / "LC_MESSAGES" / "deskready.mo"
+    with catalogue.open("rb") as fp:
+        title = gettext.GNUTranslations(fp).gettext(MemoryCheck.title)
+    assert title != MemoryCheck.title
+    env = {**agent_env, "LANG": "de_AT.UTF-8", "COLUMNS": "200"}
+    done = run(bundle, env, tmp_path, "--lang", "de", "check", "--only", "memory", "--no-input")
+    assert done.returncode in (0, 1, 3), done.stderr
+    assert title in done.stdout
+    assert re.search(r"\b\d+,\d+ GB\b", done.stdout), done.stdout  # decimal comma
 
 
 def test_resources_are_all_bundled(bundle):
