@@ -8,7 +8,7 @@ makes the verdict INCOMPLETE — never a silent pass.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.format import format_expected, format_value
 from app.outcomes import Outcome, Verdict
@@ -31,17 +31,19 @@ class RuleResult:
     declared: bool
     outcome: Outcome
     advice: str
+    #: the metric's words for its choice values (``Metric.labels``)
+    words: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def expected_text(self) -> str:
         r = self.rule
         return format_expected(
-            min=r.min, max=r.max, equals=r.equals, one_of=r.one_of, unit=self.unit
+            min=r.min, max=r.max, equals=r.equals, one_of=r.one_of, unit=self.unit, words=self.words
         )
 
     @property
     def actual_text(self) -> str:
-        return format_value(self.actual, self.unit)
+        return format_value(self.actual, self.unit, self.words)
 
 
 def judge(rule: Rule, value: MetricValue) -> Outcome:
@@ -119,6 +121,7 @@ def evaluate(
                 declared=rule.metric in declared,
                 outcome=outcome,
                 advice=_advice(rule, metric, outcome, errors.get(check_id or "")),
+                words=metric.labels,
             )
         )
     return results, verdict_of((r.rule, r.outcome) for r in results)
@@ -129,8 +132,9 @@ def _advice(rule: Rule, metric: Metric, outcome: Outcome, error: str | None) -> 
     if outcome is Outcome.PASS:
         return ""
     if outcome is Outcome.UNKNOWN:
-        reason = error or _("This could not be measured or was not answered.")
-        return reason + " " + _("Fix what the message says, then run the check again.")
+        if error:
+            return _("{problem} Then run the check again.").format(problem=error)
+        return _("Not measured or not answered yet. Run the check again and answer its questions.")
     if rule.advice:
         return _(rule.advice)  # the employer's own words, in their best-matching language
     if metric.advice:

@@ -5,15 +5,22 @@ One place for it, so the CLI table, the GUI and the PDF say "at least 10 Mbps" t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+
 from checks.api import MetricValue
 from checks.i18n import _
-from checks.l10n import format_number, format_percent
+from checks.l10n import format_datetime, format_number, format_percent
 
-__all__ = ["format_expected", "format_number", "format_value"]
+__all__ = ["format_expected", "format_number", "format_timestamp", "format_value"]
 
 
-def format_value(value: MetricValue, unit: str = "") -> str:
-    """A metric value with its unit; None reads as "not measured"."""
+def format_value(value: MetricValue, unit: str = "", words: Mapping[str, str] | None = None) -> str:
+    """A metric value with its unit; None reads as "not measured".
+
+    ``words`` are a metric's labels for its choice values (``Metric.labels``), so the agent
+    reads "Wi-Fi" rather than the id ``wifi``.
+    """
     if value is None:
         return _("not measured")
     if isinstance(value, bool):
@@ -23,7 +30,23 @@ def format_value(value: MetricValue, unit: str = "") -> str:
             return format_percent(value)
         text = format_number(value)
         return f"{text} {unit}" if unit else text
+    if words and value in words:
+        return _(words[value])
     return str(value)
+
+
+def list_separator() -> str:
+    """What goes between the items of a short list (", " in English, "、" in Japanese)."""
+    # TRANSLATORS: the separator between items of a list, e.g. "Windows, macOS"
+    return _(", ")
+
+
+def format_timestamp(stamp: object) -> str:
+    """A report's ISO time stamp in the agent's date style ("?" when missing or invalid)."""
+    try:
+        return format_datetime(datetime.fromisoformat(str(stamp)))
+    except ValueError:
+        return "?"
 
 
 def format_expected(
@@ -33,6 +56,7 @@ def format_expected(
     equals: MetricValue = None,
     one_of: tuple[MetricValue, ...] | None = None,
     unit: str = "",
+    words: Mapping[str, str] | None = None,
 ) -> str:
     """What a rule asks for, e.g. "at least 10 Mbps" or "one of: corded, usb_handset"."""
     parts: list[str] = []
@@ -47,9 +71,11 @@ def format_expected(
     elif max is not None:
         parts.append(_("at most {value}").format(value=format_value(max, unit)))
     if equals is not None:
-        parts.append(format_value(equals, unit))
+        parts.append(format_value(equals, unit, words))
     if one_of is not None:
         parts.append(
-            _("one of: {values}").format(values=", ".join(format_value(v, unit) for v in one_of))
+            _("one of: {values}").format(
+                values=list_separator().join(format_value(v, unit, words) for v in one_of)
+            )
         )
     return "; ".join(parts)

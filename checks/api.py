@@ -75,6 +75,8 @@ class Metric:
         choices: the closed set of values of a CHOICE metric.
         advice: what to do when a rule on this metric fails, in plain words (N_-marked).
             An employer's ``advice`` in the spec overrides it.
+        labels: words an agent reads for CHOICE values (N_-marked), e.g.
+            ``{"wifi": N_("Wi-Fi")}``; the value itself stays the id in rules and JSON.
     """
 
     id: str
@@ -83,6 +85,14 @@ class Metric:
     unit: str = ""
     choices: tuple[str, ...] = ()
     advice: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    def word_for(self, value: object) -> str | None:
+        """The translated word for a CHOICE value, or None when it has none."""
+        from checks.i18n import _
+
+        label = self.labels.get(value) if isinstance(value, str) else None
+        return _(label) if label else None
 
     def accepts(self, value: object) -> bool:
         """True when ``value`` has this metric's type (``None``, unknown, always fits)."""
@@ -149,9 +159,10 @@ class Question:
             if isinstance(raw, bool):
                 return raw
             word = str(raw).strip().lower()
-            if word in {"y", "yes", "true", "1"}:
+            # English always works (scripts); the agent's own words too ("ja", "はい").
+            if word in {"y", "yes", "true", "1", _("y").lower(), _("yes").lower()}:
                 return True
-            if word in {"n", "no", "false", "0"}:
+            if word in {"n", "no", "false", "0", _("n").lower(), _("no").lower()}:
                 return False
             raise ValueError(_("answer yes or no"))
         if self.type is AnswerType.NUMBER:

@@ -20,8 +20,9 @@ from app import __version__
 from app.answers import AnswerError, load_answers_file, parse_answer_options
 from app.cli.exit_codes import ExitCode
 from app.cli.prompt import TerminalAsker
-from app.cli.render import ProgressView, print_report
+from app.cli.render import ProgressView, print_report, verdict_word
 from app.cli.translated import TranslatedGroup
+from app.format import format_timestamp
 from app.profiles import bundled_profiles, load_profile
 from app.registry import CheckRegistry, discover_checks
 from app.report.files import ReportFileError, read_report_json, report_json, write_report_json
@@ -91,7 +92,7 @@ def cli(ctx: click.Context, lang: str | None, debug: bool) -> None:
     if ctx.invoked_subcommand is None:
         from app.gui_launcher import launch_gui
 
-        sys.exit(launch_gui([]))
+        sys.exit(launch_gui(_gui_language_args(ctx)))
 
 
 def _registry() -> CheckRegistry:
@@ -363,7 +364,9 @@ def report_verify(file: Path) -> None:
     console.print(
         "[green]✔[/] "
         + _("{path} is intact: verdict {verdict}, written {date}.").format(
-            path=file, verdict=report_data["verdict"], date=report_data.get("created_at", "?")
+            path=file,
+            verdict=verdict_word(report_data["verdict"]),
+            date=format_timestamp(report_data.get("created_at")),
         )
     )
 
@@ -398,15 +401,25 @@ def report_pdf(file: Path, output: Path, paper: str) -> None:
     Console(highlight=False).print(_("PDF report written to {path}").format(path=output))
 
 
+def _gui_language_args(ctx: click.Context) -> list[str]:
+    """``--lang`` given to ``deskready`` goes on to the GUI (which otherwise uses its saved
+    choice or the system's language)."""
+    root = ctx.find_root()
+    lang = root.params.get("lang")
+    return ["--lang", str(lang)] if lang else []
+
+
 @cli.command(help=N_("Open the desktop app."))
 @click.option("--quit-after-paint", is_flag=True, hidden=True)
-def gui(quit_after_paint: bool) -> None:
+@click.pass_context
+def gui(ctx: click.Context, quit_after_paint: bool) -> None:
     """Open the desktop app."""
     from app.gui_launcher import launch_gui
 
     # Hidden: print the seconds to the first paint, then quit. For bench/gui_startup.py and
     # the standalone bundle's smoke test (tests/packaging), which can only run the command.
-    sys.exit(launch_gui(["--quit-after-paint"] if quit_after_paint else []))
+    extra = ["--quit-after-paint"] if quit_after_paint else []
+    sys.exit(launch_gui([*_gui_language_args(ctx), *extra]))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -59,6 +59,15 @@ VERDICT_TEXT = {
 }
 
 
+def verdict_word(verdict: str) -> str:
+    """The verdict as the agent reads it (READY, NOT READY…), not its id."""
+    return {
+        "ready": _("READY"),
+        "not_ready": _("NOT READY"),
+        "incomplete": _("INCOMPLETE"),
+    }.get(verdict, verdict)
+
+
 def verdict_sentence(verdict: str) -> str:
     return {
         "ready": _("READY: this setup meets your employer's requirements."),

@@ -25,7 +25,7 @@ class AboutDialog(QDialog):
             "<h2>deskready {version}</h2><p>{what}</p><p><small>{tech}</small></p>".format(
                 version=__version__,
                 what=_(
-                    "Checks whether your home office meets your employer's requirements for work-at-home call-center agents, and writes a report you can send them."
+                    "Checks whether your home office meets your employer's requirements for work-at-home contact-center agents, and writes a report you can send them."
                 ),
                 tech=_("Python {python}, Qt for Python {qt}").format(
                     python=platform.python_version(), qt=pyside_version

@@ -6,6 +6,7 @@ after; it never reads check objects for results, so it says what the JSON and PD
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -25,7 +26,7 @@ from app.format import format_number, format_value
 from app.gui.icons import icon
 from app.gui.live import LatencyChart, LevelMeter
 from app.gui.theme import status_color, theme_changed
-from checks.api import Check
+from checks.api import Category, Check
 
 if TYPE_CHECKING:
     from app.gui.bridge import Progress
@@ -51,6 +52,18 @@ def _wrapping(text: str = "", *, selectable: bool = False) -> QLabel:
     return label
 
 
+def category_title(category: Category) -> str:
+    """A category as the agent reads it (a heading in the list of checks)."""
+    return {
+        Category.SYSTEM: _("Computer"),
+        Category.NETWORK: _("Internet connection"),
+        Category.AUDIO: _("Headset and sound"),
+        Category.PHONE: _("Phone"),
+        Category.WORKSPACE: _("Workspace"),
+        Category.DISPLAY: _("Screens"),
+    }.get(category, category.value)
+
+
 class CheckRow(QFrame):
     """The view of one check. ``run_requested`` carries the check id (Run / Re-run)."""
 
@@ -59,6 +72,7 @@ class CheckRow(QFrame):
     def __init__(self, check: type[Check], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.check_id = check.id
+        self.words = {m.id: m.labels for m in check.metrics}
         self.title = _(check.title)
         self.description = _(check.description)
         self.state = "idle"  # idle, waiting, running, done
@@ -74,7 +88,7 @@ class CheckRow(QFrame):
         self.icon_label = QLabel()
         self.icon_label.setPixmap(icon(check.category.value).pixmap(22, 22))
         self.icon_label.setAccessibleName(
-            _("Category: {category}").format(category=check.category.value)
+            _("Category: {category}").format(category=category_title(check.category))
         )
         self.title_label = QLabel(f"<b>{self.title}</b>")
         self.title_label.setTextFormat(Qt.TextFormat.RichText)
@@ -216,7 +230,7 @@ class CheckRow(QFrame):
         self.button.setAccessibleName(_("Run the {check} check again").format(check=self.title))
         status = result["status"]
         self.outcome_label.setText(outcome_html(status))
-        self.status_label.setText(status_line(result))
+        self.status_label.setText(status_line(result, self.words))
         if not self._rules:
             self.results.hide()
             return
@@ -265,20 +279,28 @@ def measured_summary(result: CheckResult) -> str:
     measurements = result.measurements
     if measurements.messages:
         return " ".join(measurements.messages)
-    units = {m.id: m.unit for m in result.check.metrics}
-    values = [format_value(v, units.get(k, "")) for k, v in measurements.values.items()]
+    metrics = {m.id: m for m in result.check.metrics}
+    values = [
+        format_value(v, metrics[k].unit, metrics[k].labels) if k in metrics else format_value(v)
+        for k, v in measurements.values.items()
+    ]
     return ", ".join(values[:4])
 
 
-def status_line(result: dict[str, Any]) -> str:
-    """One line about a finished check: its error, its own notes, or what it measured."""
+def status_line(
+    result: dict[str, Any], words: Mapping[str, Mapping[str, str]] | None = None
+) -> str:
+    """One line about a finished check: its error, its own notes, or what it measured.
+
+    ``words`` maps metric ids to their labels for choice values (``Metric.labels``).
+    """
     if result.get("error"):
         return str(result["error"])
     if result.get("messages"):
         return " ".join(str(m) for m in result["messages"])
     units = result.get("units", {})
     values = [
-        format_value(v, units.get(k, ""))
+        format_value(v, units.get(k, ""), (words or {}).get(k))
         for k, v in result.get("measurements", {}).items()
         if not isinstance(v, dict | list)
     ]

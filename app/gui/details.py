@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from app.format import format_value
+from app.format import format_timestamp, format_value
 from checks.i18n import _
 
 #: Details longer than this (time series) are summarised rather than printed whole.
@@ -59,7 +59,7 @@ class DetailsView(QTreeWidget):
         for key, value in (
             (_("Employer"), report["spec"]["employer"]["name"]),
             (_("Profile"), report["spec"]["source"]),
-            (_("Created"), report["created_at"]),
+            (_("Created"), format_timestamp(report["created_at"])),
             (_("Computer"), ", ".join(str(v) for v in report.get("machine", {}).values())),
         ):
             QTreeWidgetItem(meta, [key, str(value), ""])

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.about import AboutDialog
 from app.gui.banners import MessageBar, VerdictBanner
-from app.gui.check_row import CheckRow, measured_summary
+from app.gui.check_row import CheckRow, category_title, measured_summary
 from app.gui.controller import RunController
 from app.gui.details import DetailsView
 from app.gui.export import ExportError, default_folder, default_name, save_json, save_pdf
@@ -57,17 +57,6 @@ log = logging.getLogger(__name__)
 
 MIN_SIZE = (760, 560)
 DEFAULT_SIZE = (1000, 760)
-
-
-def category_title(category: Category) -> str:
-    return {
-        Category.SYSTEM: _("Computer"),
-        Category.NETWORK: _("Internet connection"),
-        Category.AUDIO: _("Headset and sound"),
-        Category.PHONE: _("Phone"),
-        Category.WORKSPACE: _("Workspace"),
-        Category.DISPLAY: _("Screens"),
-    }.get(category, category.value)
 
 
 class MainWindow(QMainWindow):
@@ -313,12 +302,7 @@ class MainWindow(QMainWindow):
             )
             if not path:
                 return False
-        if not self.choose_profile(path):
-            return False
-        remember(self.settings, path)
-        self._fill_profiles()
-        self._select_in_combo(str(Path(path).expanduser().resolve()))
-        return True
+        return self.choose_profile(path)  # remembers it in the recent files
 
     def _select_in_combo(self, value: str) -> None:
         index = self.profile_combo.findData(value)
@@ -348,6 +332,10 @@ class MainWindow(QMainWindow):
         self._build_rows(session)
         if name_or_path and not Path(name_or_path).suffix:
             self._select_in_combo(name_or_path)
+        elif name_or_path:  # a spec file (e.g. from --profile): show it, remember it
+            remember(self.settings, name_or_path)
+            self._fill_profiles()
+            self._select_in_combo(str(Path(name_or_path).expanduser().resolve()))
         self.banner.show_idle(
             _("Profile: {employer}. Press Run all to check your setup.").format(
                 employer=_(spec.employer.name)

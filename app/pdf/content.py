@@ -30,7 +30,7 @@ from app.pdf.layout import (
     stack_height,
 )
 from checks.i18n import N_, _
-from checks.l10n import format_datetime
+from checks.l10n import format_datetime, format_number
 
 Report = Mapping[str, Any]
 
@@ -146,7 +146,9 @@ def header_blocks(report: Report) -> list[Block]:
     machine_parts = [
         text(machine.get("os")),
         text(machine.get("cpu")),
-        _("{gb} GB memory").format(gb=memory) if memory is not None else "",
+        _("{gb} GB memory").format(gb=format_number(memory))
+        if isinstance(memory, int | float)
+        else "",
         text(machine.get("architecture")),
     ]
     fields = [
@@ -221,7 +223,12 @@ def advice_blocks(report: Report) -> list[Block]:
                 Row(
                     [
                         [Span(look.text(), 9, True, look.ink)],
-                        [Span(f"{label} ({check})" if check else label, 9, True), Span(advice, 9)],
+                        [
+                            Span(
+                                f"{label} ({check})" if check and check != label else label, 9, True
+                            ),
+                            Span(advice, 9),
+                        ],
                     ],
                     (0.21, 0.79),
                     rule="#e8eaed",

@@ -22,12 +22,20 @@ from app.spec.model import Declaration, Employer, Rule, Severity, Spec
 from app.spec.texts import SplitTexts, split_translations
 from app.spec.validation_messages import describe_error
 from checks.api import Check, Metric, MetricType
-from checks.i18n import _
+from checks.i18n import N_, _
 
 #: A spec is a short hand-written file; anything bigger is a mistake (or an attack).
 MAX_SPEC_BYTES = 1024 * 1024
 TOP_LEVEL_KEYS = ("employer", "rules", "checks", "declarations", "report_language")
 RULE_KEYS = ("min", "max", "equals", "one_of", "severity", "advice")
+#: How each metric type is named in problems ("'cpu.tier' holds a whole number, not …").
+TYPE_WORDS = {
+    MetricType.NUMBER: N_("a number"),
+    MetricType.INTEGER: N_("a whole number"),
+    MetricType.BOOLEAN: N_("true or false"),
+    MetricType.TEXT: N_("text"),
+    MetricType.CHOICE: N_("one value from a list"),
+}
 #: Employer texts that may carry translations (``text_ja = "…"``), see app.spec.texts.
 EMPLOYER_TEXTS = ("name", "contact", "notes")
 RULE_TEXTS = ("advice",)
@@ -358,8 +366,8 @@ class _SpecBuilder:
             return _("'{value}' is not a value of '{metric}'; use one of: {choices}").format(
                 value=value, metric=metric.id, choices=", ".join(metric.choices)
             ) + did_you_mean(str(value), metric.choices)
-        return _("'{metric}' holds a {type}, not {value!r}").format(
-            metric=metric.id, type=metric.type.value, value=value
+        return _("'{metric}' holds {type}, not {value!r}").format(
+            metric=metric.id, type=_(TYPE_WORDS[metric.type]), value=value
         )
 
     # -- [checks.<id>] -----------------------------------------------------------------

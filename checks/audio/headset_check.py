@@ -48,6 +48,14 @@ class HeadsetCheck(Check):
                 "Your headset is not connected the way your employer requires. Most "
                 "employers ask for a wired USB headset: plug one into a USB port."
             ),
+            labels={
+                "usb": N_("USB"),
+                "bluetooth": N_("Bluetooth"),
+                "analog": N_("audio jack"),
+                "builtin": N_("built-in"),
+                "virtual": N_("virtual device"),
+                "unknown": N_("unknown"),
+            },
         ),
         Metric(
             "headset.name",

@@ -102,6 +102,13 @@ class CallQualityCheck(Check):
             N_("Expected call quality"),
             choices=voice_math.MOS_GRADES,
             advice=_ADVICE_NETWORK,
+            labels={
+                "excellent": N_("excellent"),
+                "great": N_("very good"),
+                "good": N_("good"),
+                "fair": N_("fair"),
+                "degraded": N_("poor"),
+            },
         ),
     )
 

@@ -48,6 +48,15 @@ class ConnectionCheck(Check):
             advice=N_(
                 "Plug an Ethernet cable from your router into your computer, then turn Wi-Fi off."
             ),
+            labels={
+                "ethernet": N_("wired Ethernet"),
+                "wifi": N_("Wi-Fi"),
+                "cellular": N_("mobile data"),
+                "vpn": N_("VPN"),
+                "virtual": N_("virtual network"),
+                "other": N_("other connection"),
+                "none": N_("no connection"),
+            },
         ),
         Metric(
             "network.vpn",
@@ -120,7 +129,8 @@ class ConnectionCheck(Check):
                     names=", ".join(vpns),
                 )
             )
-        ctx.progress(1.0, M_("Connection: {kind}", kind=info.kind))
+        word = self.metric("network.connection").word_for(info.kind) or info.kind
+        ctx.progress(1.0, M_("Connection: {kind}", kind=word))
         return Measurements(
             {
                 "network.connection": info.kind,

@@ -87,6 +87,14 @@ class PhoneCheck(Check):
             advice=N_(
                 "Use the kind of phone your employer allows. Most allow a phone with a cord, or calls on the computer with a wired headset. A cordless or mobile phone is usually not allowed, because calls drop when you move away from your desk."
             ),
+            labels={
+                "corded": N_("corded phone"),
+                "cordless": N_("cordless phone"),
+                "mobile": N_("mobile phone"),
+                "usb_handset": N_("USB handset"),
+                "softphone_only": N_("computer only (softphone)"),
+                "none": N_("no phone"),
+            },
         ),
         Metric(
             "phone.line",
@@ -96,6 +104,11 @@ class PhoneCheck(Check):
             advice=N_(
                 "Use the kind of phone line your employer asks for. If you are not sure which line you have, your phone bill or your phone company can tell you."
             ),
+            labels={
+                "landline": N_("landline"),
+                "voip": N_("internet phone line (VoIP)"),
+                "mobile": N_("mobile network"),
+            },
         ),
     )
     questions = (KIND_QUESTION, LINE_QUESTION)

@@ -21,7 +21,19 @@ class CpuCheck(Check):
     metrics = (
         Metric("cpu.model", MetricType.TEXT, N_("Processor model")),
         Metric(
-            "cpu.vendor", MetricType.CHOICE, N_("Processor maker"), choices=VENDORS, advice=_SLOW_PC
+            "cpu.vendor",
+            MetricType.CHOICE,
+            N_("Processor maker"),
+            choices=VENDORS,
+            advice=_SLOW_PC,
+            labels={
+                "intel": N_("Intel"),
+                "amd": N_("AMD"),
+                "apple": N_("Apple"),
+                "arm": N_("Arm"),
+                "other": N_("another maker"),
+                "unknown": N_("unknown"),
+            },
         ),
         Metric("cpu.family", MetricType.TEXT, N_("Processor family"), advice=_SLOW_PC),
         Metric(

@@ -23,7 +23,7 @@ class MemoryCheck(Check):
             # A "4 GB" computer shows a little less (the graphics chip borrows some), which
             # is why bundled profiles ask for 3.5 where employers write 4.
             advice=N_(
-                "Your computer has less memory (RAM) than required. Close other programs won't help here: a computer with more memory is needed, or ask a technician to add memory."
+                "Your computer has less memory (RAM) than required. Closing other programs won't help here: a computer with more memory is needed, or ask a technician to add memory."
             ),
         ),
     )

@@ -27,6 +27,12 @@ class OsCheck(Check):
             advice=N_(
                 "Your employer requires a different operating system. Ask them which computers they accept."
             ),
+            labels={
+                "windows": N_("Windows"),
+                "macos": N_("macOS"),
+                "linux": N_("Linux"),
+                "other": N_("another system"),
+            },
         ),
         Metric("os.version", MetricType.TEXT, N_("Operating system version")),
         Metric(

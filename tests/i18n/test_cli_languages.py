@@ -137,3 +137,15 @@ def test_report_language_in_the_spec_sets_the_files_not_the_screen(
     assert titles["os"] == "Operating system"
     advice = next(r["advice"] for r in report["rules"] if r["metric"] == "cpu.logical_cores")
     assert advice == "Use a bigger computer."
+
+
+def test_lang_reaches_the_desktop_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.gui_launcher
+    from app.cli.main import main
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(app.gui_launcher, "launch_gui", lambda argv: seen.append(list(argv)) or 0)
+    for argv in (["--lang", "ja", "gui"], ["--lang", "de"], ["gui"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+    assert seen == [["--lang", "ja"], ["--lang", "de"], []]
