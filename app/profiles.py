@@ -10,7 +10,7 @@ from app.registry import CheckRegistry
 from app.spec import Spec, SpecError, SpecProblem, load_spec
 from app.spec.loader import load_spec_bytes
 from app.spec.texts import split_translations
-from checks.i18n import Localized, _
+from checks.i18n import _
 from resources import resource
 
 DEFAULT_PROFILE = "typical"
@@ -41,13 +41,9 @@ def bundled_profiles() -> list[BundledProfile]:
     for name in bundled_names():
         data = tomllib.loads(resource("profiles", f"{name}.toml").read_text(encoding="utf-8"))
         employer = split_translations(data.get("employer", {}), ("name", "notes"))
-        out.append(
-            BundledProfile(
-                name,
-                _(employer.localized("name", employer.table.get("name", "")) or Localized("")),
-                _(employer.localized("notes", employer.table.get("notes", "")) or Localized("")),
-            )
-        )
+        title = employer.localized("name", employer.table.get("name", ""))
+        notes = employer.localized("notes", employer.table.get("notes", ""))
+        out.append(BundledProfile(name, _(title) if title else "", _(notes) if notes else ""))
     return out
 
 

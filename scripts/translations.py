@@ -31,11 +31,15 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from checks.i18n import LANGUAGES as APP_LANGUAGES
+from checks.i18n import SOURCE_LANGUAGE
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("app", "checks")
 TRANSLATIONS = ROOT / "resources" / "translations"
 DOMAIN = "deskready"
-LANGUAGES = ("ja", "de", "nl", "ms")  # English is the source language
+#: every language but the source (English), as the app declares them
+LANGUAGES = tuple(code for code in APP_LANGUAGES if code != SOURCE_LANGUAGE)
 KEYWORDS = {"_": None, "N_": None, "M_": None, "ngettext": (1, 2), "Mn_": (1, 2)}
 COMMENT_TAGS = ("TRANSLATORS:",)
 WIDTH = 100

@@ -7,6 +7,8 @@ here for the same language. Qt ships none for Malay, so those few stay English t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
@@ -38,7 +40,9 @@ def apply_language(code: str | None) -> str:
     return active
 
 
-def language_menu(parent: QWidget, settings: QSettings, on_change: object) -> QMenu:
+def language_menu(
+    parent: QWidget, settings: QSettings, on_change: Callable[[str | None], object]
+) -> QMenu:
     """A menu with "System language" and each language named in itself (日本語, Deutsch…),
     so an agent who cannot read the current language still finds their own."""
     menu = QMenu(_("&Language"), parent)
@@ -57,8 +61,7 @@ def language_menu(parent: QWidget, settings: QSettings, on_change: object) -> QM
     def chosen(act: QAction) -> None:
         code = str(act.data() or "") or None
         settings.setValue(SETTING, code or "")
-        if callable(on_change):
-            on_change(code)
+        on_change(code)
 
     group.triggered.connect(chosen)
     return menu

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from checks.i18n import DOMAIN, LANGUAGES, N_, _
-from resources import resource
+from checks.i18n import LANGUAGES, N_, _, catalogue
 
 
 @dataclass(frozen=True)
@@ -75,11 +74,10 @@ def outcome_look(outcome: str) -> Look:
 def _translators() -> tuple[Callable[[str], str], ...]:
     """``gettext`` of every shipped catalogue, loaded without touching the active language."""
     found: list[Callable[[str], str]] = [str]  # the source language: identity
-    for code in LANGUAGES:
-        catalogue = resource("translations", code, "LC_MESSAGES", f"{DOMAIN}.mo")
-        if catalogue.is_file():
-            with catalogue.open("rb") as fp:
-                found.append(gettext.GNUTranslations(fp).gettext)
+    for code in LANGUAGES[1:]:
+        shipped = catalogue(code)
+        if isinstance(shipped, gettext.GNUTranslations):  # NullTranslations: not shipped
+            found.append(shipped.gettext)
     return tuple(found)
 
 
