@@ -1,5 +1,5 @@
 """``python -m app`` — the same as the ``deskready`` command."""
 
-from app.cli.main import main
+from deskready.cli.main import main
 
 main()

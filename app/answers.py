@@ -1,6 +1,6 @@
 """Answers to questions from the command line and from answers files (TOML or JSON).
 
-Shared by the CLI and the GUI: both turn raw values into :class:`checks.api.Answer` here,
+Shared by the CLI and the GUI: both turn raw values into :class:`deskready.checks.api.Answer` here,
 so "bad answer" means the same thing everywhere. Every problem names the question id
 and the allowed values.
 """
@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.spec.errors import did_you_mean
-from checks.api import Answer, AnswerType, Question
-from checks.i18n import _
+from deskready.checks.api import Answer, AnswerType, Question
+from deskready.checks.i18n import _
+from deskready.spec.errors import did_you_mean
 
 MAX_ANSWERS_BYTES = 256 * 1024
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from app.format import format_expected, format_value
-from app.outcomes import Outcome, Verdict
-from app.spec.model import Rule, Severity
-from checks.api import Metric, MetricValue
-from checks.i18n import _
+from deskready.checks.api import Metric, MetricValue
+from deskready.checks.i18n import _
+from deskready.format import format_expected, format_value
+from deskready.outcomes import Outcome, Verdict
+from deskready.spec.model import Rule, Severity
 
 _NUMBER_TOLERANCE = 1e-9
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from checks.api import MetricValue
-from checks.i18n import _
-from checks.l10n import format_datetime, format_number, format_percent
+from deskready.checks.api import MetricValue
+from deskready.checks.i18n import _
+from deskready.checks.l10n import format_datetime, format_number, format_percent
 
 __all__ = ["format_expected", "format_number", "format_timestamp", "format_value"]
 

@@ -6,12 +6,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.registry import CheckRegistry
-from app.spec import Spec, SpecError, SpecProblem, load_spec
-from app.spec.loader import load_spec_bytes
-from app.spec.texts import split_translations
-from checks.i18n import _
-from resources import resource
+from deskready.checks.i18n import _
+from deskready.registry import CheckRegistry
+from deskready.resources import resource
+from deskready.spec import Spec, SpecError, SpecProblem, load_spec
+from deskready.spec.loader import load_spec_bytes
+from deskready.spec.texts import split_translations
 
 DEFAULT_PROFILE = "typical"
 

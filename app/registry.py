@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 
-from checks.api import Check, Metric, validate_check_class
+from deskready.checks.api import Check, Metric, validate_check_class
 
 ENTRY_POINT_GROUP = "deskready.checks"
 log = logging.getLogger(__name__)

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.outcomes import Status
-from checks.api import (
+from deskready.checks.api import (
     Answer,
     AskFunction,
     Category,
@@ -33,7 +32,8 @@ from checks.api import (
     CheckFailed,
     Measurements,
 )
-from checks.i18n import M_
+from deskready.checks.i18n import M_
+from deskready.outcomes import Status
 
 log = logging.getLogger(__name__)
 

@@ -10,15 +10,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.evaluate import evaluate
-from app.outcomes import Verdict
-from app.registry import CheckRegistry
-from app.report.build import build_report
-from app.runner import CheckResult, EventSink, Runner, order_checks
-from app.spec.errors import did_you_mean
-from app.spec.model import DECLARATION_PREFIX, Declaration, Spec
-from checks.api import Answer, AnswerType, AskFunction, Check, Metric, MetricType, Question
-from checks.i18n import _, retranslate, using_language
+from deskready.checks.api import (
+    Answer,
+    AnswerType,
+    AskFunction,
+    Check,
+    Metric,
+    MetricType,
+    Question,
+)
+from deskready.checks.i18n import _, retranslate, using_language
+from deskready.evaluate import evaluate
+from deskready.outcomes import Verdict
+from deskready.registry import CheckRegistry
+from deskready.report.build import build_report
+from deskready.runner import CheckResult, EventSink, Runner, order_checks
+from deskready.spec.errors import did_you_mean
+from deskready.spec.model import DECLARATION_PREFIX, Declaration, Spec
 
 
 class PlanError(Exception):

@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/audio_accuracy.py
 Starts a private PulseAudio server with a null sink (RESEARCH.md §8), plays known signals
 into it from ``pacat`` (another process) while the real checks record its monitor, and prints
 one table. Goals: tones within ±0.5 dB from −6 to −60 dBFS; every check ≤ 6 s of wall time.
-Levels are RMS dBFS (a sine's peak is 3 dB above its level), as in ``checks.audio.levels``.
+Levels are RMS dBFS (a sine's peak is 3 dB above its level), as in ``deskready.checks.audio.levels``.
 Needs pulseaudio, pulseaudio-utils, espeak-ng and libportaudio2 (scripts/test.sh installs them).
 """
 
@@ -22,12 +22,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checks.api import Check, CheckContext  # noqa: E402
-from checks.audio import levels  # noqa: E402
-from checks.audio.headset_check import HeadsetCheck  # noqa: E402
-from checks.audio.microphone_check import MicrophoneCheck  # noqa: E402
-from checks.audio.room_noise_check import RoomNoiseCheck  # noqa: E402
-from checks.audio.speaker_check import SpeakerCheck  # noqa: E402
+from deskready.checks.api import Check, CheckContext  # noqa: E402
+from deskready.checks.audio import levels  # noqa: E402
+from deskready.checks.audio.headset_check import HeadsetCheck  # noqa: E402
+from deskready.checks.audio.microphone_check import MicrophoneCheck  # noqa: E402
+from deskready.checks.audio.room_noise_check import RoomNoiseCheck  # noqa: E402
+from deskready.checks.audio.speaker_check import SpeakerCheck  # noqa: E402
 from tests.audio import pulse_server  # noqa: E402
 
 RATE = pulse_server.RATE

@@ -27,9 +27,9 @@ import os, resource, sys, tempfile, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, sys.argv[1])
 from PySide6.QtCore import QSettings, QTimer
-from app.gui.main import create_app
-from app.gui.theme import apply_theme
-from app.gui.window import MainWindow
+from deskready.gui.main import create_app
+from deskready.gui.theme import apply_theme
+from deskready.gui.window import MainWindow
 from tests.gui.fakes import SPEC, fake_registry
 from tests.gui.helpers import auto_answer, preanswer
 
@@ -61,7 +61,7 @@ def start_once(python: str, env: dict[str, str]) -> tuple[float, float]:
         [
             python,
             "-c",
-            "import sys; from app.gui.main import run_gui; sys.exit(run_gui(sys.argv[1:]))",
+            "import sys; from deskready.gui.main import run_gui; sys.exit(run_gui(sys.argv[1:]))",
             "--quit-after-paint",
             "--profile",
             "typical",

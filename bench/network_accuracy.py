@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checks.api import CheckContext  # noqa: E402
-from checks.network.bandwidth_check import BandwidthCheck  # noqa: E402
-from checks.network.call_quality_check import CallQualityCheck  # noqa: E402
+from deskready.checks.api import CheckContext  # noqa: E402
+from deskready.checks.network.bandwidth_check import BandwidthCheck  # noqa: E402
+from deskready.checks.network.call_quality_check import CallQualityCheck  # noqa: E402
 from tests.network.conftest import spawn, start_coturn  # noqa: E402
 from tests.network.netlab import Lab, lab_available, stop  # noqa: E402
 

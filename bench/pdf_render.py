@@ -24,7 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.report.integrity import seal  # noqa: E402
+from deskready.report.integrity import seal  # noqa: E402
 
 SAMPLE = ROOT / "tests" / "data" / "reports" / "sample_not_ready.json"
 TIME_TARGET_S = 1.0
@@ -60,8 +60,8 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    from app.pdf import render_pdf_bytes
-    from app.pdf.qt import ensure_qt_app
+    from deskready.pdf import render_pdf_bytes
+    from deskready.pdf.qt import ensure_qt_app
 
     ensure_qt_app()
     print(f"import + Qt application: {time.perf_counter() - started:.3f} s\n")

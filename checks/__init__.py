@@ -1,5 +1,5 @@
-"""deskready's check layer: the plugin API (:mod:`checks.api`) and the built-in checks.
+"""deskready's check layer: the plugin API (:mod:`deskready.checks.api`) and the built-in checks.
 
 Nothing here imports Qt or the application (:mod:`app`); third-party checks import only
-:mod:`checks.api`.
+:mod:`deskready.checks.api`.
 """

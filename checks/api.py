@@ -8,8 +8,8 @@ contract a third-party plugin needs; it imports neither Qt nor the application.
 
 A minimal check::
 
-    from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-    from checks.i18n import N_
+    from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+    from deskready.checks.i18n import N_
 
     class UptimeCheck(Check):
         id = "uptime"
@@ -89,7 +89,7 @@ class Metric:
 
     def word_for(self, value: object) -> str | None:
         """The translated word for a CHOICE value, or None when it has none."""
-        from checks.i18n import _
+        from deskready.checks.i18n import _
 
         label = self.labels.get(value) if isinstance(value, str) else None
         return _(label) if label else None
@@ -153,7 +153,7 @@ class Question:
         Raises:
             ValueError: with a message naming the allowed values.
         """
-        from checks.i18n import _
+        from deskready.checks.i18n import _
 
         if self.type is AnswerType.YES_NO:
             if isinstance(raw, bool):
@@ -387,7 +387,7 @@ def validate_check_class(obj: object) -> list[str]:
     in the middle of a run (pluggy's approach).
     """
     if not (isinstance(obj, type) and issubclass(obj, Check)):
-        return [f"{obj!r} is not a subclass of checks.api.Check"]
+        return [f"{obj!r} is not a subclass of deskready.checks.api.Check"]
     problems: list[str] = []
     if getattr(obj, "__abstractmethods__", None):
         problems.append("does not implement run()")
@@ -397,11 +397,11 @@ def validate_check_class(obj: object) -> list[str]:
     if not isinstance(getattr(obj, "title", None), str) or not obj.title:
         problems.append("has no title")
     if not isinstance(getattr(obj, "category", None), Category):
-        problems.append("category must be a checks.api.Category")
+        problems.append("category must be a deskready.checks.api.Category")
     seen: set[str] = set()
     for metric in getattr(obj, "metrics", ()):
         if not isinstance(metric, Metric):
-            problems.append(f"metric {metric!r} is not a checks.api.Metric")
+            problems.append(f"metric {metric!r} is not a deskready.checks.api.Metric")
             continue
         if not METRIC_ID_PATTERN.match(metric.id):
             problems.append(f"metric id {metric.id!r} must look like 'group.name'")
@@ -414,12 +414,12 @@ def validate_check_class(obj: object) -> list[str]:
         problems.append("declares no metrics")
     for question in getattr(obj, "questions", ()):
         if not isinstance(question, Question):
-            problems.append(f"question {question!r} is not a checks.api.Question")
+            problems.append(f"question {question!r} is not a deskready.checks.api.Question")
         elif question.type is AnswerType.CHOICE and not question.choices:
             problems.append(f"choice question {question.id!r} declares no choices")
     for setting in getattr(obj, "settings", ()):
         if not isinstance(setting, Setting):
-            problems.append(f"setting {setting!r} is not a checks.api.Setting")
+            problems.append(f"setting {setting!r} is not a deskready.checks.api.Setting")
     budget = getattr(obj, "time_budget_s", None)
     if not isinstance(budget, int | float) or budget <= 0:
         problems.append("time_budget_s must be a positive number")

@@ -6,7 +6,7 @@ because checks must not import Qt; Qt's own dialogs are translated by Qt separat
 
 Usage::
 
-    from checks.i18n import _, N_, M_, ngettext
+    from deskready.checks.i18n import _, N_, M_, ngettext
 
     _("No sound from your microphone.")          # translated now
     TITLE = N_("Operating system")                # marked now, translated when shown: _(TITLE)
@@ -34,7 +34,7 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
-from resources import resource
+from deskready.resources import resource
 
 DOMAIN = "deskready"
 SOURCE_LANGUAGE = "en"
@@ -182,7 +182,7 @@ class Message(str):
 
 
 def _render(msgid: str, values: Mapping[str, Any], plural: str | None, n: int | None) -> str:
-    from checks.l10n import format_number  # l10n imports this module
+    from deskready.checks.l10n import format_number  # l10n imports this module
 
     plural_form = plural is not None and n is not None
     template = ngettext(msgid, plural, n) if plural_form else _(msgid)  # type: ignore[arg-type]

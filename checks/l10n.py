@@ -4,7 +4,7 @@
 "2026/11/23" in Japan. Babel's CLDR data does this without depending on which system
 locales happen to be installed (a fresh Debian has only C.UTF-8).
 
-The locale is the active language (:func:`checks.i18n.active_language`), refined with the
+The locale is the active language (:func:`deskready.checks.i18n.active_language`), refined with the
 system's territory when the system speaks the same language (en_GB rather than en_US).
 """
 
@@ -20,7 +20,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from babel.numbers import format_decimal
 
-from checks.i18n import active_language, normalise_language
+from deskready.checks.i18n import active_language, normalise_language
 
 
 @cache

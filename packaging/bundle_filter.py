@@ -20,7 +20,7 @@ from pathlib import Path
 #: (bundle path, source path, PyInstaller type code), as in ``Analysis.binaries``.
 Entry = tuple[str, str, str]
 
-#: The languages deskready speaks (checks.i18n.LANGUAGES): Qt's and babel's data for
+#: The languages deskready speaks (deskready.checks.i18n.LANGUAGES): Qt's and babel's data for
 #: other languages stays out.
 LANGUAGES = ("en", "ja", "de", "nl", "ms")
 

@@ -10,7 +10,7 @@
 (``check de``); ``extract`` and ``update`` always cover everything.
 
 Strings are found by Babel's extractor in ``app/`` and ``checks/``, by the marker
-functions of :mod:`checks.i18n` (``_``, ``N_``, ``M_``, ``ngettext``, ``Mn_``), never
+functions of :mod:`deskready.checks.i18n` (``_``, ``N_``, ``M_``, ``ngettext``, ``Mn_``), never
 listed by hand. ``check`` extracts afresh and fails on: a string missing from a
 catalogue or untranslated, a fuzzy (unreviewed) translation, a placeholder in a
 translation that the source does not have or vice versa, a translation that is not a
@@ -31,8 +31,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from checks.i18n import LANGUAGES as APP_LANGUAGES
-from checks.i18n import SOURCE_LANGUAGE
+from deskready.checks.i18n import LANGUAGES as APP_LANGUAGES
+from deskready.checks.i18n import SOURCE_LANGUAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("app", "checks")

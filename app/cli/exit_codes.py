@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from app.outcomes import Verdict
+from deskready.outcomes import Verdict
 
 
 class ExitCode(IntEnum):

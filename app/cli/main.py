@@ -1,4 +1,4 @@
-"""``deskready`` — the command line. A thin front-end over :mod:`app.session`.
+"""``deskready`` — the command line. A thin front-end over :mod:`deskready.session`.
 
 User errors (bad spec, bad answer, unknown check, unreadable file) print one clear
 message and exit 2; only ``--debug`` shows tracebacks. See :class:`ExitCode`.
@@ -16,20 +16,20 @@ from typing import Any, NoReturn, TypeVar
 import click
 from rich.console import Console
 
-from app import __version__
-from app.answers import AnswerError, load_answers_file, parse_answer_options
-from app.cli.exit_codes import ExitCode
-from app.cli.prompt import TerminalAsker
-from app.cli.render import ProgressView, print_report, verdict_word
-from app.cli.translated import TranslatedGroup
-from app.format import format_timestamp
-from app.profiles import bundled_profiles, load_profile
-from app.registry import CheckRegistry, discover_checks
-from app.report.files import ReportFileError, read_report_json, report_json, write_report_json
-from app.report.integrity import verify_digest
-from app.session import PlanError, Session, select_checks
-from app.spec import SpecError
-from checks.i18n import N_, _, active_language, set_language
+from deskready import __version__
+from deskready.answers import AnswerError, load_answers_file, parse_answer_options
+from deskready.checks.i18n import N_, _, active_language, set_language
+from deskready.cli.exit_codes import ExitCode
+from deskready.cli.prompt import TerminalAsker
+from deskready.cli.render import ProgressView, print_report, verdict_word
+from deskready.cli.translated import TranslatedGroup
+from deskready.format import format_timestamp
+from deskready.profiles import bundled_profiles, load_profile
+from deskready.registry import CheckRegistry, discover_checks
+from deskready.report.files import ReportFileError, read_report_json, report_json, write_report_json
+from deskready.report.integrity import verify_digest
+from deskready.session import PlanError, Session, select_checks
+from deskready.spec import SpecError
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("deskready")
@@ -57,7 +57,7 @@ def setup_logging(debug: bool) -> None:
     if not debug:
         # A crashed check is already reported in the results; keep its traceback out of
         # the agent's terminal.
-        logging.getLogger("app.runner").setLevel(logging.CRITICAL)
+        logging.getLogger("deskready.runner").setLevel(logging.CRITICAL)
 
 
 @click.group(
@@ -90,7 +90,7 @@ def cli(ctx: click.Context, lang: str | None, debug: bool) -> None:
     ctx.obj["debug"] = debug
     setup_logging(debug)
     if ctx.invoked_subcommand is None:
-        from app.gui_launcher import launch_gui
+        from deskready.gui_launcher import launch_gui
 
         sys.exit(launch_gui(_gui_language_args(ctx)))
 
@@ -243,7 +243,7 @@ def check(
 
 def _write_pdf(report: dict[str, Any], path: Path, paper: str = "auto") -> None:
     try:
-        from app.pdf.render import render_pdf
+        from deskready.pdf.render import render_pdf
     except ImportError as exc:  # PDF support missing from this build
         fail(_("PDF export is not available: {reason}").format(reason=exc))
     try:
@@ -313,7 +313,7 @@ def report() -> None:
 
 def _load_any_report(path: Path) -> dict[str, Any]:
     if path.suffix.lower() == ".pdf":
-        from app.pdf.embedded import extract_embedded_report
+        from deskready.pdf.embedded import extract_embedded_report
 
         try:
             return extract_embedded_report(path)
@@ -341,7 +341,7 @@ def report_verify(file: Path) -> None:
     console = Console(highlight=False)
     problems: list[str] = []
     if file.suffix.lower() == ".pdf":
-        from app.pdf.embedded import verify_pdf
+        from deskready.pdf.embedded import verify_pdf
 
         # verify_pdf never raises; it checks the digest too and lists every problem.
         result = verify_pdf(file, digest_check=verify_digest)
@@ -414,7 +414,7 @@ def _gui_language_args(ctx: click.Context) -> list[str]:
 @click.pass_context
 def gui(ctx: click.Context, quit_after_paint: bool) -> None:
     """Open the desktop app."""
-    from app.gui_launcher import launch_gui
+    from deskready.gui_launcher import launch_gui
 
     # Hidden: print the seconds to the first paint, then quit. For bench/gui_startup.py and
     # the standalone bundle's smoke test (tests/packaging), which can only run the command.

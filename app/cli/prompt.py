@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from app.answers import AnswerError, allowed_values, make_answer
-from checks.api import Answer, AnswerType, Question
-from checks.i18n import _
+from deskready.answers import AnswerError, allowed_values, make_answer
+from deskready.checks.api import Answer, AnswerType, Question
+from deskready.checks.i18n import _
 
 if TYPE_CHECKING:
-    from app.cli.render import ProgressView
+    from deskready.cli.render import ProgressView
 
 #: A question asked this many times without a usable answer is left unanswered.
 MAX_TRIES = 5

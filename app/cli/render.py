@@ -18,10 +18,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from app.format import format_number
-from app.runner import CheckFinished, CheckProgress, CheckStarted, RunEvent
-from checks.api import Check
-from checks.i18n import _
+from deskready.checks.api import Check
+from deskready.checks.i18n import _
+from deskready.format import format_number
+from deskready.runner import CheckFinished, CheckProgress, CheckStarted, RunEvent
 
 OUTCOME_STYLE = {
     "pass": ("✔", "green"),

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from checks.i18n import N_, _
+from deskready.checks.i18n import N_, _
 
 
 @contextmanager

@@ -8,9 +8,9 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app import __version__
-from app.gui.icons import app_icon
-from checks.i18n import _
+from deskready import __version__
+from deskready.checks.i18n import _
+from deskready.gui.icons import app_icon
 
 
 class AboutDialog(QDialog):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.gui.theme import banner_colors, status_color, theme_changed
-from checks.i18n import _
+from deskready.checks.i18n import _
+from deskready.gui.theme import banner_colors, status_color, theme_changed
 
 
 class VerdictBanner(QFrame):
@@ -38,7 +38,7 @@ class VerdictBanner(QFrame):
         self._show("running", text)
 
     def show_verdict(self, verdict: str, interrupted: bool = False) -> None:
-        from app.cli.render import verdict_sentence  # imports rich: not before first paint
+        from deskready.cli.render import verdict_sentence  # imports rich: not before first paint
 
         text = verdict_sentence(verdict)
         if interrupted:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
-from app.runner import CheckFinished, CheckProgress, CheckResult, CheckStarted, RunEvent
-from checks.api import Answer, Question
+from deskready.checks.api import Answer, Question
+from deskready.runner import CheckFinished, CheckProgress, CheckResult, CheckStarted, RunEvent
 
 #: A question unanswered this long is given up (None: "nobody answered").
 ASK_TIMEOUT_S = 300.0

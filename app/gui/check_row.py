@@ -22,21 +22,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.format import format_number, format_value
-from app.gui.icons import icon
-from app.gui.live import LatencyChart, LevelMeter
-from app.gui.theme import status_color, theme_changed
-from checks.api import Category, Check
+from deskready.checks.api import Category, Check
+from deskready.format import format_number, format_value
+from deskready.gui.icons import icon
+from deskready.gui.live import LatencyChart, LevelMeter
+from deskready.gui.theme import status_color, theme_changed
 
 if TYPE_CHECKING:
-    from app.gui.bridge import Progress
-    from app.runner import CheckResult
-from checks.i18n import _
+    from deskready.gui.bridge import Progress
+    from deskready.runner import CheckResult
+from deskready.checks.i18n import _
 
 
 def outcome_html(outcome: str) -> str:
     """Coloured symbol and word for an outcome, as rich text for a QLabel."""
-    from app.cli.render import OUTCOME_STYLE, outcome_label  # after first paint (rich)
+    from deskready.cli.render import OUTCOME_STYLE, outcome_label  # after first paint (rich)
 
     symbol, _style = OUTCOME_STYLE.get(outcome, ("·", ""))
     color = status_color(outcome).name()
@@ -247,7 +247,7 @@ class CheckRow(QFrame):
             measured = _wrapping(measured_text, selectable=True)
             outcome = QLabel(outcome_html(rule["outcome"]))
             outcome.setTextFormat(Qt.TextFormat.RichText)
-            from app.cli.render import outcome_label
+            from deskready.cli.render import outcome_label
 
             outcome.setAccessibleName(
                 _("{rule}: {outcome}").format(

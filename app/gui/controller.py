@@ -2,7 +2,7 @@
 
 The report always covers the whole plan: re-running one check replaces that check's
 result and the report is judged again from the full set, so the verdict follows the fix.
-All the work happens in a worker (:func:`app.gui.worker.run_task`); this object only
+All the work happens in a worker (:func:`deskready.gui.worker.run_task`); this object only
 starts runs and relays what the bridge delivers.
 """
 
@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.gui.worker import run_task
-from checks.i18n import active_language
+from deskready.checks.i18n import active_language
+from deskready.gui.worker import run_task
 
 if TYPE_CHECKING:
-    from app.gui.bridge import RunBridge
-    from app.runner import CheckResult
-    from app.session import Session
-    from checks.api import Check
+    from deskready.checks.api import Check
+    from deskready.gui.bridge import RunBridge
+    from deskready.runner import CheckResult
+    from deskready.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +74,9 @@ class RunController(QObject):
         if session is None or self._bridge is not None:
             return False
         # Imported here, not at the top: the window must paint before these load.
-        from app.gui.bridge import RunBridge
-        from app.runner import CheckResult
-        from app.session import Session
+        from deskready.gui.bridge import RunBridge
+        from deskready.runner import CheckResult
+        from deskready.session import Session
 
         wanted = set(check_ids) if check_ids is not None else None
         checks: list[type[Check]] = [c for c in session.checks if wanted is None or c.id in wanted]
@@ -123,7 +123,7 @@ class RunController(QObject):
         session = self.session
         if session is None or not self.results or self._bridge is not None:
             return
-        from app.runner import CheckResult
+        from deskready.runner import CheckResult
 
         ordered = [self.results.get(c.id) or CheckResult(c, skipped=True) for c in session.checks]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from app.format import format_timestamp, format_value
-from checks.i18n import _
+from deskready.checks.i18n import _
+from deskready.format import format_timestamp, format_value
 
 #: Details longer than this (time series) are summarised rather than printed whole.
 MAX_DETAIL_CHARS = 120
@@ -33,7 +33,7 @@ class DetailsView(QTreeWidget):
         self.clear()
         if report is None:
             return
-        from app.cli.render import outcome_label  # imports rich: not before first paint
+        from deskready.cli.render import outcome_label  # imports rich: not before first paint
 
         declared_note = _("declared by you")
         for result in report["results"]:

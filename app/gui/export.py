@@ -1,4 +1,4 @@
-"""Saving the report: JSON always, PDF through ``app.pdf`` (its renderer, not ours).
+"""Saving the report: JSON always, PDF through ``deskready.pdf`` (its renderer, not ours).
 
 Both run in a worker; these functions are plain and raise :class:`ExportError` with a
 message for the agent.
@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QStandardPaths
 
-from checks.i18n import _
+from deskready.checks.i18n import _
 
 
 class ExportError(Exception):
@@ -35,7 +35,7 @@ def default_name(report: dict[str, Any], suffix: str) -> str:
 
 
 def save_json(report: dict[str, Any], path: Path) -> Path:
-    from app.report.files import ReportFileError, write_report_json
+    from deskready.report.files import ReportFileError, write_report_json
 
     try:
         write_report_json(path, report)
@@ -46,10 +46,10 @@ def save_json(report: dict[str, Any], path: Path) -> Path:
 
 def save_pdf(report: dict[str, Any], path: Path) -> Path:
     try:
-        from app.pdf.render import render_pdf
+        from deskready.pdf.render import render_pdf
     except ImportError as exc:  # the PDF part is optional while it lands
         raise ExportError(_("PDF export is not available: {reason}").format(reason=exc)) from None
-    from app.report.files import ReportFileError
+    from deskready.report.files import ReportFileError
 
     try:
         render_pdf(report, path)

@@ -6,7 +6,7 @@ from functools import cache
 
 from PySide6.QtGui import QIcon
 
-from resources import resource
+from deskready.resources import resource
 
 
 @cache

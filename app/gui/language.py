@@ -1,6 +1,6 @@
 """The GUI's language: the agent's choice (remembered), Qt's own strings, the menu.
 
-deskready's texts come from :mod:`checks.i18n`; Qt's built-in texts (the buttons of file
+deskready's texts come from :mod:`deskready.checks.i18n`; Qt's built-in texts (the buttons of file
 dialogs and message boxes) come from the ``qtbase_<lang>.qm`` catalogues Qt ships, loaded
 here for the same language. Qt ships none for Malay, so those few stay English there.
 """
@@ -13,7 +13,7 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, Q
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
-from checks.i18n import LANGUAGE_NAMES, LANGUAGES, _, normalise_language, set_language
+from deskready.checks.i18n import LANGUAGE_NAMES, LANGUAGES, _, normalise_language, set_language
 
 SETTING = "ui/language"
 _installed: list[QTranslator] = []

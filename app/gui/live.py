@@ -12,8 +12,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.gui.theme import status_color
-from checks.i18n import _
+from deskready.checks.i18n import _
+from deskready.gui.theme import status_color
 
 #: The meter's range: below -60 dBFS is silence for a headset microphone.
 FLOOR_DBFS = -60.0

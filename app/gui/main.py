@@ -12,11 +12,11 @@ import psutil
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app import __version__
-from app.gui.icons import app_icon
-from app.gui.language import apply_language, saved_language
-from app.gui.theme import apply_theme
-from app.gui.worker import thread_pool
+from deskready import __version__
+from deskready.gui.icons import app_icon
+from deskready.gui.language import apply_language, saved_language
+from deskready.gui.theme import apply_theme
+from deskready.gui.worker import thread_pool
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -60,7 +60,7 @@ def run_gui(argv: list[str]) -> int:
     apply_language(args.lang or saved_language(QSettings()))
     apply_theme(app, args.theme)
 
-    from app.gui.windows import WindowKeeper  # after the app exists: widgets need it
+    from deskready.gui.windows import WindowKeeper  # after the app exists: widgets need it
 
     keeper = WindowKeeper(profile=args.profile)
     window = keeper.open()

@@ -1,7 +1,7 @@
 """Questions as dialogs: the agent's answers before the run, and questions a check asks
 while it runs (e.g. "How many beeps did you hear?").
 
-Answers are parsed by :func:`app.answers.make_answer`, the same as the CLI's, so a bad
+Answers are parsed by :func:`deskready.answers.make_answer`, the same as the CLI's, so a bad
 answer means the same thing everywhere. Dialogs are opened with ``open()`` (window-modal,
 no nested event loop), so the run's events keep flowing while a question is shown.
 """
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.theme import status_color
-from checks.api import Answer, AnswerType, Question
-from checks.i18n import _
+from deskready.checks.api import Answer, AnswerType, Question
+from deskready.checks.i18n import _
+from deskready.gui.theme import status_color
 
 
 class QuestionField(QWidget):
@@ -157,7 +157,7 @@ class QuestionsDialog(QDialog):
             self.fields[0].focus_widget().setFocus()
 
     def _accept(self) -> None:
-        from app.answers import AnswerError, make_answer  # loads the spec package (pydantic)
+        from deskready.answers import AnswerError, make_answer  # loads the spec package (pydantic)
 
         answers: dict[str, Answer] = {}
         for field in self.fields:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QGuiApplication
 
-from checks.display.parse import Size
-from checks.display.screen_info import ScreenInfo
+from deskready.checks.display.parse import Size
+from deskready.checks.display.screen_info import ScreenInfo
 
 
 class QtScreenInfo(ScreenInfo):

@@ -1,8 +1,8 @@
 """The main window: choose the profile, run the checks, read the results, export.
 
 It only arranges widgets and reacts to signals. Loading checks, running them and writing
-files happen in workers (:mod:`app.gui.worker`); run events arrive through
-:class:`app.gui.controller.RunController`. Every handler a native file dialog would call
+files happen in workers (:mod:`deskready.gui.worker`); run events arrive through
+:class:`deskready.gui.controller.RunController`. Every handler a native file dialog would call
 also takes the path directly, so tests (and the offscreen platform) can drive it.
 """
 
@@ -31,27 +31,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.about import AboutDialog
-from app.gui.banners import MessageBar, VerdictBanner
-from app.gui.check_row import CheckRow, category_title, measured_summary
-from app.gui.controller import RunController
-from app.gui.details import DetailsView
-from app.gui.export import ExportError, default_folder, default_name, save_json, save_pdf
-from app.gui.icons import app_icon, icon
-from app.gui.language import language_menu
-from app.gui.recent import recent_files, remember
-from app.gui.screens import QtScreenInfo
-from app.gui.worker import run_task
-from checks.api import Category, Question
-from checks.display.screen_info import ScreenInfo
-from checks.i18n import _
+from deskready.checks.api import Category, Question
+from deskready.checks.display.screen_info import ScreenInfo
+from deskready.checks.i18n import _
+from deskready.gui.about import AboutDialog
+from deskready.gui.banners import MessageBar, VerdictBanner
+from deskready.gui.check_row import CheckRow, category_title, measured_summary
+from deskready.gui.controller import RunController
+from deskready.gui.details import DetailsView
+from deskready.gui.export import ExportError, default_folder, default_name, save_json, save_pdf
+from deskready.gui.icons import app_icon, icon
+from deskready.gui.language import language_menu
+from deskready.gui.recent import recent_files, remember
+from deskready.gui.screens import QtScreenInfo
+from deskready.gui.worker import run_task
 
 if TYPE_CHECKING:
-    from app.gui.bridge import AskRequest, Progress
-    from app.gui.questions import QuestionsDialog
-    from app.registry import CheckRegistry
-    from app.runner import CheckResult
-    from app.session import Session
+    from deskready.gui.bridge import AskRequest, Progress
+    from deskready.gui.questions import QuestionsDialog
+    from deskready.registry import CheckRegistry
+    from deskready.runner import CheckResult
+    from deskready.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,7 @@ class MainWindow(QMainWindow):
 
     # -- profiles ------------------------------------------------------------------------
     def _on_registry(self, registry: Any, error: BaseException | None) -> None:
-        from app.registry import CheckRegistry
+        from deskready.registry import CheckRegistry
 
         if error is not None or not isinstance(registry, CheckRegistry):
             self.message.show_message(
@@ -273,7 +273,7 @@ class MainWindow(QMainWindow):
         self.choose_profile(self._pending_profile or self.profile_combo.currentData())
 
     def _fill_profiles(self) -> None:
-        from app.profiles import bundled_profiles
+        from deskready.profiles import bundled_profiles
 
         combo = self.profile_combo
         combo.clear()
@@ -313,9 +313,9 @@ class MainWindow(QMainWindow):
         """Plan a run for a bundled profile or a spec file; errors go to the message bar."""
         if self.registry is None or self.controller.running:
             return False
-        from app.profiles import load_profile
-        from app.session import PlanError, Session, select_checks
-        from app.spec import SpecError
+        from deskready.profiles import load_profile
+        from deskready.session import PlanError, Session, select_checks
+        from deskready.spec import SpecError
 
         try:
             spec = load_profile(name_or_path, self.registry)
@@ -388,7 +388,7 @@ class MainWindow(QMainWindow):
         if not questions:
             self._start(check_ids)
             return
-        from app.gui.questions import QuestionsDialog
+        from deskready.gui.questions import QuestionsDialog
 
         dialog = QuestionsDialog(questions, self)
         self._question_dialog = dialog
@@ -450,7 +450,7 @@ class MainWindow(QMainWindow):
         self.overall.setValue(self.overall.value() + 1)
 
     def _on_question(self, request: AskRequest) -> None:
-        from app.gui.questions import AskDialog, QuestionsDialog
+        from deskready.gui.questions import AskDialog, QuestionsDialog
 
         dialog = AskDialog(request.question, self)
         self._question_dialog = dialog
@@ -587,12 +587,12 @@ class MainWindow(QMainWindow):
 
 def _load_in_background() -> CheckRegistry:
     """Worker: find the checks, and import what planning a run needs, off the GUI thread."""
-    from app.pdf.qt import ensure_qt_app
+    from deskready.pdf.qt import ensure_qt_app
 
     ensure_qt_app()  # the PDF module's guard for PySide6 on Python 3.11 (None refcount)
-    import app.cli.render
-    import app.profiles
-    import app.session  # noqa: F401 - warm the import cache before the GUI thread needs it
-    from app.registry import discover_checks
+    import deskready.cli.render
+    import deskready.profiles
+    import deskready.session  # noqa: F401 - warm the import cache before the GUI thread needs it
+    from deskready.registry import discover_checks
 
     return discover_checks()

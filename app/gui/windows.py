@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QSettings
 
-from app.gui.language import apply_language
-from app.gui.window import MainWindow
-from app.registry import CheckRegistry
+from deskready.gui.language import apply_language
+from deskready.gui.window import MainWindow
+from deskready.registry import CheckRegistry
 
 
 class WindowKeeper:

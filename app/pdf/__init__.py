@@ -5,15 +5,15 @@ attached inside it, and :func:`verify_pdf` checks that what a person reads (the 
 the digest in the footer) matches what is attached.
 """
 
-from app.pdf.embedded import (
+from deskready.pdf.embedded import (
     EmbeddedReportError,
     PdfVerification,
     extract_embedded_report,
     verify_pdf,
 )
-from app.pdf.paper import PAGE_SIZES
-from app.pdf.qt import ensure_qt_app
-from app.pdf.render import ATTACHMENT_NAME, render_pdf, render_pdf_bytes
+from deskready.pdf.paper import PAGE_SIZES
+from deskready.pdf.qt import ensure_qt_app
+from deskready.pdf.render import ATTACHMENT_NAME, render_pdf, render_pdf_bytes
 
 __all__ = [
     "ATTACHMENT_NAME",

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
-from app.pdf.labels import GREY, RED
-from app.pdf.layout import Canvas, Span, draw_stack, stack_height
-from checks.i18n import _
-from checks.l10n import format_number
+from deskready.checks.i18n import _
+from deskready.checks.l10n import format_number
+from deskready.pdf.labels import GREY, RED
+from deskready.pdf.layout import Canvas, Span, draw_stack, stack_height
 
 LINE = "#1a73e8"
 AXIS = "#9aa0a6"

@@ -16,9 +16,11 @@ from typing import Any
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter, QPen
 
-from app.pdf.charts import ChartRow, Series
-from app.pdf.labels import CATEGORIES, GREY, outcome_look, verdict_look
-from app.pdf.layout import (
+from deskready.checks.i18n import N_, _
+from deskready.checks.l10n import format_datetime, format_number
+from deskready.pdf.charts import ChartRow, Series
+from deskready.pdf.labels import CATEGORIES, GREY, outcome_look, verdict_look
+from deskready.pdf.layout import (
     Block,
     Canvas,
     Paragraph,
@@ -29,8 +31,6 @@ from app.pdf.layout import (
     draw_stack,
     stack_height,
 )
-from checks.i18n import N_, _
-from checks.l10n import format_datetime, format_number
 
 Report = Mapping[str, Any]
 

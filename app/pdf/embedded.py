@@ -3,7 +3,7 @@
 A PDF can be checked on its own: the report travels inside it. Verification compares what
 a person reads on the page (the verdict headline, the digest in every footer) with the
 attached report. Whether the attached report itself was edited is decided by its digest,
-checked by the caller-supplied ``digest_check`` (``app.report.integrity.verify_digest``),
+checked by the caller-supplied ``digest_check`` (``deskready.report.integrity.verify_digest``),
 so this module does not duplicate the canonical-JSON rules.
 
 pypdf reads the PDF (no Qt, no poppler), so verification also works in a plain Python on
@@ -22,9 +22,9 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from app.pdf.labels import verdict_headlines
-from app.pdf.render import ATTACHMENT_NAME
-from checks.i18n import _
+from deskready.checks.i18n import _
+from deskready.pdf.labels import verdict_headlines
+from deskready.pdf.render import ATTACHMENT_NAME
 
 _DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
 _SPACE = re.compile(r"\s+")
@@ -130,7 +130,7 @@ def verify_pdf(
     Args:
         pdf_path: the PDF to check.
         digest_check: returns True when a report's ``integrity.digest`` matches its content
-            (pass ``app.report.integrity.verify_digest``); without it ``digest_valid`` is
+            (pass ``deskready.report.integrity.verify_digest``); without it ``digest_valid`` is
             None and :attr:`PdfVerification.ok` is False.
 
     Never raises for a bad PDF: every problem becomes a sentence in ``problems``.

@@ -65,7 +65,7 @@ class FontSet:
 def font_set(language: str) -> FontSet:
     """Pick the report's fonts for ``language`` from what this system has installed.
 
-    Needs a running QGuiApplication (see :func:`app.pdf.qt.ensure_qt_app`).
+    Needs a running QGuiApplication (see :func:`deskready.pdf.qt.ensure_qt_app`).
     """
     available = set(QFontDatabase.families())
     chain = fallback_chain(language, available)

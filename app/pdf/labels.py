@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from checks.i18n import LANGUAGES, N_, _, catalogue
+from deskready.checks.i18n import LANGUAGES, N_, _, catalogue
 
 
 @dataclass(frozen=True)

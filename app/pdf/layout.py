@@ -17,7 +17,7 @@ from typing import Protocol
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPaintDevice, QPainter, QPen, QTextLayout, QTextOption
 
-from app.pdf.fonts import FontSet
+from deskready.pdf.fonts import FontSet
 
 
 @dataclass(frozen=True)

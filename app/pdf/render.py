@@ -17,16 +17,16 @@ from typing import Any
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLocale, QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
-from app import __version__
-from app.pdf.content import mapping, report_blocks
-from app.pdf.fonts import CJK, font_set
-from app.pdf.labels import GREY
-from app.pdf.layout import Canvas, Placed, Span, draw_stack, paginate
-from app.pdf.paper import choose_page_size, territory_of
-from app.pdf.qt import ensure_qt_app
-from app.pdf.tounicode import fix_text_layer
-from app.report.files import write_atomically
-from checks.i18n import _, active_language, using_language
+from deskready import __version__
+from deskready.checks.i18n import _, active_language, using_language
+from deskready.pdf.content import mapping, report_blocks
+from deskready.pdf.fonts import CJK, font_set
+from deskready.pdf.labels import GREY
+from deskready.pdf.layout import Canvas, Placed, Span, draw_stack, paginate
+from deskready.pdf.paper import choose_page_size, territory_of
+from deskready.pdf.qt import ensure_qt_app
+from deskready.pdf.tounicode import fix_text_layer
+from deskready.report.files import write_atomically
 
 #: Name of the JSON report attached to every PDF; the verifier looks for exactly this.
 ATTACHMENT_NAME = "deskready-report.json"

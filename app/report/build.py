@@ -12,15 +12,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from app import __version__
-from app.evaluate import RuleResult
-from app.outcomes import Outcome, Status, Verdict
-from app.report import SCHEMA
-from app.report.integrity import seal
-from app.runner import CheckResult
-from app.spec.model import Severity, Spec
-from checks.api import Answer, MetricValue
-from checks.i18n import _, active_language, retranslate
+from deskready import __version__
+from deskready.checks.api import Answer, MetricValue
+from deskready.checks.i18n import _, active_language, retranslate
+from deskready.evaluate import RuleResult
+from deskready.outcomes import Outcome, Status, Verdict
+from deskready.report import SCHEMA
+from deskready.report.integrity import seal
+from deskready.runner import CheckResult
+from deskready.spec.model import Severity, Spec
 
 
 def check_status(result: CheckResult, rules: Sequence[RuleResult]) -> Status:

@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from app.report import SCHEMA
-from checks.i18n import _
+from deskready.checks.i18n import _
+from deskready.report import SCHEMA
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 

@@ -1,8 +1,8 @@
 """The employer spec: what the employer requires, loaded and validated from TOML."""
 
-from app.spec.errors import SpecError, SpecProblem
-from app.spec.loader import load_spec, load_spec_text
-from app.spec.model import Declaration, Employer, Rule, Severity, Spec
+from deskready.spec.errors import SpecError, SpecProblem
+from deskready.spec.loader import load_spec, load_spec_text
+from deskready.spec.model import Declaration, Employer, Rule, Severity, Spec
 
 __all__ = [
     "Declaration",

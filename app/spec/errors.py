@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checks.i18n import _, ngettext
+from deskready.checks.i18n import _, ngettext
 
 
 @dataclass(frozen=True)

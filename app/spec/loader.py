@@ -15,14 +15,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from app.registry import CheckRegistry
-from app.spec.errors import SpecError, SpecProblem, did_you_mean
-from app.spec.locate import find_line, key_lines
-from app.spec.model import Declaration, Employer, Rule, Severity, Spec
-from app.spec.texts import SplitTexts, split_translations
-from app.spec.validation_messages import describe_error
-from checks.api import Check, Metric, MetricType
-from checks.i18n import N_, _
+from deskready.checks.api import Check, Metric, MetricType
+from deskready.checks.i18n import N_, _
+from deskready.registry import CheckRegistry
+from deskready.spec.errors import SpecError, SpecProblem, did_you_mean
+from deskready.spec.locate import find_line, key_lines
+from deskready.spec.model import Declaration, Employer, Rule, Severity, Spec
+from deskready.spec.texts import SplitTexts, split_translations
+from deskready.spec.validation_messages import describe_error
 
 #: A spec is a short hand-written file; anything bigger is a mistake (or an attack).
 MAX_SPEC_BYTES = 1024 * 1024
@@ -36,7 +36,7 @@ TYPE_WORDS = {
     MetricType.TEXT: N_("text"),
     MetricType.CHOICE: N_("one value from a list"),
 }
-#: Employer texts that may carry translations (``text_ja = "…"``), see app.spec.texts.
+#: Employer texts that may carry translations (``text_ja = "…"``), see deskready.spec.texts.
 EMPLOYER_TEXTS = ("name", "contact", "notes")
 RULE_TEXTS = ("advice",)
 DECLARATION_TEXTS = ("text", "help")

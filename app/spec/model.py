@@ -1,4 +1,4 @@
-"""Typed, validated employer spec. Built only by :mod:`app.spec.loader`."""
+"""Typed, validated employer spec. Built only by :mod:`deskready.spec.loader`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from checks.api import MetricValue
+from deskready.checks.api import MetricValue
 
 DECLARATION_PREFIX = "declaration."
 

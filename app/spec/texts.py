@@ -10,7 +10,7 @@ Both spellings are accepted in any table with a translatable field::
     ja = "静かな部屋で仕事をしています。"
 
 The default (what is shown when no translation matches) is the plain ``text``, else the
-table's ``en``, else its first entry. The result is a :class:`checks.i18n.Localized`,
+table's ``en``, else its first entry. The result is a :class:`deskready.checks.i18n.Localized`,
 which picks the best match for whatever language is active when it is shown.
 """
 
@@ -23,8 +23,8 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from app.spec.errors import did_you_mean
-from checks.i18n import LANGUAGES, Localized, _
+from deskready.checks.i18n import LANGUAGES, Localized, _
+from deskready.spec.errors import did_you_mean
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")
 #: Country codes often written where a language code belongs.

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.i18n import _
-from checks.l10n import format_number
+from deskready.checks.i18n import _
+from deskready.checks.l10n import format_number
 
 
 def _limit(ctx: Mapping[str, Any], key: str) -> str:

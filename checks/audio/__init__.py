@@ -2,13 +2,13 @@
 
 One module per check (``*_check.py``) plus small single-job helpers:
 
-* :mod:`checks.audio.levels` — pure numpy level maths (dBFS, peak, clipping, noise floor,
+* :mod:`deskready.checks.audio.levels` — pure numpy level maths (dBFS, peak, clipping, noise floor,
   active speech level, SNR);
-* :mod:`checks.audio.sd_adapter` — the only place that touches sounddevice/PortAudio;
-* :mod:`checks.audio.level_stream` — bounded recording in 50 ms blocks with live levels;
-* :mod:`checks.audio.classify` — bus and headset classification from the OS's own device
+* :mod:`deskready.checks.audio.sd_adapter` — the only place that touches sounddevice/PortAudio;
+* :mod:`deskready.checks.audio.level_stream` — bounded recording in 50 ms blocks with live levels;
+* :mod:`deskready.checks.audio.classify` — bus and headset classification from the OS's own device
   properties (PulseAudio/PipeWire, macOS ``system_profiler``, Windows endpoint properties);
-* :mod:`checks.audio.os_devices` — the adapter that runs the OS commands for ``classify``.
+* :mod:`deskready.checks.audio.os_devices` — the adapter that runs the OS commands for ``classify``.
 
 Importing any of these never imports sounddevice: PortAudio is loaded lazily by the adapter,
 so a missing library becomes a clear ERROR result instead of a plugin that fails to load.

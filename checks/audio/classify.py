@@ -1,7 +1,7 @@
 """Which bus a sound device is on, and whether it is a headset, from the OS's own properties.
 
 Pure parsing: text in, :class:`Endpoint` out. The commands are run by
-:mod:`checks.audio.os_devices`; tests feed recorded output from ``tests/data/audio``.
+:mod:`deskready.checks.audio.os_devices`; tests feed recorded output from ``tests/data/audio``.
 Sources of each rule (RESEARCH.md §6):
 
 * Linux PulseAudio / PipeWire (``pactl``): ``device.bus`` (usb, bluetooth, pci),

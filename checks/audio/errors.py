@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from checks.api import CheckFailed
-from checks.i18n import M_, N_
+from deskready.checks.api import CheckFailed
+from deskready.checks.i18n import M_, N_
 
 
 class AudioErrorKind(StrEnum):

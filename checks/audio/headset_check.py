@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from checks.api import (
+from deskready.checks.api import (
     Category,
     Check,
     CheckContext,
@@ -13,11 +13,11 @@ from checks.api import (
     MetricType,
     Setting,
 )
-from checks.audio.classify import Bus, Endpoint, classify_by_name
-from checks.audio.errors import AudioError, check_failed
-from checks.audio.os_devices import OsAudioAdapter
-from checks.audio.sd_adapter import SoundDeviceAdapter
-from checks.i18n import M_, N_
+from deskready.checks.audio.classify import Bus, Endpoint, classify_by_name
+from deskready.checks.audio.errors import AudioError, check_failed
+from deskready.checks.audio.os_devices import OsAudioAdapter
+from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
+from deskready.checks.i18n import M_, N_
 
 
 class HeadsetCheck(Check):

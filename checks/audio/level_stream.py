@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from checks.api import CheckContext
-from checks.audio.levels import BLOCK_SECONDS, FloatArray, rms_dbfs
-from checks.audio.sd_adapter import AudioDevice, SoundDeviceAdapter
+from deskready.checks.api import CheckContext
+from deskready.checks.audio.levels import BLOCK_SECONDS, FloatArray, rms_dbfs
+from deskready.checks.audio.sd_adapter import AudioDevice, SoundDeviceAdapter
 
 #: A block must arrive within this long, or the device is taken to be gone.
 BLOCK_TIMEOUT_S = 1.0

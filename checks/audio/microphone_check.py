@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.api import (
+from deskready.checks.api import (
     Category,
     Check,
     CheckContext,
@@ -11,13 +11,13 @@ from checks.api import (
     MetricType,
     Setting,
 )
-from checks.audio.errors import AudioError, AudioErrorKind, check_failed
-from checks.audio.level_stream import record
-from checks.audio.levels import FLOOR_DBFS, SpeechAnalysis
-from checks.audio.os_devices import OsAudioAdapter
-from checks.audio.sd_adapter import SoundDeviceAdapter
-from checks.audio.selection import pick_device
-from checks.i18n import M_, N_, _
+from deskready.checks.audio.errors import AudioError, AudioErrorKind, check_failed
+from deskready.checks.audio.level_stream import record
+from deskready.checks.audio.levels import FLOOR_DBFS, SpeechAnalysis
+from deskready.checks.audio.os_devices import OsAudioAdapter
+from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
+from deskready.checks.audio.selection import pick_device
+from deskready.checks.i18n import M_, N_, _
 
 #: Recording length. The sentence takes ~3.5 s at a normal pace and the agent starts while
 #: the stream opens; 3.5 s keeps the whole check under 6 s even where opening the stream is

@@ -1,4 +1,4 @@
-"""Reads the OS's own description of the sound devices, for :mod:`checks.audio.classify`.
+"""Reads the OS's own description of the sound devices, for :mod:`deskready.checks.audio.classify`.
 
 Linux: ``pactl`` (``--format=json`` where supported, the text output otherwise; always with
 ``LC_ALL=C`` because pactl translates its headings). macOS: ``system_profiler
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from checks.audio.classify import (
+from deskready.checks.audio.classify import (
     Endpoint,
     PulseEntry,
     classify_pulse,
@@ -26,7 +26,7 @@ from checks.audio.classify import (
     parse_system_profiler,
     parse_windows_endpoints,
 )
-from checks.oscommand import run_command
+from deskready.checks.oscommand import run_command
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from checks.api import (
+from deskready.checks.api import (
     Category,
     Check,
     CheckContext,
@@ -13,13 +13,19 @@ from checks.api import (
     MetricType,
     Setting,
 )
-from checks.audio.errors import AudioError, AudioErrorKind, check_failed
-from checks.audio.level_stream import record
-from checks.audio.levels import FLOOR_DBFS, block_dbfs, noise_floor_dbfs, peak_dbfs, typical_dbfs
-from checks.audio.os_devices import OsAudioAdapter
-from checks.audio.sd_adapter import SoundDeviceAdapter
-from checks.audio.selection import pick_device
-from checks.i18n import M_, N_
+from deskready.checks.audio.errors import AudioError, AudioErrorKind, check_failed
+from deskready.checks.audio.level_stream import record
+from deskready.checks.audio.levels import (
+    FLOOR_DBFS,
+    block_dbfs,
+    noise_floor_dbfs,
+    peak_dbfs,
+    typical_dbfs,
+)
+from deskready.checks.audio.os_devices import OsAudioAdapter
+from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
+from deskready.checks.audio.selection import pick_device
+from deskready.checks.i18n import M_, N_
 
 #: Below this peak the microphone delivered (near-)digital zeros: it is muted or dead, and
 #: the room cannot be measured. A working microphone's own hiss is far above it.

@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from checks.audio.errors import AudioError, AudioErrorKind
-from checks.audio.levels import FloatArray
+from deskready.checks.audio.errors import AudioError, AudioErrorKind
+from deskready.checks.audio.levels import FloatArray
 
 T = TypeVar("T")
 

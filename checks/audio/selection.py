@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from checks.audio.errors import AudioError, AudioErrorKind
-from checks.audio.os_devices import OsAudioAdapter
-from checks.audio.sd_adapter import AudioDevice, SoundDeviceAdapter
+from deskready.checks.audio.errors import AudioError, AudioErrorKind
+from deskready.checks.audio.os_devices import OsAudioAdapter
+from deskready.checks.audio.sd_adapter import AudioDevice, SoundDeviceAdapter
 
 _PULSE_PCMS = ("pulse", "pipewire")
 

@@ -10,7 +10,7 @@ import random
 
 import numpy as np
 
-from checks.api import (
+from deskready.checks.api import (
     AnswerType,
     Category,
     Check,
@@ -21,12 +21,12 @@ from checks.api import (
     Question,
     Setting,
 )
-from checks.audio.errors import AudioError, check_failed
-from checks.audio.levels import FloatArray, sine
-from checks.audio.os_devices import OsAudioAdapter
-from checks.audio.sd_adapter import SoundDeviceAdapter
-from checks.audio.selection import pick_device
-from checks.i18n import M_, N_
+from deskready.checks.audio.errors import AudioError, check_failed
+from deskready.checks.audio.levels import FloatArray, sine
+from deskready.checks.audio.os_devices import OsAudioAdapter
+from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
+from deskready.checks.audio.selection import pick_device
+from deskready.checks.i18n import M_, N_
 
 SAMPLERATE = 48000.0
 BEEP_HZ = 880.0

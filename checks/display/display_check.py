@@ -7,9 +7,9 @@ adapter (OS commands by default; the GUI injects what Qt sees).
 
 from __future__ import annotations
 
-from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-from checks.display.screen_info import ScreenInfo
-from checks.i18n import M_, N_, Mn_
+from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+from deskready.checks.display.screen_info import ScreenInfo
+from deskready.checks.i18n import M_, N_, Mn_
 
 
 class DisplayCheck(Check):

@@ -11,8 +11,13 @@ from __future__ import annotations
 import os
 import sys
 
-from checks.display.parse import Size, parse_system_profiler, parse_xrandr, sizes_from_rects
-from checks.oscommand import run_command
+from deskready.checks.display.parse import (
+    Size,
+    parse_system_profiler,
+    parse_xrandr,
+    sizes_from_rects,
+)
+from deskready.checks.oscommand import run_command
 
 COMMAND_TIMEOUT_S = 5.0
 

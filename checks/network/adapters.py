@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import psutil
 
-from checks.oscommand import run_command
+from deskready.checks.oscommand import run_command
 
 T = TypeVar("T")
 

@@ -7,7 +7,7 @@ import statistics
 import time
 from typing import ClassVar
 
-from checks.api import (
+from deskready.checks.api import (
     Category,
     Check,
     CheckContext,
@@ -18,9 +18,9 @@ from checks.api import (
     MetricValue,
     Setting,
 )
-from checks.i18n import M_, N_
-from checks.network.adapters import NetAdapter
-from checks.network.http_transfer import (
+from deskready.checks.i18n import M_, N_
+from deskready.checks.network.adapters import NetAdapter
+from deskready.checks.network.http_transfer import (
     HttpStatusError,
     LatencyProbe,
     Phase,
@@ -30,8 +30,8 @@ from checks.network.http_transfer import (
     measure_download,
     measure_upload,
 )
-from checks.network.librespeed_backend import librespeed_target
-from checks.network.speedtest_backend import directory_target, mini_target
+from deskready.checks.network.librespeed_backend import librespeed_target
+from deskready.checks.network.speedtest_backend import directory_target, mini_target
 
 #: Longest a single direction runs; two of them plus server selection fit in 15 s.
 PHASE_MAX_S = 6.0

@@ -6,7 +6,7 @@ import socket
 import time
 from typing import Any, ClassVar
 
-from checks.api import (
+from deskready.checks.api import (
     Category,
     Check,
     CheckContext,
@@ -17,11 +17,11 @@ from checks.api import (
     MetricValue,
     Setting,
 )
-from checks.i18n import M_, N_
-from checks.network import voice_math
-from checks.network.adapters import UdpAdapter
-from checks.network.stun import parse_server
-from checks.network.stun_stream import StreamResult, ping, stream
+from deskready.checks.i18n import M_, N_
+from deskready.checks.network import voice_math
+from deskready.checks.network.adapters import UdpAdapter
+from deskready.checks.network.stun import parse_server
+from deskready.checks.network.stun_stream import StreamResult, ping, stream
 
 #: Public STUN servers used when the spec names none (tests always pass their own).
 DEFAULT_STUN_SERVERS = (

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 from typing import ClassVar
 
-from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-from checks.i18n import M_, N_
-from checks.network.adapters import ConnectionAdapter
-from checks.network.interfaces import (
+from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+from deskready.checks.i18n import M_, N_
+from deskready.checks.network.adapters import ConnectionAdapter
+from deskready.checks.network.interfaces import (
     CONNECTION_KINDS,
     InterfaceInfo,
     classify_linux,

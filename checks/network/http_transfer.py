@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit
 
-from checks.api import CheckContext
-from checks.i18n import M_
-from checks.network.adapters import NetAdapter
+from deskready.checks.api import CheckContext
+from deskready.checks.i18n import M_
+from deskready.checks.network.adapters import NetAdapter
 
 #: Parallel TCP streams per direction (librespeed-cli uses 3, Ookla's web client 4-8).
 STREAMS = 4

@@ -9,8 +9,8 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import urlsplit, urlunsplit
 
-from checks.i18n import M_
-from checks.network.http_transfer import Target
+from deskready.checks.i18n import M_
+from deskready.checks.network.http_transfer import Target
 
 #: MiB per download request; big enough that requests rarely end inside a test phase.
 CHUNK_MIB = 100

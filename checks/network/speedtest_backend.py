@@ -17,10 +17,10 @@ import statistics
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit, urlunsplit
 
-from checks.api import CheckContext
-from checks.i18n import M_
-from checks.network.adapters import NetAdapter
-from checks.network.http_transfer import (
+from deskready.checks.api import CheckContext
+from deskready.checks.i18n import M_
+from deskready.checks.network.adapters import NetAdapter
+from deskready.checks.network.http_transfer import (
     HttpStatusError,
     LatencyProbe,
     Target,

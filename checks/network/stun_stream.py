@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.network.stun import binding_request, new_transaction_id, parse_response
+from deskready.checks.network.stun import binding_request, new_transaction_id, parse_response
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """What the computer can see of a phone: USB/HID telephony devices and Bluetooth phones.
 
-Pure parsing of what :class:`checks.phone.devices.PhoneDevices` reads (sysfs files, command
+Pure parsing of what :class:`deskready.checks.phone.devices.PhoneDevices` reads (sysfs files, command
 output), tested with recordings under ``tests/data/phone/``. A corded or DECT phone on a
 phone socket is invisible to the computer; only these are visible:
 
@@ -18,8 +18,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from checks.phone.devices import MAX_BLUETOOTH_DEVICES, WINDOWS_PNP_COMMAND, PhoneDevices
-from checks.phone.hid import PHONE_LIKE_USAGES, TELEPHONY_USAGES, telephony_collections
+from deskready.checks.phone.devices import MAX_BLUETOOTH_DEVICES, WINDOWS_PNP_COMMAND, PhoneDevices
+from deskready.checks.phone.hid import PHONE_LIKE_USAGES, TELEPHONY_USAGES, telephony_collections
 
 #: Bluetooth "Handsfree Audio Gateway": offered by phones, not by headsets.
 HFP_AUDIO_GATEWAY = "0000111f-0000-1000-8000-00805f9b34fb"

@@ -1,7 +1,7 @@
 """The phone check's window onto the machine: one adapter a test replaces.
 
 Each method returns raw facts (sysfs bytes, command output) and parses nothing; parsing is
-in :mod:`checks.phone.detect`. Every method returns None when the fact cannot be read
+in :mod:`deskready.checks.phone.detect`. Every method returns None when the fact cannot be read
 ("this way of looking is not available here") rather than raising.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from checks.oscommand import run_command
+from deskready.checks.oscommand import run_command
 
 #: No OS command may hold up the check for longer than this (bluetoothctl waits for
 #: bluetoothd forever when the daemon is not running).

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.api import (
+from deskready.checks.api import (
     AnswerType,
     Category,
     Check,
@@ -29,9 +29,9 @@ from checks.api import (
     Question,
     Setting,
 )
-from checks.i18n import M_, N_, _
-from checks.phone.detect import Detection, collect
-from checks.phone.devices import PhoneDevices
+from deskready.checks.i18n import M_, N_, _
+from deskready.checks.phone.detect import Detection, collect
+from deskready.checks.phone.devices import PhoneDevices
 
 KINDS = ("corded", "cordless", "mobile", "usb_handset", "softphone_only", "none")
 LINES = ("landline", "voip", "mobile")

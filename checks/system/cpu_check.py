@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-from checks.i18n import N_
-from checks.system.cpu_model import VENDORS, brand_from_cpuinfo, parse_cpu_brand
-from checks.system.host import SystemFacts
+from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+from deskready.checks.i18n import N_
+from deskready.checks.system.cpu_model import VENDORS, brand_from_cpuinfo, parse_cpu_brand
+from deskready.checks.system.host import SystemFacts
 
 WINDOWS_CPU_KEY = r"HARDWARE\DESCRIPTION\System\CentralProcessor\0"
 _SLOW_PC = N_(

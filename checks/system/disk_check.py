@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from checks.api import Category, Check, CheckContext, CheckFailed, Measurements, Metric, MetricType
-from checks.i18n import M_, N_
-from checks.system.host import SystemFacts
+from deskready.checks.api import (
+    Category,
+    Check,
+    CheckContext,
+    CheckFailed,
+    Measurements,
+    Metric,
+    MetricType,
+)
+from deskready.checks.i18n import M_, N_
+from deskready.checks.system.host import SystemFacts
 
 GIB = 1024**3
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import psutil
 
-from checks.oscommand import run_command
+from deskready.checks.oscommand import run_command
 
 #: No OS command may hold up a check for longer than this.
 COMMAND_TIMEOUT_S = 3.0

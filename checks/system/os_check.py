@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-from checks.i18n import M_, N_
-from checks.system.host import SystemFacts
-from checks.system.os_info import OsInfo, is_supported, linux_os, macos_os, support_end, windows_os
+from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+from deskready.checks.i18n import M_, N_
+from deskready.checks.system.host import SystemFacts
+from deskready.checks.system.os_info import (
+    OsInfo,
+    is_supported,
+    linux_os,
+    macos_os,
+    support_end,
+    windows_os,
+)
 
 OS_FAMILIES = ("windows", "macos", "linux", "other")
 WINDOWS_VERSION_KEY = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion"

@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from resources import resource
+from deskready.resources import resource
 
 WINDOWS_11_FIRST_BUILD = 22000
 _HOME_PRO_EDITIONS = ("Core", "Professional")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-from checks.i18n import M_, N_
-from checks.system.host import SystemFacts
+from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+from deskready.checks.i18n import M_, N_
+from deskready.checks.system.host import SystemFacts
 
 
 class PowerCheck(Check):

@@ -1,6 +1,6 @@
 """PyInstaller hook: keep plugin discovery working in the frozen app.
 
-``app.registry`` finds every check, built-ins included, through the ``deskready.checks``
+``deskready.registry`` finds every check, built-ins included, through the ``deskready.checks``
 entry-point group (``importlib.metadata``). A frozen app has no site-packages, so this
 hook bundles the metadata (``entry_points.txt`` and the rest) of every distribution in the
 build venv that declares checks (deskready itself, and any plugin an employer installed

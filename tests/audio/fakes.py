@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from checks.audio.classify import Endpoint
-from checks.audio.errors import AudioError
-from checks.audio.os_devices import OsAudioAdapter
-from checks.audio.sd_adapter import AudioDevice, InputHandle, SoundDeviceAdapter
+from deskready.checks.audio.classify import Endpoint
+from deskready.checks.audio.errors import AudioError
+from deskready.checks.audio.os_devices import OsAudioAdapter
+from deskready.checks.audio.sd_adapter import AudioDevice, InputHandle, SoundDeviceAdapter
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "audio"
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from checks.api import (
+from deskready.checks.api import (
     Answer,
     CheckCancelled,
     CheckContext,
@@ -21,15 +21,15 @@ from checks.api import (
     Question,
     validate_check_class,
 )
-from checks.audio import levels
-from checks.audio.classify import Bus, Endpoint
-from checks.audio.errors import AudioError, AudioErrorKind
-from checks.audio.headset_check import HeadsetCheck
-from checks.audio.microphone_check import RECORD_SECONDS, MicrophoneCheck
-from checks.audio.os_devices import OsAudioAdapter
-from checks.audio.room_noise_check import RoomNoiseCheck
-from checks.audio.sd_adapter import SoundDeviceAdapter
-from checks.audio.speaker_check import MAX_BEEPS, MIN_BEEPS, SpeakerCheck, beeps
+from deskready.checks.audio import levels
+from deskready.checks.audio.classify import Bus, Endpoint
+from deskready.checks.audio.errors import AudioError, AudioErrorKind
+from deskready.checks.audio.headset_check import HeadsetCheck
+from deskready.checks.audio.microphone_check import RECORD_SECONDS, MicrophoneCheck
+from deskready.checks.audio.os_devices import OsAudioAdapter
+from deskready.checks.audio.room_noise_check import RoomNoiseCheck
+from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
+from deskready.checks.audio.speaker_check import MAX_BEEPS, MIN_BEEPS, SpeakerCheck, beeps
 from tests.audio.fakes import (
     FakeSoundDevice,
     ReplayOs,
@@ -109,8 +109,8 @@ def test_metric_ids_are_the_public_contract() -> None:
 
 def test_importing_the_audio_checks_loads_neither_sounddevice_nor_qt() -> None:
     code = (
-        "import sys, checks.audio.headset_check, checks.audio.microphone_check, "
-        "checks.audio.room_noise_check, checks.audio.speaker_check; "
+        "import sys, deskready.checks.audio.headset_check, deskready.checks.audio.microphone_check, "
+        "deskready.checks.audio.room_noise_check, deskready.checks.audio.speaker_check; "
         "bad = [m for m in ('sounddevice', 'PySide6', 'app') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.audio.classify import (
+from deskready.checks.audio.classify import (
     Bus,
     classify_by_name,
     classify_pulse,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from checks.audio import levels
+from deskready.checks.audio import levels
 
 RATE = 48000.0
 

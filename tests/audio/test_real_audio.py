@@ -2,7 +2,7 @@
 
 Signals are played into the null sink ``vsink`` by ``pacat`` (another process) while the
 checks record its monitor, the default source. Levels use the RMS dBFS convention of
-``checks.audio.levels`` (a sine's peak is 3 dB above its level).
+``deskready.checks.audio.levels`` (a sine's peak is 3 dB above its level).
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from checks.api import Answer, CheckContext, CheckFailed, Measurements, Question
-from checks.audio import levels
-from checks.audio.classify import Bus
-from checks.audio.headset_check import HeadsetCheck
-from checks.audio.microphone_check import MicrophoneCheck
-from checks.audio.os_devices import OsAudioAdapter
-from checks.audio.room_noise_check import RoomNoiseCheck
-from checks.audio.speaker_check import SpeakerCheck
+from deskready.checks.api import Answer, CheckContext, CheckFailed, Measurements, Question
+from deskready.checks.audio import levels
+from deskready.checks.audio.classify import Bus
+from deskready.checks.audio.headset_check import HeadsetCheck
+from deskready.checks.audio.microphone_check import MicrophoneCheck
+from deskready.checks.audio.os_devices import OsAudioAdapter
+from deskready.checks.audio.room_noise_check import RoomNoiseCheck
+from deskready.checks.audio.speaker_check import SpeakerCheck
 from tests.audio.conftest import RATE, Player, PulseServer
 from tests.audio.fakes import count_beeps
 

@@ -10,7 +10,7 @@ import pytest
 
 SLOW_PLUGIN = '''
 import time
-from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
 
 
 class SlowpokeCheck(Check):

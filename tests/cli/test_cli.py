@@ -266,7 +266,7 @@ def test_python_dash_m_app_is_the_same_command(env):
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-m", "app", "--version"], capture_output=True, text=True, env=env
+        [sys.executable, "-m", "deskready", "--version"], capture_output=True, text=True, env=env
     )
     assert out.returncode == 0
     assert "deskready, version" in out.stdout

@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from app.registry import CheckRegistry
-from checks.api import (
+from deskready.checks.api import (
     AnswerType,
     Category,
     Check,
@@ -19,6 +18,7 @@ from checks.api import (
     Question,
     Setting,
 )
+from deskready.registry import CheckRegistry
 
 
 class SpeedCheck(Check):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.evaluate import evaluate, judge, verdict_of
-from app.outcomes import Outcome, Verdict
-from app.spec.model import Rule, Severity
-from checks.api import Metric, MetricType
+from deskready.checks.api import Metric, MetricType
+from deskready.evaluate import evaluate, judge, verdict_of
+from deskready.outcomes import Outcome, Verdict
+from deskready.spec.model import Rule, Severity
 
 REQ, REC = Severity.REQUIRED, Severity.RECOMMENDED
 

@@ -9,7 +9,7 @@ import sys
 import textwrap
 from importlib.metadata import EntryPoint
 
-from app.registry import ENTRY_POINT_GROUP, discover_checks
+from deskready.registry import ENTRY_POINT_GROUP, discover_checks
 
 
 def ep(name: str, value: str) -> EntryPoint:
@@ -24,10 +24,10 @@ def test_builtin_checks_are_discovered_through_the_group():
 def test_broken_plugins_are_listed_and_the_rest_still_loads():
     registry = discover_checks(
         [
-            ep("os", "checks.system.os_check:OsCheck"),
+            ep("os", "deskready.checks.system.os_check:OsCheck"),
             ep("missing", "no_such_module_xyz:Check"),
             ep("notacheck", "json:dumps"),
-            ep("dupe", "checks.system.os_check:OsCheck"),
+            ep("dupe", "deskready.checks.system.os_check:OsCheck"),
         ]
     )
     assert list(registry.checks) == ["os"]
@@ -39,8 +39,8 @@ def test_broken_plugins_are_listed_and_the_rest_still_loads():
 
 
 PLUGIN = """
-from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-from checks.i18n import N_
+from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+from deskready.checks.i18n import N_
 
 
 class UptimeCheck(Check):

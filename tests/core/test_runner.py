@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from app.outcomes import Status
-from app.runner import CheckFinished, CheckProgress, CheckStarted, Runner, order_checks
-from checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+from deskready.outcomes import Status
+from deskready.runner import CheckFinished, CheckProgress, CheckStarted, Runner, order_checks
 from tests.core.fakes import (
     CrashCheck,
     FailingCheck,

@@ -9,12 +9,12 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.report import SCHEMA
-from app.report.files import parse_report_json, read_report_json, write_report_json
-from app.report.integrity import compute_digest, seal, verify_digest
-from app.session import Session, select_checks
-from app.spec import load_spec_text
-from checks.api import Answer
+from deskready.checks.api import Answer
+from deskready.report import SCHEMA
+from deskready.report.files import parse_report_json, read_report_json, write_report_json
+from deskready.report.integrity import compute_digest, seal, verify_digest
+from deskready.session import Session, select_checks
+from deskready.spec import load_spec_text
 from tests.core.fakes import (
     FailingCheck,
     PhoneLikeCheck,

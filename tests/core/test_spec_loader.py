@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.profiles import bundled_names, load_profile
-from app.registry import discover_checks
-from app.spec import Severity, SpecError, load_spec_text
-from app.spec.loader import load_spec_bytes
+from deskready.profiles import bundled_names, load_profile
+from deskready.registry import discover_checks
+from deskready.spec import Severity, SpecError, load_spec_text
+from deskready.spec.loader import load_spec_bytes
 from tests.core.fakes import PhoneLikeCheck, RamCheck, SpeedCheck, registry_of
 
 REG = registry_of(SpeedCheck, RamCheck, PhoneLikeCheck)

@@ -19,10 +19,10 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.gui.main import create_app
-from app.gui.theme import apply_theme
-from app.gui.window import MainWindow
-from app.gui.worker import pending_tasks
+from deskready.gui.main import create_app
+from deskready.gui.theme import apply_theme
+from deskready.gui.window import MainWindow
+from deskready.gui.worker import pending_tasks
 from tests.gui.fakes import SLOW_SPEC, SPEC, FakeBroken, FakeLatency, fake_registry
 
 ROOT = Path(__file__).resolve().parents[2]

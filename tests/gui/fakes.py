@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import time
 
-from app.registry import CheckRegistry
-from checks.api import (
+from deskready.checks.api import (
     AnswerType,
     Category,
     Check,
@@ -22,6 +21,7 @@ from checks.api import (
     MetricType,
     Question,
 )
+from deskready.registry import CheckRegistry
 
 STEP_S = 0.02
 

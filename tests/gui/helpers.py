@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialogButtonBox
 
-from app.answers import make_answer
-from app.gui.questions import QuestionsDialog
-from app.gui.window import MainWindow
+from deskready.answers import make_answer
+from deskready.gui.questions import QuestionsDialog
+from deskready.gui.window import MainWindow
 from tests.gui.fakes import KIND
 
 

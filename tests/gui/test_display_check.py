@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from checks.api import CheckContext
-from checks.display.display_check import DisplayCheck
-from checks.display.parse import parse_system_profiler, parse_xrandr, sizes_from_rects
-from checks.display.screen_info import ScreenInfo
+from deskready.checks.api import CheckContext
+from deskready.checks.display.display_check import DisplayCheck
+from deskready.checks.display.parse import parse_system_profiler, parse_xrandr, sizes_from_rects
+from deskready.checks.display.screen_info import ScreenInfo
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "display"
 
@@ -101,7 +101,7 @@ def test_linux_default_reads_xrandr(monkeypatch):
 def test_qt_screen_info_uses_physical_pixels(qapp):
     from PySide6.QtGui import QGuiApplication
 
-    from app.gui.screens import QtScreenInfo
+    from deskready.gui.screens import QtScreenInfo
 
     screen = QGuiApplication.primaryScreen()
     ratio = screen.devicePixelRatio()

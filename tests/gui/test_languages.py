@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel, QPushButton, QTabWidget
 
-from app.gui.language import SETTING, apply_language
-from app.gui.window import MIN_SIZE, MainWindow
-from app.gui.windows import WindowKeeper
-from app.registry import discover_checks
-from checks.i18n import LANGUAGE_NAMES, active_language, catalogue
+from deskready.checks.i18n import LANGUAGE_NAMES, active_language, catalogue
+from deskready.gui.language import SETTING, apply_language
+from deskready.gui.window import MIN_SIZE, MainWindow
+from deskready.gui.windows import WindowKeeper
+from deskready.registry import discover_checks
 from tests.gui.conftest import screenshot, spec_file, wait_report
 
 SPEC = """
@@ -119,7 +119,7 @@ def test_switching_language_rebuilds_the_window_and_keeps_the_run(qtbot, setting
 
 
 def test_the_saved_choice_and_system_language(settings, monkeypatch):
-    from app.gui.language import saved_language
+    from deskready.gui.language import saved_language
 
     assert saved_language(settings) is None
     settings.setValue(SETTING, "nl")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.registry import discover_checks
+from deskready.registry import discover_checks
 from tests.gui.conftest import screenshot, wait_report
 
 SYSTEM_SPEC = """
@@ -45,7 +45,7 @@ def test_real_system_and_display_checks(qtbot, make_window):
 
 
 def test_window_paints_first_then_loads_checks_and_the_default_profile(qtbot, settings):
-    from app.gui.window import MainWindow
+    from deskready.gui.window import MainWindow
 
     window = MainWindow(settings=settings)  # no registry given: discovered in a worker
     qtbot.addWidget(window)

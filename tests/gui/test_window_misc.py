@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.about import AboutDialog
-from app.gui.window import MIN_SIZE, MainWindow
+from deskready.gui.about import AboutDialog
+from deskready.gui.window import MIN_SIZE, MainWindow
 from tests.gui.conftest import screenshot, spec_file, wait_report
 from tests.gui.fakes import fake_registry
 from tests.gui.helpers import auto_answer, preanswer
@@ -88,7 +88,9 @@ def test_export_json_and_pdf_with_agent_fields(qtbot, make_window, tmp_path, mon
     assert pdf_path.read_bytes().startswith(b"%PDF")
 
     opened = []
-    monkeypatch.setattr("app.gui.window.QDesktopServices.openUrl", lambda url: opened.append(url))
+    monkeypatch.setattr(
+        "deskready.gui.window.QDesktopServices.openUrl", lambda url: opened.append(url)
+    )
     qtbot.mouseClick(window.folder_button, Qt.MouseButton.LeftButton)
     assert opened[0].toLocalFile() == str(pdf_path.parent)
 
@@ -156,7 +158,7 @@ def test_nothing_is_cut_off_at_the_minimum_size(qtbot, make_window):
 
 
 def test_dark_theme(qtbot, make_window, qapp):
-    from app.gui.theme import apply_theme, is_dark
+    from deskready.gui.theme import apply_theme, is_dark
 
     window = make_window()
     preanswer(window)
@@ -173,7 +175,7 @@ def test_dark_theme(qtbot, make_window, qapp):
 
 
 def test_about_dialog_shows_the_version(qtbot, make_window):
-    from app import __version__
+    from deskready import __version__
 
     window = make_window()
     window.show_about()

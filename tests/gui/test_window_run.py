@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtCore import Qt, QTimer
 
-from app.gui.questions import AskDialog, QuestionsDialog
+from deskready.gui.questions import AskDialog, QuestionsDialog
 from tests.gui.conftest import screenshot, wait_report
 from tests.gui.fakes import FakeBroken, FakeLatency
 from tests.gui.helpers import answer_dialog, auto_answer, preanswer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from app.gui.worker import pending_tasks, run_task
+from deskready.gui.worker import pending_tasks, run_task
 
 
 def test_result_and_error_arrive_on_the_gui_thread(qtbot, qapp):

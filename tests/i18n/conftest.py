@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from checks.i18n import set_language
+from deskready.checks.i18n import set_language
 
 
 @pytest.fixture(autouse=True)

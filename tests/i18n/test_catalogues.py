@@ -38,7 +38,7 @@ def test_every_language_translates_every_string() -> None:
 
 
 def test_every_language_has_a_compiled_catalogue_the_app_loads() -> None:
-    from checks.i18n import LANGUAGES, catalogue
+    from deskready.checks.i18n import LANGUAGES, catalogue
 
     for language in LANGUAGES[1:]:
         translated = catalogue(language).gettext("Operating system")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.i18n import LANGUAGES, catalogue
+from deskready.checks.i18n import LANGUAGES, catalogue
 from tests.pdf.helpers import pdf_text
 
 SPEC = """
@@ -140,11 +140,13 @@ def test_report_language_in_the_spec_sets_the_files_not_the_screen(
 
 
 def test_lang_reaches_the_desktop_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.gui_launcher
-    from app.cli.main import main
+    import deskready.gui_launcher
+    from deskready.cli.main import main
 
     seen: list[list[str]] = []
-    monkeypatch.setattr(app.gui_launcher, "launch_gui", lambda argv: seen.append(list(argv)) or 0)
+    monkeypatch.setattr(
+        deskready.gui_launcher, "launch_gui", lambda argv: seen.append(list(argv)) or 0
+    )
     for argv in (["--lang", "ja", "gui"], ["--lang", "de"], ["gui"]):
         with pytest.raises(SystemExit):
             main(argv)

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.format import format_expected, format_value
-from checks.i18n import using_language
-from checks.l10n import format_datetime, format_number, format_percent
+from deskready.checks.i18n import using_language
+from deskready.checks.l10n import format_datetime, format_number, format_percent
+from deskready.format import format_expected, format_value
 
 MOMENT = datetime(2026, 11, 23, 18, 30, tzinfo=timezone(timedelta(hours=1)))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pickle
 import threading
 
-from checks.api import CheckFailed
-from checks.i18n import (
+from deskready.checks.api import CheckFailed
+from deskready.checks.i18n import (
     M_,
     Localized,
     Mn_,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.spec import SpecError, load_spec_text
-from checks.i18n import _, using_language
+from deskready.checks.i18n import _, using_language
+from deskready.spec import SpecError, load_spec_text
 from tests.core.fakes import PhoneLikeCheck, RamCheck, SpeedCheck, registry_of
 
 REG = registry_of(SpeedCheck, RamCheck, PhoneLikeCheck)

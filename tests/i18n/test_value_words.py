@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from app.evaluate import evaluate
-from app.spec.model import Rule
-from checks.api import AnswerType, Metric, MetricType, Question
-from checks.i18n import N_, catalogue, using_language
-from checks.phone.phone_check import PhoneCheck
+from deskready.checks.api import AnswerType, Metric, MetricType, Question
+from deskready.checks.i18n import N_, catalogue, using_language
+from deskready.checks.phone.phone_check import PhoneCheck
+from deskready.evaluate import evaluate
+from deskready.spec.model import Rule
 
 KIND = PhoneCheck.metric("phone.kind")
 
@@ -33,7 +33,7 @@ def test_choice_values_read_as_words_in_every_language() -> None:
 
 
 def test_every_choice_of_a_builtin_metric_has_a_word() -> None:
-    from app.registry import discover_checks
+    from deskready.registry import discover_checks
 
     for check in discover_checks():
         for metric in check.metrics:

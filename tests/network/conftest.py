@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.network.adapters import ROUTE_PROBES, NetAdapter
-from checks.network.speedtest_backend import SpeedtestDirectory
-from checks.network.stun import binding_request, new_transaction_id
+from deskready.checks.network.adapters import ROUTE_PROBES, NetAdapter
+from deskready.checks.network.speedtest_backend import SpeedtestDirectory
+from deskready.checks.network.stun import binding_request, new_transaction_id
 from tests.network.netlab import HERE, Lab, lab_available, read_ready, stop
 
 DATA = HERE.parent / "data" / "network"

@@ -16,10 +16,14 @@ from collections.abc import Callable
 
 import pytest
 
-from checks.api import CheckContext, CheckFailed, Measurements, validate_check_class
-from checks.network.adapters import NetAdapter
-from checks.network.bandwidth_check import BandwidthCheck
-from checks.network.speedtest_backend import SpeedtestDirectory, distance_km, parse_servers
+from deskready.checks.api import CheckContext, CheckFailed, Measurements, validate_check_class
+from deskready.checks.network.adapters import NetAdapter
+from deskready.checks.network.bandwidth_check import BandwidthCheck
+from deskready.checks.network.speedtest_backend import (
+    SpeedtestDirectory,
+    distance_km,
+    parse_servers,
+)
 from tests.network.conftest import RecordingNet, directory_for
 
 _CONNECTS: list[object] = []

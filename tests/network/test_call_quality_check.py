@@ -9,9 +9,15 @@ from typing import Any
 
 import pytest
 
-from checks.api import CheckCancelled, CheckContext, CheckFailed, Measurements, validate_check_class
-from checks.network.adapters import UdpAdapter
-from checks.network.call_quality_check import DEFAULT_STUN_SERVERS, CallQualityCheck
+from deskready.checks.api import (
+    CheckCancelled,
+    CheckContext,
+    CheckFailed,
+    Measurements,
+    validate_check_class,
+)
+from deskready.checks.network.adapters import UdpAdapter
+from deskready.checks.network.call_quality_check import DEFAULT_STUN_SERVERS, CallQualityCheck
 
 
 class RecordingUdp(UdpAdapter):

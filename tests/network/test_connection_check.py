@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.api import CheckContext, validate_check_class
-from checks.network.adapters import ConnectionAdapter
-from checks.network.connection_check import ConnectionCheck
+from deskready.checks.api import CheckContext, validate_check_class
+from deskready.checks.network.adapters import ConnectionAdapter
+from deskready.checks.network.connection_check import ConnectionCheck
 
 
 class FakeOs(ConnectionAdapter):
@@ -194,8 +194,8 @@ def test_in_a_namespace_with_only_a_veth_the_connection_is_virtual(lab: object) 
 
     assert isinstance(lab, Lab)
     script = (
-        "from checks.api import CheckContext\n"
-        "from checks.network.connection_check import ConnectionCheck\n"
+        "from deskready.checks.api import CheckContext\n"
+        "from deskready.checks.network.connection_check import ConnectionCheck\n"
         "print(ConnectionCheck().run(CheckContext()).values)\n"
     )
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.network import interfaces as itf
+from deskready.checks.network import interfaces as itf
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from checks.api import CheckContext
-from checks.network.bandwidth_check import BandwidthCheck
-from checks.network.call_quality_check import CallQualityCheck
+from deskready.checks.api import CheckContext
+from deskready.checks.network.bandwidth_check import BandwidthCheck
+from deskready.checks.network.call_quality_check import CallQualityCheck
 from tests.network.conftest import start_coturn
 from tests.network.netlab import Lab
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.network.http_transfer import _series, _steady_rate
+from deskready.checks.network.http_transfer import _series, _steady_rate
 
 
 def steady(streams: int, bytes_per_s: float, until: float, step: float = 0.01):

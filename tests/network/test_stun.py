@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from checks.network import stun
+from deskready.checks.network import stun
 
 
 def test_binding_request_layout() -> None:

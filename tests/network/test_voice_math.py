@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from checks.network import voice_math as vm
+from deskready.checks.network import voice_math as vm
 
 
 def test_jitter_is_zero_for_a_constant_delay() -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from app import __version__
-from app.report.integrity import verify_digest
+from deskready import __version__
+from deskready.report.integrity import verify_digest
 from tests.conftest import ROOT
 from tests.packaging.conftest import load
 
@@ -178,7 +178,7 @@ def test_portaudio_and_everything_else_come_from_the_bundle(bundle, agent_env, t
 def test_translations_and_locale_formats_work_frozen(bundle, agent_env, tmp_path):
     """German from the bundled catalogue, numbers from babel's bundled CLDR data (de_AT
     inherits from de and root, all three must be there)."""
-    from checks.system.memory_check import MemoryCheck
+    from deskready.checks.system.memory_check import MemoryCheck
 
     catalogue = ROOT / "resources" / "translations" / "de" / "LC_MESSAGES" / "deskready.mo"
     with catalogue.open("rb") as fp:

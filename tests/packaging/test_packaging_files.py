@@ -12,7 +12,7 @@ import types
 
 import pytest
 
-from app import __version__
+from deskready import __version__
 from tests.packaging.conftest import PACKAGING, load
 
 appinfo = load("appinfo")

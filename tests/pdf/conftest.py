@@ -29,7 +29,7 @@ def passing_report() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The sample, the all-pass variant and the Japanese variant rendered once (A4)."""
-    from app.pdf import render_pdf
+    from deskready.pdf import render_pdf
 
     out = tmp_path_factory.mktemp("pdf")
     sample = load_sample()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from app.report.integrity import seal
+from deskready.report.integrity import seal
 
 SAMPLE = Path(__file__).parents[1] / "data" / "reports" / "sample_not_ready.json"
 JAPANESE_NAME = "田中 愛子"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.report.integrity import compute_digest
+from deskready.report.integrity import compute_digest
 from tests.pdf.helpers import (
     JAPANESE_ADVICE,
     JAPANESE_MESSAGE,

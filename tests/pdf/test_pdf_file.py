@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from app.pdf import render_pdf, render_pdf_bytes
+from deskready.pdf import render_pdf, render_pdf_bytes
 from tests.pdf.helpers import run_tool
 
 
@@ -80,8 +80,8 @@ def test_long_report_paginates_and_repeats_table_header(
 def test_repeated_renders_do_not_crash_the_interpreter(tmp_path: Path) -> None:
     """PySide6 6.12 on Python 3.11 drops a reference to None per void call; see app/pdf/qt.py."""
     code = (
-        "import json; from app.pdf import render_pdf_bytes\n"
-        "from app.report.integrity import seal\n"
+        "import json; from deskready.pdf import render_pdf_bytes\n"
+        "from deskready.report.integrity import seal\n"
         "r = seal(json.load(open('tests/data/reports/sample_not_ready.json')))\n"
         "for _ in range(5): render_pdf_bytes(r)\n"
     )

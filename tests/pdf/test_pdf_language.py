@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from app.pdf import labels, render_pdf, verify_pdf
-from app.report.integrity import seal, verify_digest
-from checks.i18n import LANGUAGES, active_language, catalogue, set_language
+from deskready.checks.i18n import LANGUAGES, active_language, catalogue, set_language
+from deskready.pdf import labels, render_pdf, verify_pdf
+from deskready.report.integrity import seal, verify_digest
 from tests.pdf.helpers import pdf_text
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.pdf import render_pdf
+from deskready.pdf import render_pdf
 from tests.pdf.helpers import pdf_text
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.pdf.charts import axis_ticks, format_number
-from app.pdf.fonts import fallback_chain
-from app.pdf.paper import choose_page_size, territory_of
-from app.pdf.tounicode import fix_cmap, fix_code_point
+from deskready.pdf.charts import axis_ticks, format_number
+from deskready.pdf.fonts import fallback_chain
+from deskready.pdf.paper import choose_page_size, territory_of
+from deskready.pdf.tounicode import fix_cmap, fix_code_point
 
 
 @pytest.mark.parametrize(

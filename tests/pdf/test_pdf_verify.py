@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from app.pdf import extract_embedded_report, render_pdf, verify_pdf
-from app.pdf.embedded import EmbeddedReportError
-from app.pdf.render import ATTACHMENT_NAME
-from app.report.integrity import seal, verify_digest
+from deskready.pdf import extract_embedded_report, render_pdf, verify_pdf
+from deskready.pdf.embedded import EmbeddedReportError
+from deskready.pdf.render import ATTACHMENT_NAME
+from deskready.report.integrity import seal, verify_digest
 
 
 def _replace_attachment(source: Path, target: Path, report: dict[str, Any] | None) -> None:
@@ -110,7 +110,7 @@ def test_not_a_pdf_is_reported(tmp_path: Path) -> None:
 
 
 def test_attachment_survives_a_round_trip_in_memory(sample_report: dict[str, Any]) -> None:
-    from app.pdf import render_pdf_bytes
+    from deskready.pdf import render_pdf_bytes
 
     reader = PdfReader(io.BytesIO(render_pdf_bytes(sample_report)))
     assert json.loads(reader.attachments[ATTACHMENT_NAME][0]) == sample_report

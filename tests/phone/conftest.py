@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.phone.devices import PhoneDevices
+from deskready.checks.phone.devices import PhoneDevices
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "phone"
 

@@ -6,12 +6,12 @@ from datetime import datetime
 
 import pytest
 
-from app.registry import discover_checks
-from app.session import Session, select_checks
-from app.spec import load_spec_text
-from checks.api import Answer, CheckContext, validate_check_class
-from checks.phone.devices import PhoneDevices
-from checks.phone.phone_check import PhoneCheck
+from deskready.checks.api import Answer, CheckContext, validate_check_class
+from deskready.checks.phone.devices import PhoneDevices
+from deskready.checks.phone.phone_check import PhoneCheck
+from deskready.registry import discover_checks
+from deskready.session import Session, select_checks
+from deskready.spec import load_spec_text
 
 from .conftest import FakeDevices, descriptor, uevent
 

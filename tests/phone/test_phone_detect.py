@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.phone.detect import (
+from deskready.checks.phone.detect import (
     collect,
     parse_bluetoothctl_devices,
     parse_bluetoothctl_info,
@@ -12,7 +12,7 @@ from checks.phone.detect import (
     parse_windows_pnp,
     telephony_from_hidraw,
 )
-from checks.phone.devices import WINDOWS_PNP_COMMAND
+from deskready.checks.phone.devices import WINDOWS_PNP_COMMAND
 
 from .conftest import FakeDevices, data, descriptor, uevent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.phone.hid import Collection, application_collections, telephony_collections
+from deskready.checks.phone.hid import Collection, application_collections, telephony_collections
 
 from .conftest import descriptor
 

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from checks.api import Check, CheckContext, Measurements
-from checks.system.host import SystemFacts
+from deskready.checks.api import Check, CheckContext, Measurements
+from deskready.checks.system.host import SystemFacts
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from checks.system.host import SystemFacts
+from deskready.checks.system.host import SystemFacts
 
 SYSTEM_DATA = Path(__file__).resolve().parents[2] / "data" / "system"
 

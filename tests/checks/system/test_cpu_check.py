@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checks.system.cpu_check import CpuCheck
-from checks.system.cpu_model import parse_cpu_brand
+from deskready.checks.system.cpu_check import CpuCheck
+from deskready.checks.system.cpu_model import parse_cpu_brand
 from tests.checks.system.fakes import SYSTEM_DATA, RecordedFacts, linux, macos, windows
 
 

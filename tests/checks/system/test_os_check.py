@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from checks.system.os_check import OsCheck
+from deskready.checks.system.os_check import OsCheck
 from tests.checks.system.fakes import RecordedFacts, linux, macos, windows
 
 

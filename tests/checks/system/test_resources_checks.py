@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from checks.api import CheckFailed
-from checks.system.disk_check import DiskCheck
-from checks.system.memory_check import MemoryCheck
-from checks.system.power_check import PowerCheck
+from deskready.checks.api import CheckFailed
+from deskready.checks.system.disk_check import DiskCheck
+from deskready.checks.system.memory_check import MemoryCheck
+from deskready.checks.system.power_check import PowerCheck
 from tests.checks.system.fakes import RecordedFacts
 
 GIB = 1024**3
@@ -54,7 +54,7 @@ def test_battery_plug_state_unknown(run_check):
 
 def test_real_machine_measures_everything(run_check):
     """The real adapter on this machine: every value present and plausible."""
-    from checks.system.host import SystemFacts
+    from deskready.checks.system.host import SystemFacts
 
     facts = SystemFacts()
     assert run_check(MemoryCheck, facts).values["memory.total_gb"] > 0
