@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from deskready.checks.i18n import catalogue
 from deskready.pdf import render_pdf, render_pdf_bytes
-from tests.pdf.helpers import run_tool
+from deskready.pdf.job import Layout, pdf_job
+from deskready.pdf.render import render_job
+from tests.pdf.helpers import make_japanese, make_passing, run_tool
 
 
 @pytest.mark.parametrize("name", ["sample", "passing", "japanese"])
@@ -90,3 +93,39 @@ def test_repeated_renders_do_not_crash_the_interpreter(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def _pages(data: bytes) -> int:
+    import io
+
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def test_a_not_ready_report_is_decided_as_the_full_layout(sample_report: dict[str, Any]) -> None:
+    job = pdf_job(sample_report, page_size="letter")
+    assert (job.layout, job.paper, job.language) == (Layout.FULL, "letter", "en")
+    data = render_job(job)
+    assert _pages(data) == len(job.pages) >= 2  # painted exactly as decided
+    assert round(_width_pt(data)) == 612
+
+
+def test_a_ready_report_is_decided_onto_one_compact_page(sample_report: dict[str, Any]) -> None:
+    passing = make_passing(sample_report)
+    assert len(pdf_job(sample_report, page_size="a4").pages) > 1
+    job = pdf_job(passing, page_size="a4")
+    assert job.layout in (Layout.COMPACT, Layout.COMPACT_WITHOUT_CHARTS)
+    assert len(job.pages) == 1
+    assert _pages(render_job(job)) == 1
+
+
+def test_the_job_speaks_the_report_language(sample_report: dict[str, Any]) -> None:
+    job = pdf_job(make_japanese(sample_report), page_size="a4")
+    assert job.language == job.font_language == "ja"
+    title = catalogue("ja").gettext("Readiness report")
+    assert job.frame.title == title != "Readiness report"
+    assert job.frame.page_label == catalogue("ja").gettext("Page {page} of {pages}")
+
+
+def test_the_job_refuses_an_unknown_paper(sample_report: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="Page size"):
+        pdf_job(sample_report, page_size="legal")
