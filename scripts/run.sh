@@ -17,6 +17,19 @@ if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null; then
 fi
 
 VENV=${DESKREADY_VENV:-.venv}
-[ -x "$VENV/bin/python" ] || "${PYTHON:-python3}" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q -e .
+# The runtime dependencies at the versions (and sha256) in the lock file; see scripts/lock.sh.
+LOCK=packaging/requirements-run.txt
+# One stamp per lock file (run.sh and test.sh may share a venv; the versions agree).
+tag=$(basename "$LOCK" .txt)
+stamp="$VENV/.installed-$tag-$(sha256sum <"$LOCK" | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "== venv: installing $LOCK into $VENV" >&2
+  [ -x "$VENV/bin/python" ] || "${PYTHON:-python3}" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --require-hashes -r "$LOCK"
+  rm -f "$VENV/.installed-$tag-"*; touch "$stamp"
+fi
+# deskready itself: no dependencies of its own (the lock has them), the locked setuptools.
+# (setuptools' warnings about data folders go to a log, shown only if the install fails)
+"$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e . >"$VENV/pip-editable.log" 2>&1 \
+  || { cat "$VENV/pip-editable.log" >&2; echo "pip install -e . failed" >&2; exit 1; }
 exec "$VENV/bin/deskready" check "$@"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine: installs what is missing (apt packages,
-# a venv with the project and its test extras), then ruff, mypy and pytest.
+# a venv with the locked packages and the project), then ruff, mypy and pytest.
 # Usage: bash scripts/test.sh [extra pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,24 +33,31 @@ fi
 
 VENV=${DESKREADY_VENV:-.venv}
 PY=${PYTHON:-python3}
-EXTRAS="test,bundle"
-stamp="$VENV/.installed-$( (cat pyproject.toml; echo "$EXTRAS") | sha256sum | cut -c1-16)"
+# Every package at the version (and sha256) in the lock file: runtime, test and bundle extras,
+# and pip/setuptools/wheel. Refresh the lock with scripts/lock.sh.
+LOCK=packaging/requirements-test.txt
+# One stamp per lock file (run.sh and test.sh may share a venv; the versions agree).
+tag=$(basename "$LOCK" .txt)
+stamp="$VENV/.installed-$tag-$(sha256sum <"$LOCK" | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  echo "== venv: installing deskready[$EXTRAS] into $VENV"
+  echo "== venv: installing $LOCK into $VENV"
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e ".[$EXTRAS]"
-  rm -f "$VENV"/.installed-*; touch "$stamp"
-else
-  # entry points and the package itself may have changed without pyproject changing
-  "$VENV/bin/python" -m pip install -q --no-deps -e . >/dev/null
+  "$VENV/bin/python" -m pip install -q --require-hashes -r "$LOCK"
+  rm -f "$VENV/.installed-$tag-"*; touch "$stamp"
 fi
+# deskready itself, with no dependency of its own (the lock has them) and the locked
+# setuptools (no build isolation, which would fetch an unlocked one). Every time: entry
+# points and the package list may have changed without the lock changing.
+# (setuptools' warnings about data folders go to a log, shown only if the install fails)
+"$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e . >"$VENV/pip-editable.log" 2>&1 \
+  || { cat "$VENV/pip-editable.log" >&2; echo "pip install -e . failed" >&2; exit 1; }
 export PATH="$PWD/$VENV/bin:$PATH"
 
 echo "== ruff"
 ruff check .
 ruff format --check .
 echo "== mypy"
+python scripts/typecheck_tree.py
 mypy
 echo "== pytest"
 exec pytest "$@"
