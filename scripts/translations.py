@@ -14,12 +14,19 @@ functions of :mod:`deskready.checks.i18n` (``_``, ``N_``, ``M_``, ``ngettext``, 
 listed by hand. ``check`` extracts afresh and fails on: a string missing from a
 catalogue or untranslated, a fuzzy (unreviewed) translation, a placeholder in a
 translation that the source does not have or vice versa, a translation that is not a
-valid format string, a catalogue Babel cannot read, and a ``.mo`` that is not exactly
-what its ``.po`` compiles to.
+valid format string, a catalogue Babel cannot read, and a ``.mo`` whose messages are not
+those its ``.po`` compiles to.
+
+A ``.mo`` is judged on its content, read back the way the app reads it (Python's
+:class:`gettext.GNUTranslations`): every message (context, singular and plural ids) with
+its translations, and the ``Plural-Forms`` rule. Its bytes are not compared: Babel releases
+write the same catalogue differently (header fields, their order, the hash table), and a
+catalogue compiled by GNU ``msgfmt`` or an older Babel is as good as a fresh one.
 """
 
 from __future__ import annotations
 
+import gettext
 import io
 import string
 import sys
@@ -167,9 +174,61 @@ def problems_in(language: str, template: Catalog) -> Iterable[str]:
             yield f"{language}: fuzzy (unreviewed) {label!r}"
             continue
         yield from _placeholder_problems(language, label, source, message)
-    expected_mo = _compile_mo(catalog)
-    if not mo_path(language).is_file() or mo_path(language).read_bytes() != expected_mo:
-        yield f"{language}: {DOMAIN}.mo is stale; run: python scripts/translations.py compile"
+    yield from _compiled_problems(language, catalog)
+
+
+#: What a compiled catalogue says: its messages (gettext's keys: ``msgid``,
+#: ``msgctxt\x04msgid``, or ``(msgid, plural index)``) with their translations, and the
+#: ``Plural-Forms`` rule with its spaces removed.
+MoContent = tuple[dict[object, str], str]
+
+
+def mo_content(data: bytes) -> MoContent:
+    """The messages and plural rule of ``.mo`` bytes; raises OSError if they are not a ``.mo``.
+
+    The header (the empty msgid) is left out of the messages: Babel writes its own name and
+    version, dates and the fields in its own order there, none of which changes what the
+    app shows. The plural rule is kept, because it picks which plural form is shown.
+    """
+    try:
+        translations = gettext.GNUTranslations(io.BytesIO(data))
+    except (OSError, ValueError, UnicodeDecodeError, IndexError) as exc:
+        raise OSError(f"not a compiled catalogue: {exc}") from exc
+    catalog: dict[object, str] = dict(translations._catalog)  # type: ignore[attr-defined]
+    catalog.pop("", None)
+    info: dict[str, str] = translations._info  # type: ignore[attr-defined]
+    plural = "".join(info.get("plural-forms", "").split()).rstrip(";")
+    return catalog, plural
+
+
+def _label(key: object) -> str:
+    text = key[0] if isinstance(key, tuple) else key
+    return repr(str(text).split("\x04")[-1])
+
+
+def _compiled_problems(language: str, catalog: Catalog) -> Iterable[str]:
+    """A ``.mo`` that is missing, unreadable or holds other messages than its ``.po``."""
+    fix = "run: python scripts/translations.py compile"
+    path = mo_path(language)
+    if not path.is_file():
+        yield f"{language}: {DOMAIN}.mo is stale (there is none); {fix}"
+        return
+    try:
+        found, found_plural = mo_content(path.read_bytes())
+    except OSError as exc:
+        yield f"{language}: {DOMAIN}.mo is stale ({exc}); {fix}"
+        return
+    wanted, wanted_plural = mo_content(_compile_mo(catalog))
+    differ = sorted(
+        (key for key in wanted.keys() | found.keys() if wanted.get(key) != found.get(key)),
+        key=repr,
+    )
+    if differ:
+        examples = ", ".join(_label(key) for key in differ[:3])
+        count = "1 message differs" if len(differ) == 1 else f"{len(differ)} messages differ"
+        yield f"{language}: {DOMAIN}.mo is stale ({count}, e.g. {examples}); {fix}"
+    if found_plural != wanted_plural:
+        yield f"{language}: {DOMAIN}.mo is stale (plural rule {found_plural!r}, not {wanted_plural!r}); {fix}"
 
 
 def _placeholder_problems(

@@ -7,6 +7,7 @@ code without a translation fails here, in every language.
 from __future__ import annotations
 
 import importlib.util
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,122 @@ def test_an_unreadable_catalogue_is_reported(tool: ModuleType) -> None:
     problems = list(tool.problems_in("de", _template()))
     assert problems
     assert "cannot be read" in problems[0] or "missing" in problems[0]
+
+
+def _hashpjw(text: bytes) -> int:
+    """GNU gettext's string hash (``hash-string.c``), which its hash table is keyed on."""
+    value = 0
+    for byte in text:
+        value = (value << 4) + byte
+        high = value & 0xF0000000
+        if high:
+            value ^= high >> 24
+            value ^= high
+    return value & 0xFFFFFFFF
+
+
+def _gnu_style_mo(messages: dict[bytes, bytes]) -> bytes:
+    """``.mo`` bytes laid out as GNU ``msgfmt`` lays them out, not as Babel does.
+
+    Babel writes no hash table; msgfmt writes one (size: the next prime from 4/3 of the
+    message count, open addressing with a second hash), and the strings follow it. The
+    format is GNU gettext's manual, "The Format of GNU MO Files"; for these messages the
+    result is byte for byte what GNU msgfmt 0.21 writes.
+    """
+    keys = sorted(messages)
+    count = len(keys)
+    size = (count * 4 // 3) | 1  # GNU's next_prime: the first odd prime from there
+    while any(size % d == 0 for d in range(3, int(size**0.5) + 1, 2)):
+        size += 2
+    size = max(size, 3)
+    table = [0] * size
+    for index, key in enumerate(keys):
+        value = _hashpjw(key.split(b"\0")[0])  # a plural entry hashes its singular only
+        slot = value % size
+        step = 1 + value % (size - 2)
+        for _ in range(size):  # bounded: the table has more slots than messages
+            if not table[slot]:
+                break
+            slot = slot - (size - step) if slot >= size - step else slot + step
+        table[slot] = index + 1
+    header_size = 7 * 4
+    originals_at = header_size
+    translations_at = originals_at + 8 * count
+    hash_at = translations_at + 8 * count
+    strings_at = hash_at + 4 * size
+    blob = b""
+    original_entries, translation_entries = [], []
+    for entries, texts in (
+        (original_entries, keys),
+        (translation_entries, [messages[k] for k in keys]),
+    ):
+        for text in texts:
+            entries.append((len(text), strings_at + len(blob)))
+            blob += text + b"\0"
+    out = struct.pack("<7I", 0x950412DE, 0, count, originals_at, translations_at, size, hash_at)
+    for length, offset in original_entries + translation_entries:
+        out += struct.pack("<2I", length, offset)
+    out += struct.pack(f"<{size}I", *table)
+    return out + blob
+
+
+#: GOOD as msgfmt would hold it, with a header of its own: other fields, in another order.
+GNU_HEADER = (
+    b"Plural-Forms: nplurals=2; plural=(n != 1);\n"
+    b"Content-Transfer-Encoding: 8bit\n"
+    b"Content-Type: text/plain; charset=UTF-8\n"
+    b"MIME-Version: 1.0\n"
+    b"Language: de\n"
+    b"Project-Id-Version: deskready (compiled by GNU msgfmt 0.21)\n"
+)
+
+
+def _gnu_messages(changes: dict[str, bytes] | None = None) -> dict[bytes, bytes]:
+    messages = {
+        b"": GNU_HEADER,
+        b"Download: {mbps} Mbps": b"Download: {mbps} Mbit/s",
+        b"{n} screen found.\0{n} screens found.": b"Ein Bildschirm gefunden.\0{n} gefunden.",
+        b"Run again": "Erneut ausführen".encode(),
+    }
+    messages.update({key.encode(): value for key, value in (changes or {}).items()})
+    return messages
+
+
+def test_a_catalogue_compiled_by_another_writer_with_the_same_messages_is_fresh(
+    tool: ModuleType,
+) -> None:
+    _write(tool, GOOD)
+    theirs = _gnu_style_mo(_gnu_messages())
+    assert theirs != tool.mo_path("de").read_bytes()  # not the bytes Babel writes
+    tool.mo_path("de").write_bytes(theirs)
+    assert list(tool.problems_in("de", _template())) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"Run again": b"Nochmal"}, "1 message differs, e.g. 'Run again'"),
+        (
+            {"": GNU_HEADER.replace(b"nplurals=2; plural=(n != 1)", b"nplurals=1; plural=0")},
+            "plural rule",
+        ),
+    ],
+)
+def test_a_catalogue_from_another_writer_with_other_content_is_stale(
+    tool: ModuleType, changes: dict[str, bytes], expected: str
+) -> None:
+    _write(tool, GOOD)
+    tool.mo_path("de").write_bytes(_gnu_style_mo(_gnu_messages(changes)))
+    problems = [p for p in tool.problems_in("de", _template()) if ".mo is stale" in p]
+    assert len(problems) == 1, problems
+    assert expected in problems[0]
+
+
+def test_a_catalogue_missing_a_message_or_not_a_catalogue_is_stale(tool: ModuleType) -> None:
+    _write(tool, GOOD)
+    messages = _gnu_messages()
+    del messages[b"Run again"]
+    tool.mo_path("de").write_bytes(_gnu_style_mo(messages))
+    assert any("e.g. 'Run again'" in p for p in tool.problems_in("de", _template()))
+    tool.mo_path("de").write_bytes(b"not a catalogue")
+    assert any("not a compiled catalogue" in p for p in tool.problems_in("de", _template()))
