@@ -7,13 +7,12 @@ and the allowed values.
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from deskready.bounded_read import ReadProblem, load_json, load_toml, read_text_file
 from deskready.checks.api import Answer, AnswerType, Question
 from deskready.checks.i18n import _
 from deskready.spec.errors import did_you_mean
@@ -92,23 +91,21 @@ def load_answers_file(path: Path, questions: Iterable[Question]) -> dict[str, An
     Nested tables are read as dotted ids, so ``[phone] kind = "corded"`` answers
     ``phone.kind``.
     """
+    is_json = path.suffix.lower() == ".json"
     try:
-        if path.stat().st_size > MAX_ANSWERS_BYTES:
-            raise AnswerError(_("The answers file {path} is too large.").format(path=path))
-        data = path.read_bytes()
-    except OSError as exc:
+        # Regular files only, bounded size and nesting, a BOM accepted (deskready.bounded_read).
+        text = read_text_file(path, limit=MAX_ANSWERS_BYTES)
+        raw = load_json(text) if is_json else load_toml(text)
+    except ReadProblem as exc:
+        if exc.syntax:
+            raise AnswerError(
+                _("The answers file {path} is not valid {kind}: {problem}").format(
+                    path=exc.where(path), kind="JSON" if is_json else "TOML", problem=exc.detail
+                )
+            ) from None
         raise AnswerError(
             _("Cannot read the answers file {path}: {reason}").format(
-                path=path, reason=exc.strerror or exc
-            )
-        ) from None
-    try:
-        text = data.decode("utf-8")
-        raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise AnswerError(
-            _("The answers file {path} is not valid {kind}: {problem}").format(
-                path=path, kind="JSON" if path.suffix.lower() == ".json" else "TOML", problem=exc
+                path=exc.where(path), reason=exc.reason
             )
         ) from None
     if not isinstance(raw, dict):

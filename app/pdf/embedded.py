@@ -12,7 +12,7 @@ the employer's side.
 
 from __future__ import annotations
 
-import json
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +22,7 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from deskready.bounded_read import ReadProblem, decode_text, load_json, read_file
 from deskready.checks.i18n import _
 from deskready.pdf.labels import verdict_headlines
 from deskready.pdf.render import ATTACHMENT_NAME
@@ -34,9 +35,21 @@ class EmbeddedReportError(Exception):
     """The PDF has no readable deskready report attached (message is for the agent)."""
 
 
+#: A readiness PDF is a few pages (well under 5 MB even with embedded CJK fonts).
+MAX_PDF_BYTES = 50 * 1024 * 1024
+
+
 def _reader(pdf_path: Path) -> PdfReader:
     try:
-        return PdfReader(str(pdf_path))
+        # Regular files only, at most MAX_PDF_BYTES read (deskready.bounded_read):
+        # pypdf given the path would read a FIFO or /dev/zero forever.
+        data = read_file(pdf_path, limit=MAX_PDF_BYTES)
+    except ReadProblem as exc:
+        raise EmbeddedReportError(
+            _("Cannot read {path}: {reason}").format(path=pdf_path, reason=exc.reason)
+        ) from None
+    try:
+        return PdfReader(io.BytesIO(data))
     except (OSError, PdfReadError, ValueError) as exc:
         raise EmbeddedReportError(
             _("{file} is not a readable PDF: {reason}").format(file=pdf_path, reason=exc)
@@ -55,13 +68,14 @@ def _attached_report(reader: PdfReader, pdf_path: Path) -> dict[str, Any]:
             else _("{file} has more than one attached report.").format(file=pdf_path)
         )
     try:
-        report = json.loads(files[0].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # The attachment is a file inside the file: the same depth and number bounds.
+        report = load_json(decode_text(files[0]))
+    except ReadProblem as exc:
         raise EmbeddedReportError(
             _("The report attached to {file} is not valid JSON: {reason}").format(
-                file=pdf_path, reason=exc
+                file=pdf_path, reason=exc.detail
             )
-        ) from exc
+        ) from None
     if not isinstance(report, dict):
         raise EmbeddedReportError(
             _("The report attached to {file} is not a report object.").format(file=pdf_path)

@@ -8,6 +8,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from deskready.bounded_read import (
+    FileMissing,
+    FileTooLarge,
+    ReadProblem,
+    decode_text,
+    load_json,
+    read_file,
+)
 from deskready.checks.i18n import _
 from deskready.report import SCHEMA
 
@@ -65,24 +73,33 @@ def read_report_json(path: Path) -> dict[str, Any]:
         ReportFileError: missing, unreadable, not JSON, or not a deskready report.
     """
     try:
-        if path.stat().st_size > MAX_REPORT_BYTES:
-            raise ReportFileError(_("{path} is too large to be a report.").format(path=path))
-        data = path.read_bytes()
-    except FileNotFoundError:
+        # Regular files only, at most MAX_REPORT_BYTES read (deskready.bounded_read).
+        data = read_file(path, limit=MAX_REPORT_BYTES)
+    except FileMissing:
         raise ReportFileError(_("{path} does not exist.").format(path=path)) from None
-    except OSError as exc:
+    except FileTooLarge:
+        raise ReportFileError(_("{path} is too large to be a report.").format(path=path)) from None
+    except ReadProblem as exc:
         raise ReportFileError(
-            _("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+            _("Cannot read {path}: {reason}").format(path=path, reason=exc.reason)
         ) from None
     return parse_report_json(data, str(path))
 
 
 def parse_report_json(data: bytes, name: str) -> dict[str, Any]:
-    """Parse report bytes (from a file or a PDF attachment)."""
+    """Parse report bytes (from a file or a PDF attachment).
+
+    Bounded like every file deskready reads: nesting at most MAX_DEPTH levels, finite
+    numbers only (a report with NaN would not be JSON any other tool accepts).
+    """
     try:
-        report = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ReportFileError(_("{path} is not a JSON report.").format(path=name)) from None
+        report = load_json(decode_text(data))
+    except ReadProblem as exc:
+        if exc.syntax:
+            raise ReportFileError(_("{path} is not a JSON report.").format(path=name)) from None
+        raise ReportFileError(
+            _("Cannot read {path}: {reason}").format(path=exc.where(name), reason=exc.reason)
+        ) from None
     if not isinstance(report, dict) or report.get("schema") != SCHEMA:
         raise ReportFileError(
             _("{path} is not a deskready report (schema {schema}).").format(

@@ -8,15 +8,15 @@ a "did you mean" suggestion. The CLI and the GUI show the same text.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from deskready.bounded_read import FileTooLarge, ReadProblem, decode_text, load_toml, read_file
 from deskready.checks.api import Check, Metric, MetricType
-from deskready.checks.i18n import N_, _
+from deskready.checks.i18n import LANGUAGES, N_, _
 from deskready.registry import CheckRegistry
 from deskready.spec.errors import SpecError, SpecProblem, did_you_mean
 from deskready.spec.locate import find_line, key_lines
@@ -81,18 +81,12 @@ def load_spec(path: Path, registry: CheckRegistry, *, source: str | None = None)
     """
     name = path.name
     try:
-        size = path.stat().st_size
-        if size > MAX_SPEC_BYTES:
-            raise SpecError(name, [_too_large(size)])
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SpecError(name, [SpecProblem("", _("the file does not exist"))]) from None
-    except IsADirectoryError:
-        raise SpecError(name, [SpecProblem("", _("this is a folder, not a file"))]) from None
-    except PermissionError:
-        raise SpecError(name, [SpecProblem("", _("permission denied"))]) from None
-    except OSError as exc:
-        raise SpecError(name, [SpecProblem("", exc.strerror or str(exc))]) from None
+        # Regular files only, at most MAX_SPEC_BYTES read (deskready.bounded_read).
+        data = read_file(path, limit=MAX_SPEC_BYTES)
+    except FileTooLarge as exc:
+        raise SpecError(name, [_too_large(exc.size)]) from None
+    except ReadProblem as exc:
+        raise SpecError(name, [SpecProblem("", exc.reason, exc.line)]) from None
     return load_spec_bytes(data, registry, file_name=name, source=source or name)
 
 
@@ -107,24 +101,18 @@ def load_spec_bytes(
     """Validate spec bytes; see :func:`load_spec`."""
     if len(data) > MAX_SPEC_BYTES:
         raise SpecError(file_name, [_too_large(len(data))])
-    if b"\x00" in data:
-        raise SpecError(file_name, [SpecProblem("", _("this is not a text file"))])
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(
-            file_name,
-            [SpecProblem("", _("the file is not UTF-8 text (byte {pos})").format(pos=exc.start))],
-        ) from None
-    if not text.strip():
-        raise SpecError(
-            file_name,
-            [SpecProblem("", _("the file is empty; a spec needs [employer] and [rules]"))],
-        )
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(file_name, [_toml_problem(exc)]) from None
+        # A byte-order mark is accepted; NUL bytes, bad UTF-8, nesting deeper than
+        # MAX_DEPTH and over-long integers are refused with their line.
+        text = decode_text(data)
+        if not text.strip():
+            raise SpecError(
+                file_name,
+                [SpecProblem("", _("the file is empty; a spec needs [employer] and [rules]"))],
+            )
+        raw = load_toml(text)
+    except ReadProblem as exc:
+        raise SpecError(file_name, [SpecProblem("", exc.reason, exc.line)]) from None
 
     builder = _SpecBuilder(raw, registry, key_lines(text))
     spec = builder.build(source=source or file_name, sha256=hashlib.sha256(data).hexdigest())
@@ -143,17 +131,17 @@ def _too_large(size: int) -> SpecProblem:
     )
 
 
-def _toml_problem(exc: tomllib.TOMLDecodeError) -> SpecProblem:
-    """tomllib's message carries '(at line N, column M)'; lift the line out of it."""
-    message = str(exc)
-    line = getattr(exc, "lineno", None)
-    if line is None and "(at line " in message:
-        try:
-            line = int(message.split("(at line ", 1)[1].split(",", 1)[0])
-        except ValueError:
-            line = None
-    detail = message.split(" (at line ", 1)[0]
-    return SpecProblem("", _("not valid TOML: {detail}").format(detail=detail), line)
+#: Country codes people write for a language ("jp" for Japanese, "my" for Malay).
+_COUNTRY_TO_LANGUAGE = {"jp": "ja", "my": "ms", "us": "en", "gb": "en", "uk": "en"}
+
+
+def _language_hint(code: str) -> str:
+    """`` (did you mean 'ja'?)`` for "jp", "JA", "ja-JP" or a near miss, else ""."""
+    base = code.strip().lower().replace("_", "-").split("-", 1)[0].split(".", 1)[0]
+    guess = base if base in LANGUAGES else _COUNTRY_TO_LANGUAGE.get(base)
+    if guess is None:
+        return did_you_mean(base, LANGUAGES)
+    return " " + _("(did you mean '{suggestion}'?)").format(suggestion=guess)
 
 
 class _SpecBuilder:
@@ -195,6 +183,17 @@ class _SpecBuilder:
         language = self.raw.get("report_language")
         if language is not None and not isinstance(language, str):
             self.problem(("report_language",), _("must be a language code such as 'en'"))
+            language = None
+        elif language is not None and language not in LANGUAGES:
+            # Only a bundled catalogue can write the report; anything else ("jp",
+            # "../../etc/xx") would silently fall back to English.
+            self.problem(
+                ("report_language",),
+                _("unknown language '{code}'; use one of: {codes}").format(
+                    code=language, codes=", ".join(LANGUAGES)
+                )
+                + _language_hint(language),
+            )
             language = None
         return Spec(
             source=source,
