@@ -89,7 +89,7 @@ def test_export_json_and_pdf_with_agent_fields(qtbot, make_window, tmp_path, mon
 
     opened = []
     monkeypatch.setattr(
-        "deskready.gui.window.QDesktopServices.openUrl", lambda url: opened.append(url)
+        "deskready.gui.report_saver.QDesktopServices.openUrl", lambda url: opened.append(url)
     )
     qtbot.mouseClick(window.folder_button, Qt.MouseButton.LeftButton)
     assert opened[0].toLocalFile() == str(pdf_path.parent)

@@ -1,0 +1,61 @@
+"""Paint first, then load: the checks pull in numpy, sounddevice, psutil, pydantic…
+
+:class:`LoadAfterPaint` waits for the window's first paint (or one second, in case no
+paint ever comes) and then finds the checks in a worker, so the agent sees a window at
+once and the GUI thread never imports the heavy modules itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from deskready.gui.worker import run_task
+
+if TYPE_CHECKING:
+    from deskready.registry import CheckRegistry
+
+
+class LoadAfterPaint(QObject):
+    """Emits :attr:`loaded` on the GUI thread once the checks are found."""
+
+    #: (registry, None) or (None, the error)
+    loaded = Signal(object, object)
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._loading = False
+        window.installEventFilter(self)
+        QTimer.singleShot(1000, self._start)  # in case no paint ever comes
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parent() and event.type() == QEvent.Type.Paint and not self._loading:
+            QTimer.singleShot(0, self._start)
+        return False
+
+    def _start(self) -> None:
+        if self._loading:
+            return
+        self._loading = True
+        window = self.parent()
+        if window is not None:
+            window.removeEventFilter(self)
+        run_task(load_checks, self._done)
+
+    def _done(self, registry: Any, error: BaseException | None) -> None:
+        self.loaded.emit(registry, error)
+
+
+def load_checks() -> CheckRegistry:
+    """Worker: find the checks, and import what planning a run needs, off the GUI thread."""
+    from deskready.pdf.qt import ensure_qt_app
+
+    ensure_qt_app()  # the PDF module's guard for PySide6 on Python 3.11 (None refcount)
+    import deskready.cli.render
+    import deskready.profiles
+    import deskready.session  # noqa: F401 - warm the import cache before the GUI thread needs it
+    from deskready.registry import discover_checks
+
+    return discover_checks()
