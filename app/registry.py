@@ -96,7 +96,8 @@ def discover_checks(points: Iterable[EntryPoint] | None = None) -> CheckRegistry
         try:
             obj = point.load()
         except Exception as exc:  # a broken plugin must not take the app down
-            log.warning("check plugin %s failed to load", point.name, exc_info=True)
+            # the reason is shown in one line; the traceback only with --debug
+            log.debug("check plugin %s failed to load", point.name, exc_info=True)
             registry.broken.append(
                 BrokenPlugin(point.name, point.value, f"failed to import: {exc}")
             )

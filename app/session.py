@@ -1,36 +1,82 @@
-"""One readiness run from start to finish, shared by the CLI and the GUI.
+"""One readiness run from start to finish, shared by the CLI, the GUI and the hub.
 
-plan (which checks, which questions) -> answers -> runner -> evaluator -> report model.
-The front-ends only collect answers, show events and display the finished report.
+plan (which checks, which are left out) -> answers -> runner -> :class:`RunOutcome` ->
+evaluator -> report. The front-ends only collect answers, show events and place the
+finished report; :meth:`Session.reports` is the one way an outcome becomes the report
+shown and the report saved, and a re-run of some checks merges into the last outcome here,
+not in a front-end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from deskready.checks.api import (
-    Answer,
-    AnswerType,
-    AskFunction,
-    Check,
-    Metric,
-    MetricType,
-    Question,
-)
-from deskready.checks.i18n import _, retranslate, using_language
-from deskready.evaluate import evaluate
-from deskready.outcomes import Verdict
+from deskready.checks.api import Answer, AskFunction, Check, Metric, Question
+from deskready.checks.i18n import _, active_language, using_language
+from deskready.declarations import DECLARATIONS_ID, declarations_check
+from deskready.evaluate import Judgement, evaluate
 from deskready.registry import CheckRegistry
-from deskready.report.build import build_report
+from deskready.report.build import Scope, build_report
 from deskready.runner import CheckResult, EventSink, Runner, order_checks
 from deskready.spec.errors import did_you_mean
-from deskready.spec.model import DECLARATION_PREFIX, Declaration, Spec
+from deskready.spec.model import Spec
 
 
 class PlanError(Exception):
     """The requested selection of checks is not possible (message for the user)."""
+
+
+def spec_checks(spec: Spec, registry: CheckRegistry) -> dict[str, type[Check]]:
+    """Every check this spec can run: the installed ones plus its declarations check."""
+    checks = dict(registry.checks)
+    own = declarations_check(spec.declarations)
+    if own is not None:
+        checks[DECLARATIONS_ID] = own
+    return checks
+
+
+def wanted_checks(spec: Spec, registry: CheckRegistry) -> list[type[Check]]:
+    """The checks the spec asks for: those it judges or configures, less those it disables."""
+    available = spec_checks(spec, registry)
+    index = metric_index(registry, spec)
+    chosen = {index[r.metric][0] for r in spec.rules if r.metric in index}
+    chosen |= set(spec.check_settings)
+    chosen -= spec.disabled_checks
+    return order_checks(available[i] for i in chosen if i in available)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run will do: the checks to run, and the wanted checks it leaves out."""
+
+    checks: tuple[type[Check], ...]
+    left_out: tuple[type[Check], ...] = ()
+
+
+def plan_checks(
+    spec: Spec,
+    registry: CheckRegistry,
+    only: Iterable[str] | None = None,
+    skip: Iterable[str] | None = None,
+) -> Plan:
+    """The checks to run, narrowed by ``--only``/``--skip``; what that leaves out is kept.
+
+    Raises:
+        PlanError: an id in ``only``/``skip`` names no check.
+    """
+    available = spec_checks(spec, registry)
+    only_ids = _known_ids(available, only, "--only")
+    skip_ids = set(_known_ids(available, skip, "--skip"))
+    wanted = wanted_checks(spec, registry)
+    chosen = [available[i] for i in dict.fromkeys(only_ids)] if only_ids else list(wanted)
+    chosen = [c for c in chosen if c.id not in skip_ids]
+    run_ids = {c.id for c in chosen}
+    return Plan(
+        tuple(order_checks(chosen)),
+        tuple(c for c in wanted if c.id not in run_ids),
+    )
 
 
 def select_checks(
@@ -39,50 +85,29 @@ def select_checks(
     only: Iterable[str] | None = None,
     skip: Iterable[str] | None = None,
 ) -> list[type[Check]]:
-    """The checks to run: those the spec judges or configures, narrowed by only/skip.
-
-    Raises:
-        PlanError: an id in ``only``/``skip`` names no installed check.
-    """
-    only_ids = _known_ids(registry, only, "--only")
-    skip_ids = _known_ids(registry, skip, "--skip")
-    if only_ids:
-        chosen = set(only_ids)
-    else:
-        chosen = {c.id for r in spec.rules if (c := registry.check_for_metric(r.metric))}
-        chosen |= set(spec.check_settings)
-        chosen -= spec.disabled_checks
-    chosen -= set(skip_ids)
-    return order_checks(registry.checks[i] for i in chosen)
+    """The checks to run (see :func:`plan_checks`, which also says what is left out)."""
+    return list(plan_checks(spec, registry, only, skip).checks)
 
 
-def _known_ids(registry: CheckRegistry, ids: Iterable[str] | None, option: str) -> list[str]:
+def _known_ids(
+    available: Mapping[str, type[Check]], ids: Iterable[str] | None, option: str
+) -> list[str]:
     if not ids:
         return []
     out = []
     for raw in ids:
         for check_id in filter(None, (part.strip() for part in raw.split(","))):
-            if check_id not in registry.checks:
+            if check_id not in available:
                 raise PlanError(
                     _("{option}: there is no check '{check}'.").format(
                         option=option, check=check_id
                     )
-                    + did_you_mean(check_id, set(registry.checks))
+                    + did_you_mean(check_id, set(available))
                     + " "
                     + _("Run 'deskready checks' to list them.")
                 )
             out.append(check_id)
     return out
-
-
-def declaration_question(declaration: Declaration) -> Question:
-    """An employer declaration asked as a yes/no question (its id is its metric id)."""
-    return Question(
-        id=declaration.metric,
-        text=declaration.text,
-        type=AnswerType.YES_NO,
-        help=declaration.help,
-    )
 
 
 def check_settings(check: type[Check], spec: Spec) -> dict[str, Any]:
@@ -94,19 +119,33 @@ def check_settings(check: type[Check], spec: Spec) -> dict[str, Any]:
 
 def questions_for(checks: Iterable[type[Check]], spec: Spec) -> list[Question]:
     """Every question to put to the agent before the run, in a stable order."""
-    questions = [q for c in checks for q in c.questions_for(check_settings(c, spec))]
-    questions.extend(declaration_question(d) for d in spec.declarations)
-    return questions
+    return [q for c in checks for q in c.questions_for(check_settings(c, spec))]
 
 
-def metric_index(registry: CheckRegistry, spec: Spec) -> dict[str, tuple[str | None, Metric]]:
+def metric_index(registry: CheckRegistry, spec: Spec) -> dict[str, tuple[str, Metric]]:
     """metric id -> (producing check id, declaration), declarations included."""
-    index: dict[str, tuple[str | None, Metric]] = {
-        mid: (check.id, metric) for mid, (check, metric) in registry.metrics().items()
+    return {
+        m.id: (check.id, m) for check in spec_checks(spec, registry).values() for m in check.metrics
     }
-    for d in spec.declarations:
-        index[d.metric] = (None, Metric(d.metric, MetricType.BOOLEAN, d.text))
-    return index
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a run produced, before any judging.
+
+    Attributes:
+        results: one per planned check, in plan order; a check that did not run is there
+            as ``skipped``.
+        interrupted: the run was stopped (Ctrl-C, Cancel) before it finished.
+        left_out: checks the spec asks for that this run left out (``--only``/``--skip``).
+    """
+
+    results: tuple[CheckResult, ...]
+    interrupted: bool = False
+    left_out: tuple[type[Check], ...] = ()
+
+    def result(self, check_id: str) -> CheckResult | None:
+        return next((r for r in self.results if r.check.id == check_id), None)
 
 
 @dataclass
@@ -118,9 +157,25 @@ class Session:
     checks: list[type[Check]]
     answers: dict[str, Answer] = field(default_factory=dict)
     agent: dict[str, str] | None = None
+    #: wanted checks this session does not run (``--only``/``--skip``); see :func:`plan_checks`
+    left_out: list[type[Check]] = field(default_factory=list)
     runner: Runner | None = None
-    #: results and "interrupted" of the last run, for :meth:`report_in`
-    last_run: tuple[list[CheckResult], bool] | None = None
+    #: the outcome of the last run (merged with earlier ones on a re-run)
+    last: RunOutcome | None = None
+
+    @classmethod
+    def planned(
+        cls,
+        spec: Spec,
+        registry: CheckRegistry,
+        *,
+        only: Iterable[str] | None = None,
+        skip: Iterable[str] | None = None,
+        agent: dict[str, str] | None = None,
+    ) -> Session:
+        """A session for ``spec`` narrowed by ``only``/``skip`` (raises :class:`PlanError`)."""
+        plan = plan_checks(spec, registry, only, skip)
+        return cls(spec, registry, list(plan.checks), agent=agent, left_out=list(plan.left_out))
 
     @property
     def questions(self) -> list[Question]:
@@ -133,16 +188,20 @@ class Session:
     def run(
         self,
         *,
+        only: Collection[str] | None = None,
+        previous: RunOutcome | None = None,
         on_event: EventSink | None = None,
         ask: AskFunction | None = None,
         adapters: Mapping[type, object] | None = None,
         raise_errors: bool = False,
-    ) -> dict[str, Any]:
-        """Run the checks and return the sealed report.
+    ) -> RunOutcome:
+        """Run the planned checks (or ``only`` these of them) and return the outcome.
 
-        Ctrl-C (KeyboardInterrupt) is absorbed: the report then covers what finished, is
-        marked ``interrupted`` and its verdict is at best ``incomplete``.
+        With ``previous``, results of checks not run now are taken from it, so re-running
+        one check after a fix gives an outcome for the whole plan. Ctrl-C
+        (KeyboardInterrupt) is absorbed: the outcome is then marked ``interrupted``.
         """
+        to_run = [c for c in self.checks if only is None or c.id in only]
         self.runner = Runner(
             settings=self.spec.check_settings,
             time_budgets=self.spec.time_budgets,
@@ -154,81 +213,80 @@ class Session:
         )
         interrupted = False
         try:
-            results = self.runner.run(self.checks)
+            fresh = self.runner.run(to_run)
         except KeyboardInterrupt:
             interrupted = True
-            done = self.runner.partial_results
-            results = [done.get(c.id) or CheckResult(c, skipped=True) for c in self.checks]
-        self.last_run = (results, interrupted)
-        return self.report(results, interrupted=interrupted)
-
-    def report_in(self, language: str) -> dict[str, Any]:
-        """The last run's report again, worded in ``language`` (e.g. for the screen when
-        the spec wants saved reports in another language)."""
-        if self.last_run is None:
-            raise RuntimeError("nothing has run yet")
-        results, interrupted = self.last_run
-        return self.report(results, interrupted=interrupted, language=language)
+            fresh = list(self.runner.partial_results.values())
+        if self.runner.cancelled:
+            interrupted = True
+        done = {r.check.id: r for r in fresh}
+        earlier = {r.check.id: r for r in previous.results} if previous is not None else {}
+        results = []
+        for check in self.checks:
+            result = done.get(check.id)
+            if result is None or (result.skipped and check.id in earlier):
+                result = earlier.get(check.id) or CheckResult(check, skipped=True)
+            results.append(result)
+        outcome = RunOutcome(tuple(results), interrupted, tuple(self.left_out))
+        self.last = outcome
+        return outcome
 
     def cancel(self) -> None:
         """Stop a run in progress (from another thread, e.g. the GUI's Cancel button)."""
         if self.runner is not None:
             self.runner.cancel()
 
-    def report(
-        self,
-        results: list[CheckResult],
-        *,
-        interrupted: bool = False,
-        language: str | None = None,
-    ) -> dict[str, Any]:
-        """Judge finished results and build the report.
+    def judge(self, outcome: RunOutcome) -> Judgement:
+        """The evaluator's judgement of an outcome (in the active language)."""
+        disabled = self.spec.disabled_checks
+        index = metric_index(self.registry, self.spec)
+        # Rules on checks the employer's own spec disables are the employer's choice and
+        # stay out of the verdict; every other rule is judged, run or not.
+        rules = [r for r in self.spec.rules if index[r.metric][0] not in disabled]
+        return evaluate(
+            rules,
+            outcome.results,
+            index,
+            left_out=[c.id for c in outcome.left_out],
+            interrupted=outcome.interrupted,
+        )
+
+    def report(self, outcome: RunOutcome, *, language: str | None = None) -> dict[str, Any]:
+        """The sealed report of an outcome.
 
         Its texts are in ``language``, else the spec's ``report_language``, else the
         agent's: an employer reading thousands of reports may want them all in one.
         """
         with using_language(language or self.spec.report_language):
-            return self._report(results, interrupted)
+            judgement = self.judge(outcome)
+            return build_report(
+                spec=self.spec,
+                results=[*outcome.results],
+                left_out=outcome.left_out,
+                judgement=judgement,
+                answers=self.answers,
+                agent=self.agent,
+                interrupted=outcome.interrupted,
+                scope=self.scope(outcome),
+            )
 
-    def _report(self, results: list[CheckResult], interrupted: bool) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        declared: set[str] = set()
-        errors: dict[str, str] = {}
-        for result in results:
-            values.update(result.measurements.values)
-            declared |= result.measurements.declared
-            if result.error:
-                errors[result.check.id] = retranslate(result.error)
-            elif result.skipped:
-                errors[result.check.id] = _("This check was not run.")
-        declaration_values = {}
-        for d in self.spec.declarations:
-            answer = self.answers.get(d.metric)
-            declaration_values[d.metric] = None if answer is None else answer.value
-            if answer is not None:
-                declared.add(d.metric)
-        values.update(declaration_values)
-        ran = {r.check.id for r in results}
-        index = metric_index(self.registry, self.spec)
-        # Rules on checks left out with --only/--skip are not judged: the report says
-        # what was checked, and a partial run is not mistaken for a full one.
-        rules = [
-            r
-            for r in self.spec.rules
-            if r.metric.startswith(DECLARATION_PREFIX) or index[r.metric][0] in ran
-        ]
-        rule_results, verdict = evaluate(
-            rules, values, index, declared=frozenset(declared), errors=errors
-        )
-        if interrupted and verdict is Verdict.READY:
-            verdict = Verdict.INCOMPLETE
-        return build_report(
-            spec=self.spec,
-            results=results,
-            rule_results=rule_results,
-            verdict=verdict,
-            answers=self.answers,
-            declaration_values=declaration_values,
-            agent=self.agent,
-            interrupted=interrupted,
+    def reports(
+        self, outcome: RunOutcome, shown_language: str | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The report to show (in ``shown_language``, default the agent's) and the one to
+        save (in the spec's report language); the same object when the languages agree."""
+        saved = self.report(outcome)
+        shown_in = shown_language or active_language()
+        if saved["language"] == shown_in:
+            return saved, saved
+        return self.report(outcome, language=shown_in), saved
+
+    def scope(self, outcome: RunOutcome) -> Scope:
+        """What this run covered of what the spec asks for."""
+        return Scope(
+            ran=tuple(r.check.id for r in outcome.results if not r.skipped),
+            not_run=tuple(r.check.id for r in outcome.results if r.skipped),
+            left_out=tuple(c.id for c in outcome.left_out),
+            disabled=tuple(sorted(self.spec.disabled_checks)),
+            interrupted=outcome.interrupted,
         )

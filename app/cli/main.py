@@ -14,21 +14,27 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
+from rich.text import Text
 
 from deskready import __version__
 from deskready.answers import AnswerError, load_answers_file, parse_answer_options
-from deskready.checks.i18n import N_, _, active_language, set_language
+from deskready.checks.i18n import N_, _, set_language
 from deskready.cli.exit_codes import ExitCode
 from deskready.cli.prompt import TerminalAsker
-from deskready.cli.render import ProgressView, print_report, verdict_word
+from deskready.cli.render import (
+    ProgressView,
+    plain_console,
+    print_report,
+    scope_lines,
+    verdict_word,
+)
 from deskready.cli.translated import TranslatedGroup
 from deskready.format import format_timestamp
 from deskready.profiles import bundled_profiles, load_profile
 from deskready.registry import CheckRegistry, discover_checks
 from deskready.report.files import ReportFileError, read_report_json, report_json, write_report_json
 from deskready.report.integrity import verify_digest
-from deskready.session import PlanError, Session, select_checks
+from deskready.session import PlanError, Session
 from deskready.spec import SpecError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,7 +43,7 @@ log = logging.getLogger("deskready")
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     """Print a user error on stderr and exit with ``code`` (no traceback)."""
-    Console(stderr=True).print(f"[bold red]{_('Error')}:[/] {message}", highlight=False)
+    plain_console(stderr=True).print(Text.assemble((f"{_('Error')}: ", "bold red"), message))
     sys.exit(int(code))
 
 
@@ -95,11 +101,19 @@ def cli(ctx: click.Context, lang: str | None, debug: bool) -> None:
         sys.exit(launch_gui(_gui_language_args(ctx)))
 
 
-def _registry() -> CheckRegistry:
+def _registry(*, announce: bool = True) -> CheckRegistry:
+    """The installed checks; each broken plugin is one line with its reason on stderr
+    (its traceback only with --debug), and every other check still runs."""
     registry = discover_checks()
-    for broken in registry.broken:
-        log.warning(
-            "check plugin %s (%s) was not loaded: %s", broken.name, broken.target, broken.reason
+    console = plain_console(stderr=True, highlight=False)
+    for broken in registry.broken if announce else ():
+        console.print(
+            Text(
+                _("Check plugin {name} was not loaded: {reason}").format(
+                    name=broken.name, reason=broken.reason
+                ),
+                style="yellow",
+            )
         )
     return registry
 
@@ -178,18 +192,16 @@ def check(
     if debug and not ctx.obj.get("debug"):
         setup_logging(True)
     to_stdout = json_path == "-"
-    console = Console(stderr=to_stdout, highlight=False)
+    console = plain_console(stderr=to_stdout, highlight=False)
     registry = _registry()
+    agent = {k: v for k, v in (("name", agent_name), ("id", agent_id)) if v}
     try:
         spec = load_profile(profile, registry)
-        checks = select_checks(spec, registry, only, skip)
+        session = Session.planned(spec, registry, only=only, skip=skip, agent=agent or None)
     except (SpecError, PlanError) as exc:
         fail(str(exc))
-    if not checks:
+    if not session.checks:
         fail(_("Nothing to check: the spec has no rules for the selected checks."))
-
-    agent = {k: v for k, v in (("name", agent_name), ("id", agent_id)) if v}
-    session = Session(spec, registry, checks, agent=agent or None)
     try:
         if answers_file is not None:
             session.answers.update(load_answers_file(answers_file, session.questions))
@@ -212,16 +224,14 @@ def check(
             employer=_(spec.employer.name), source=spec.source
         )
     )
-    with ProgressView(console, checks) as view:
+    with ProgressView(console, session.checks) as view:
         asker.view = view
-        report = session.run(
+        outcome = session.run(
             on_event=view.handle, ask=asker.ask_during_run if interactive else None
         )
 
     # Saved reports are in the spec's report language; the screen speaks the agent's.
-    shown = (
-        report if report["language"] == active_language() else session.report_in(active_language())
-    )
+    shown, report = session.reports(outcome)
     print_report(console, shown)
     try:
         if json_path is not None:
@@ -256,7 +266,7 @@ def _write_pdf(report: dict[str, Any], path: Path, paper: str = "auto") -> None:
 @click.option("--json", "as_json", is_flag=True, help=N_("Machine-readable list."))
 def list_checks(as_json: bool) -> None:
     """List the installed checks and the metrics they measure."""
-    registry = _registry()
+    registry = _registry(announce=False)
     if as_json:
         data = {
             "checks": [
@@ -285,25 +295,29 @@ def list_checks(as_json: bool) -> None:
         }
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    console = Console(highlight=False)
+    console = plain_console(highlight=False)
     for c in registry:
-        console.print(f"[bold]{c.id}[/] — {_(c.title)} [dim]({c.category.value})[/]")
+        console.print(
+            Text.assemble((c.id, "bold"), f" — {_(c.title)} ", (f"({c.category.value})", "dim"))
+        )
         for m in c.metrics:
             unit = f" [{m.unit}]" if m.unit else ""
             choices = f" ({', '.join(m.choices)})" if m.choices else ""
-            console.print(f"    {m.id}{unit}{choices}: {_(m.description)}", markup=False)
+            console.print(f"    {m.id}{unit}{choices}: {_(m.description)}")
     for b in registry.broken:
-        console.print(f"[red]{_('Not loaded')}:[/] {b.name} ({b.target}): {b.reason}")
+        console.print(
+            Text.assemble((f"{_('Not loaded')}: ", "red"), f"{b.name} ({b.target}): {b.reason}")
+        )
 
 
 @cli.command(help=N_("List the bundled employer profiles."))
 def profiles() -> None:
     """List the bundled employer profiles."""
-    console = Console(highlight=False)
+    console = plain_console(highlight=False)
     for p in bundled_profiles():
-        console.print(f"[bold]{p.name}[/] — {p.employer}")
+        console.print(Text.assemble((p.name, "bold"), f" — {p.employer}"))
         if p.notes:
-            console.print(f"    {p.notes}", markup=False)
+            console.print(f"    {p.notes}")
 
 
 @cli.group(help=N_("Show, verify or convert a saved report."))
@@ -329,7 +343,7 @@ def _load_any_report(path: Path) -> dict[str, Any]:
 @click.argument("file", type=click.Path(path_type=Path))
 def report_show(file: Path) -> None:
     """Print a saved report (JSON or PDF) as a table."""
-    print_report(Console(highlight=False), _load_any_report(file))
+    print_report(plain_console(highlight=False), _load_any_report(file))
 
 
 @report.command(
@@ -338,7 +352,7 @@ def report_show(file: Path) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 def report_verify(file: Path) -> None:
     """Check that a report (JSON or PDF) was not edited after deskready wrote it."""
-    console = Console(highlight=False)
+    console = plain_console(highlight=False)
     problems: list[str] = []
     if file.suffix.lower() == ".pdf":
         from deskready.pdf.embedded import verify_pdf
@@ -359,16 +373,20 @@ def report_verify(file: Path) -> None:
             )
     if problems:
         for problem in problems:
-            console.print(f"[red]✘[/] {problem}")
+            console.print(Text.assemble(("✘ ", "red"), problem))
         sys.exit(int(ExitCode.NOT_READY))
     console.print(
-        "[green]✔[/] "
-        + _("{path} is intact: verdict {verdict}, written {date}.").format(
-            path=file,
-            verdict=verdict_word(report_data["verdict"]),
-            date=format_timestamp(report_data.get("created_at")),
+        Text.assemble(
+            ("✔ ", "green"),
+            _("{path} is intact: verdict {verdict}, written {date}.").format(
+                path=file,
+                verdict=verdict_word(report_data["verdict"]),
+                date=format_timestamp(report_data.get("created_at")),
+            ),
         )
     )
+    for line in scope_lines(report_data):
+        console.print(line)
 
 
 @report.command("pdf", help=N_("Render a saved JSON report as a PDF."))
@@ -398,7 +416,7 @@ def report_pdf(file: Path, output: Path, paper: str) -> None:
             ExitCode.NOT_READY,
         )
     _write_pdf(data, output, paper)
-    Console(highlight=False).print(_("PDF report written to {path}").format(path=output))
+    plain_console(highlight=False).print(_("PDF report written to {path}").format(path=output))
 
 
 def _gui_language_args(ctx: click.Context) -> list[str]:
@@ -429,10 +447,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = cli.main(args=args, prog_name="deskready", standalone_mode=False)
     except click.exceptions.Abort:  # click's translation of Ctrl-C / closed input
-        Console(stderr=True).print(_("Interrupted."))
+        plain_console(stderr=True).print(_("Interrupted."))
         sys.exit(int(ExitCode.INTERRUPTED))
     except KeyboardInterrupt:
-        Console(stderr=True).print(_("Interrupted."))
+        plain_console(stderr=True).print(_("Interrupted."))
         sys.exit(int(ExitCode.INTERRUPTED))
     except click.exceptions.ClickException as exc:
         exc.show()

@@ -55,7 +55,7 @@ class TerminalAsker:
             self.console.print(Text(_(question.help), style="dim"))
         if question.type is AnswerType.CHOICE:
             for number, choice in enumerate(question.choices, start=1):
-                self.console.print(f"  {number}) {_(choice.label)}", highlight=False)
+                self.console.print(Text(f"  {number}) {_(choice.label)}"))
 
     @staticmethod
     def _prompt(question: Question) -> str:

@@ -13,67 +13,67 @@ from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from deskready.checks.api import Check
 from deskready.checks.i18n import _
-from deskready.format import format_number
+from deskready.format import format_number, list_separator
+from deskready.outcomes import outcome_look, partial_notice, verdict_look, verdict_sentence
+from deskready.report.view import is_partial, measured_text, not_checked_labels
 from deskready.runner import CheckFinished, CheckProgress, CheckStarted, RunEvent
 
-OUTCOME_STYLE = {
-    "pass": ("✔", "green"),
-    "warn": ("⚠", "yellow"),
-    "fail": ("✘", "red"),
-    "unknown": ("?", "magenta"),
-    "error": ("!", "magenta"),
-    "skipped": ("–", "dim"),
-    "info": ("i", "cyan"),
-}
+
+def plain_console(**options: Any) -> Console:
+    """A console that never reads console markup: spec, answer and report texts are data.
+
+    Styles are given with :class:`rich.text.Text` instead, so an employer name such as
+    ``ACME [/] Calls`` prints as written.
+    """
+    options.setdefault("highlight", False)
+    return Console(markup=False, **options)
+
+
+def scope_lines(report: dict[str, Any]) -> list[Text]:
+    """What a report covered, for ``report verify``: complete, or what it left out."""
+    scope = report.get("scope")
+    if not isinstance(scope, dict):
+        return []
+    if scope.get("complete"):
+        return [Text(_("Scope: every requirement of the spec was checked."))]
+    lines = [Text(partial_notice(), style="bold yellow")]
+    left_out = [str(c) for c in scope.get("left_out", []) if isinstance(c, str)]
+    not_run = [str(c) for c in scope.get("not_run", []) if isinstance(c, str)]
+    if left_out:
+        lines.append(
+            Text(_("Left out of the run: {checks}").format(checks=list_separator().join(left_out)))
+        )
+    if not_run:
+        lines.append(Text(_("Did not run: {checks}").format(checks=list_separator().join(not_run))))
+    missing = not_checked_labels(report)
+    if missing:
+        lines.append(
+            Text(
+                _("Not checked: {requirements}").format(requirements=list_separator().join(missing))
+            )
+        )
+    return lines
 
 
 def outcome_label(outcome: str) -> str:
-    """Translated word for an outcome or status."""
-    return {
-        "pass": _("pass"),
-        "warn": _("warning"),
-        "fail": _("fail"),
-        "unknown": _("not measured"),
-        "error": _("could not check"),
-        "skipped": _("skipped"),
-        "info": _("info"),
-    }.get(outcome, outcome)
+    """Translated word for an outcome or status (the same word in every view)."""
+    return outcome_look(outcome).label()
 
 
 def outcome_text(outcome: str) -> Text:
-    symbol, style = OUTCOME_STYLE.get(outcome, ("·", ""))
-    return Text(f"{symbol} {outcome_label(outcome)}", style=style)
-
-
-VERDICT_TEXT = {
-    "ready": ("✔", "bold white on green"),
-    "not_ready": ("✘", "bold white on red"),
-    "incomplete": ("?", "bold black on yellow"),
-}
+    look = outcome_look(outcome)
+    return Text(look.text(), style=look.style)
 
 
 def verdict_word(verdict: str) -> str:
     """The verdict as the agent reads it (READY, NOT READY…), not its id."""
-    return {
-        "ready": _("READY"),
-        "not_ready": _("NOT READY"),
-        "incomplete": _("INCOMPLETE"),
-    }.get(verdict, verdict)
-
-
-def verdict_sentence(verdict: str) -> str:
-    return {
-        "ready": _("READY: this setup meets your employer's requirements."),
-        "not_ready": _("NOT READY: some requirements are not met. See what to do below."),
-        "incomplete": _("INCOMPLETE: some requirements could not be checked. See below."),
-    }[verdict]
+    return verdict_look(verdict).label()
 
 
 class ProgressView:
@@ -128,7 +128,7 @@ class ProgressView:
                 status = event.result.runner_status
                 self.state[event.check_id] = outcome_label(status.value) if status else _("done")
                 if self._live is None:
-                    self.console.print(f"{title}: {self.state[event.check_id]}", highlight=False)
+                    self.console.print(Text(f"{title}: {self.state[event.check_id]}"))
             if self._live is not None:
                 self._live.update(self._render())
 
@@ -140,13 +140,18 @@ class ProgressView:
 
 
 def print_report(console: Console, report: dict[str, Any]) -> None:
-    """The results table grouped by category, advice for what failed, then the verdict."""
+    """The results table grouped by check, advice for what failed, then the verdict.
+
+    Every text comes from the report (its display texts and the looks of
+    :mod:`deskready.outcomes`), so the terminal says what the JSON and the PDF say. Text
+    from a spec or a report is data: it is never parsed as console markup.
+    """
     rules_by_check: dict[str, list[dict[str, Any]]] = {}
     for rule in report["rules"]:
         rules_by_check.setdefault(rule["check"], []).append(rule)
     table = Table(
-        title=_("Readiness check for {employer}").format(
-            employer=report["spec"]["employer"]["name"]
+        title=Text(
+            _("Readiness check for {employer}").format(employer=report["spec"]["employer"]["name"])
         ),
         show_lines=False,
         expand=False,
@@ -157,17 +162,17 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
     table.add_column(_("Result"), no_wrap=True)
     for result in report["results"]:
         rules = rules_by_check.get(result["check"], [])
-        title = result["title"]
+        title = Text(result["title"])
         if result["status"] in ("error", "skipped") and not rules:
             table.add_row(
-                title, "", escape(result.get("error") or ""), outcome_text(result["status"])
+                title, "", Text(result.get("error") or ""), outcome_text(result["status"])
             )
             continue
         if not rules:
             table.add_row(
                 title,
                 Text(_("(not required)"), style="dim"),
-                escape(_summarise(result)),
+                Text(measured_text(result)),
                 outcome_text("info"),
             )
             continue
@@ -175,42 +180,64 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
             measured = rule["actual_text"] + (" " + _("(declared)") if rule["declared"] else "")
             table.add_row(
                 title if index == 0 else "",
-                escape(f"{rule['label']}: {rule['expected_text']}"),
-                escape(measured),
+                Text(f"{rule['label']}: {rule['expected_text']}"),
+                Text(measured),
                 outcome_text(rule["outcome"]),
             )
     console.print(table)
-    advice = [r for r in report["rules"] if r["outcome"] != "pass" and r["advice"]]
+    advice = [
+        r for r in report["rules"] if r["outcome"] not in ("pass", "not_checked") and r["advice"]
+    ]
     if advice:
         console.print(Text(_("What to do"), style="bold underline"))
         for rule in advice:
-            symbol, style = OUTCOME_STYLE[rule["outcome"]]
+            look = outcome_look(rule["outcome"])
             console.print(
                 Text.assemble(
-                    (f" {symbol} ", style), (rule["label"] + ": ", "bold"), rule["advice"]
+                    (f" {look.symbol} ", look.style), (rule["label"] + ": ", "bold"), rule["advice"]
                 )
             )
     errors = [r for r in report["results"] if r.get("error")]
     for result in errors:
         if not rules_by_check.get(result["check"]):
             continue
+        error_look = outcome_look("error")
         console.print(
-            Text.assemble((" ! ", "magenta"), (result["title"] + ": ", "bold"), result["error"])
+            Text.assemble(
+                (f" {error_look.symbol} ", error_look.style),
+                (result["title"] + ": ", "bold"),
+                result["error"],
+            )
         )
     notes = [(r["title"], m) for r in report["results"] for m in r.get("messages", [])]
     if notes:
         console.print(Text(_("Notes"), style="bold underline"))
         for title, message in notes:
             console.print(Text.assemble(("  • ", "cyan"), (title + ": ", "bold"), message))
-    symbol, style = VERDICT_TEXT[report["verdict"]]
-    lines = [Text(f"{symbol} {verdict_sentence(report['verdict'])}", style=style)]
+    console.print(Panel(Group(*verdict_lines(report)), expand=False))
+
+
+def verdict_lines(report: dict[str, Any]) -> list[Text]:
+    """The verdict, and for a partial run the notice and the requirements not checked."""
+    look = verdict_look(report["verdict"])
+    partial = is_partial(report)
+    lines = [
+        Text(
+            f"{look.symbol} {verdict_sentence(report['verdict'], partial=partial)}",
+            style=look.style,
+        )
+    ]
+    if partial:
+        lines.append(Text(partial_notice(), style="bold"))
+        missing = not_checked_labels(report)
+        if missing:
+            lines.append(
+                Text(
+                    _("Not checked: {requirements}").format(
+                        requirements=list_separator().join(missing)
+                    )
+                )
+            )
     if report.get("interrupted"):
         lines.append(Text(_("The run was interrupted; this report covers only what finished.")))
-    console.print(Panel(Group(*lines), expand=False))
-
-
-def _summarise(result: dict[str, Any]) -> str:
-    values = [
-        f"{v}" for v in result["measurements"].values() if v is not None and not isinstance(v, dict)
-    ]
-    return ", ".join(str(v) for v in values[:3])
+    return lines

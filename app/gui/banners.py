@@ -37,10 +37,12 @@ class VerdictBanner(QFrame):
     def show_running(self, text: str) -> None:
         self._show("running", text)
 
-    def show_verdict(self, verdict: str, interrupted: bool = False) -> None:
-        from deskready.cli.render import verdict_sentence  # imports rich: not before first paint
+    def show_verdict(self, verdict: str, interrupted: bool = False, partial: bool = False) -> None:
+        from deskready.outcomes import partial_notice, verdict_sentence
 
-        text = verdict_sentence(verdict)
+        text = verdict_sentence(verdict, partial=partial)
+        if partial:
+            text += " " + partial_notice()
         if interrupted:
             text += " " + _("The run was cancelled; this covers only what finished.")
         self._show(verdict, text)

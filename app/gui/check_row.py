@@ -7,6 +7,7 @@ after; it never reads check objects for results, so it says what the JSON and PD
 from __future__ import annotations
 
 from collections.abc import Mapping
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -23,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from deskready.checks.api import Category, Check
-from deskready.format import format_number, format_value
+from deskready.format import format_number, format_value, list_separator
 from deskready.gui.icons import icon
 from deskready.gui.live import LatencyChart, LevelMeter
 from deskready.gui.theme import status_color, theme_changed
+from deskready.outcomes import outcome_look
 
 if TYPE_CHECKING:
     from deskready.gui.bridge import Progress
@@ -36,11 +38,8 @@ from deskready.checks.i18n import _
 
 def outcome_html(outcome: str) -> str:
     """Coloured symbol and word for an outcome, as rich text for a QLabel."""
-    from deskready.cli.render import OUTCOME_STYLE, outcome_label  # after first paint (rich)
-
-    symbol, _style = OUTCOME_STYLE.get(outcome, ("·", ""))
     color = status_color(outcome).name()
-    return f'<span style="color:{color}; font-weight:600">{symbol} {outcome_label(outcome)}</span>'
+    return f'<span style="color:{color}; font-weight:600">{escape(outcome_look(outcome).text())}</span>'
 
 
 def _wrapping(text: str = "", *, selectable: bool = False) -> QLabel:
@@ -54,14 +53,7 @@ def _wrapping(text: str = "", *, selectable: bool = False) -> QLabel:
 
 def category_title(category: Category) -> str:
     """A category as the agent reads it (a heading in the list of checks)."""
-    return {
-        Category.SYSTEM: _("Computer"),
-        Category.NETWORK: _("Internet connection"),
-        Category.AUDIO: _("Headset and sound"),
-        Category.PHONE: _("Phone"),
-        Category.WORKSPACE: _("Workspace"),
-        Category.DISPLAY: _("Screens"),
-    }.get(category, category.value)
+    return category.label()
 
 
 class CheckRow(QFrame):
@@ -247,11 +239,9 @@ class CheckRow(QFrame):
             measured = _wrapping(measured_text, selectable=True)
             outcome = QLabel(outcome_html(rule["outcome"]))
             outcome.setTextFormat(Qt.TextFormat.RichText)
-            from deskready.cli.render import outcome_label
-
             outcome.setAccessibleName(
                 _("{rule}: {outcome}").format(
-                    rule=rule["label"], outcome=outcome_label(rule["outcome"])
+                    rule=rule["label"], outcome=outcome_look(rule["outcome"]).label()
                 )
             )
             grid.addWidget(requirement, row, 0)
@@ -283,8 +273,9 @@ def measured_summary(result: CheckResult) -> str:
     values = [
         format_value(v, metrics[k].unit, metrics[k].labels) if k in metrics else format_value(v)
         for k, v in measurements.values.items()
+        if v is not None
     ]
-    return ", ".join(values[:4])
+    return list_separator().join(values[:4])
 
 
 def status_line(
@@ -298,10 +289,12 @@ def status_line(
         return str(result["error"])
     if result.get("messages"):
         return " ".join(str(m) for m in result["messages"])
+    if isinstance(result.get("measured_text"), str):
+        return str(result["measured_text"]) or _("Done.")
     units = result.get("units", {})
     values = [
         format_value(v, units.get(k, ""), (words or {}).get(k))
         for k, v in result.get("measurements", {}).items()
-        if not isinstance(v, dict | list)
+        if v is not None and not isinstance(v, dict | list)
     ]
-    return ", ".join(values[:4]) or _("Done.")
+    return list_separator().join(values[:4]) or _("Done.")

@@ -1,15 +1,17 @@
-"""Runs all checks, or one again after a fix, and keeps the latest result of each.
+"""Runs all checks, or one again after a fix, and keeps the latest outcome.
 
-The report always covers the whole plan: re-running one check replaces that check's
-result and the report is judged again from the full set, so the verdict follows the fix.
-All the work happens in a worker (:func:`deskready.gui.worker.run_task`); this object only
-starts runs and relays what the bridge delivers.
+The report always covers the whole plan: re-running one check merges into the last
+:class:`~deskready.session.RunOutcome` through :meth:`Session.run` (``previous=``), and
+:meth:`Session.reports` judges it — the same code the CLI uses, so the GUI never judges on
+its own. All the work happens in a worker (:func:`deskready.gui.worker.run_task`); this
+object only starts runs and relays what the bridge delivers.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -18,26 +20,15 @@ from deskready.checks.i18n import active_language
 from deskready.gui.worker import run_task
 
 if TYPE_CHECKING:
-    from deskready.checks.api import Check
     from deskready.gui.bridge import RunBridge
     from deskready.runner import CheckResult
-    from deskready.session import Session
+    from deskready.session import RunOutcome, Session
 
 log = logging.getLogger(__name__)
 
 
-def judge(
-    session: Session, results: list[CheckResult], interrupted: bool
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The report to show (the agent's language) and to save (the spec's report language)."""
-    saved = session.report(results, interrupted=interrupted)
-    if saved["language"] == active_language():
-        return saved, saved
-    return session.report(results, interrupted=interrupted, language=active_language()), saved
-
-
 class RunController(QObject):
-    """Owns the planned session and the latest result per check."""
+    """Owns the planned session and the latest outcome of its run."""
 
     run_started = Signal(object)  # list of check ids in this run
     check_started = Signal(str)
@@ -50,21 +41,28 @@ class RunController(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session: Session | None = None
-        self.results: dict[str, CheckResult] = {}
+        #: the last run's outcome, merged over re-runs (None before the first run)
+        self.outcome: RunOutcome | None = None
         self.report: dict[str, Any] | None = None
         #: the same report in the spec's report language, for saving (None: same as shown)
         self.report_to_save: dict[str, Any] | None = None
         self._bridge: RunBridge | None = None
-        self._running: Session | None = None
 
     @property
     def running(self) -> bool:
         return self._bridge is not None
 
+    @property
+    def results(self) -> dict[str, CheckResult]:
+        """The latest result of each check that has one."""
+        if self.outcome is None:
+            return {}
+        return {r.check.id: r for r in self.outcome.results if not r.skipped}
+
     def set_session(self, session: Session) -> None:
         """A new plan (another profile): forget earlier results."""
         self.session = session
-        self.results = {}
+        self.outcome = None
         self.report = None
         self.report_to_save = None
 
@@ -75,57 +73,69 @@ class RunController(QObject):
             return False
         # Imported here, not at the top: the window must paint before these load.
         from deskready.gui.bridge import RunBridge
-        from deskready.runner import CheckResult
-        from deskready.session import Session
 
         wanted = set(check_ids) if check_ids is not None else None
-        checks: list[type[Check]] = [c for c in session.checks if wanted is None or c.id in wanted]
+        ids = [c.id for c in session.checks if wanted is None or c.id in wanted]
         bridge = RunBridge(self)
         bridge.started.connect(self.check_started)
         bridge.progressed.connect(self.check_progressed)
         bridge.finished.connect(self.check_finished)
         bridge.asked.connect(self.question_asked)
         self._bridge = bridge
-        sub = Session(session.spec, session.registry, checks, session.answers, session.agent)
-        self._running = sub
+        previous = self.outcome
         adapters = dict(adapters)
+        shown_language = active_language()
 
         def on_event(event: Any) -> None:
             bridge.on_event(event)
             if bridge.cancelled.is_set():
-                sub.cancel()  # Cancel pressed before the runner existed
+                session.cancel()  # Cancel pressed before the runner existed
 
-        def work() -> tuple[dict[str, Any], dict[str, Any]]:
-            sub.run(on_event=on_event, ask=bridge.ask, adapters=adapters)
-            merged = dict(self.results)
-            merged.update(bridge.results)
-            ordered = [merged.get(c.id) or CheckResult(c, skipped=True) for c in session.checks]
-            return judge(session, ordered, bridge.cancelled.is_set())
+        def work() -> tuple[RunOutcome, tuple[dict[str, Any], dict[str, Any]]]:
+            outcome = session.run(
+                only=ids,
+                previous=previous,
+                on_event=on_event,
+                ask=bridge.ask,
+                adapters=adapters,
+            )
+            if bridge.cancelled.is_set() and not outcome.interrupted:
+                outcome = replace(outcome, interrupted=True)
+            return outcome, session.reports(outcome, shown_language)
 
-        def done(report: Any, error: BaseException | None) -> None:
+        def done(value: Any, error: BaseException | None) -> None:
             self._bridge = None
-            self._running = None
             if self.session is not session:
                 return  # the profile changed while this run went on
-            self.results.update(bridge.results)
             if error is not None:
                 log.error("run failed", exc_info=error)
                 self.run_failed.emit(str(error) or type(error).__name__)
                 return
-            self._publish(report)
+            outcome, reports = value
+            self.outcome = outcome
+            self._publish(reports)
 
-        self.run_started.emit([c.id for c in checks])
+        self.run_started.emit(ids)
         run_task(work, done)
         return True
 
-    def rejudge(self) -> None:
-        """Build the report again from the kept results (e.g. in a new language)."""
-        session = self.session
-        if session is None or not self.results or self._bridge is not None:
+    def take_over(self, outcome: RunOutcome | None) -> None:
+        """Continue another window's run (a language switch) and judge it again."""
+        if outcome is None or self.session is None:
             return
-        from deskready.runner import CheckResult
+        self.outcome = outcome
+        self.rejudge()
 
-        ordered = [self.results.get(c.id) or CheckResult(c, skipped=True) for c in session.checks]
+    def rejudge(self) -> None:
+        """Build the report again from the kept outcome (e.g. in a new language).
+
+        The outcome keeps whether the run was interrupted, so an interrupted run stays
+        incomplete however often it is judged again.
+        """
+        session, outcome = self.session, self.outcome
+        if session is None or outcome is None or self._bridge is not None:
+            return
+        shown_language = active_language()
 
         def done(reports: Any, error: BaseException | None) -> None:
             if error is not None:
@@ -134,7 +144,7 @@ class RunController(QObject):
             elif self.session is session:
                 self._publish(reports)
 
-        run_task(lambda: judge(session, ordered, False), done)
+        run_task(lambda: session.reports(outcome, shown_language), done)
 
     def _publish(self, reports: tuple[dict[str, Any], dict[str, Any]]) -> None:
         shown, saved = reports
@@ -146,5 +156,5 @@ class RunController(QObject):
         """Stop the run in progress (checks not started are skipped)."""
         if self._bridge is not None:
             self._bridge.cancelled.set()
-        if self._running is not None:
-            self._running.cancel()
+        if self.session is not None and self._bridge is not None:
+            self.session.cancel()

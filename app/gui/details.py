@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from deskready.checks.i18n import _
 from deskready.format import format_timestamp, format_value
+from deskready.report.view import machine_text
 
 #: Details longer than this (time series) are summarised rather than printed whole.
 MAX_DETAIL_CHARS = 120
@@ -60,7 +61,7 @@ class DetailsView(QTreeWidget):
             (_("Employer"), report["spec"]["employer"]["name"]),
             (_("Profile"), report["spec"]["source"]),
             (_("Created"), format_timestamp(report["created_at"])),
-            (_("Computer"), ", ".join(str(v) for v in report.get("machine", {}).values())),
+            (_("Computer"), machine_text(report)),
         ):
             QTreeWidgetItem(meta, [key, str(value), ""])
         self.addTopLevelItem(meta)

@@ -11,16 +11,6 @@ from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-#: Outcome colours as (light theme, dark theme): GitHub Primer's accessible pairs.
-_STATUS = {
-    "pass": ("#1a7f37", "#3fb950"),
-    "warn": ("#9a6700", "#d29922"),
-    "fail": ("#cf222e", "#f85149"),
-    "error": ("#8250df", "#bc8cff"),
-    "unknown": ("#8250df", "#bc8cff"),
-    "skipped": ("#6e7781", "#8b949e"),
-    "info": ("#0969da", "#58a6ff"),
-}
 #: Verdict banner (background, text) per theme.
 _BANNER = {
     "ready": (("#dafbe1", "#0f5323"), ("#12361f", "#7ee787")),
@@ -57,8 +47,10 @@ def is_dark(palette: QPalette | None = None) -> bool:
 
 def status_color(status: str) -> QColor:
     """Foreground colour for an outcome or status in the current theme."""
-    light, dark = _STATUS.get(status, _STATUS["skipped"])
-    return QColor(dark if is_dark() else light)
+    from deskready.outcomes import outcome_look
+
+    look = outcome_look(status)
+    return QColor(look.dark_ink if is_dark() else look.ink)
 
 
 def banner_colors(kind: str) -> tuple[QColor, QColor]:

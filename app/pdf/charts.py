@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
 from deskready.checks.i18n import _
 from deskready.checks.l10n import format_number
-from deskready.pdf.labels import GREY, RED
+from deskready.outcomes import GREY, RED
 from deskready.pdf.layout import Canvas, Span, draw_stack, stack_height
 
 LINE = "#1a73e8"

@@ -16,10 +16,17 @@ from typing import Any
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter, QPen
 
-from deskready.checks.i18n import N_, _
-from deskready.checks.l10n import format_datetime, format_number
+from deskready.checks.api import Category
+from deskready.checks.i18n import _
+from deskready.checks.l10n import format_datetime
+from deskready.outcomes import (
+    GREY,
+    NEEDS_ACTION,
+    outcome_look,
+    partial_notice,
+    verdict_look,
+)
 from deskready.pdf.charts import ChartRow, Series
-from deskready.pdf.labels import CATEGORIES, GREY, outcome_look, verdict_look
 from deskready.pdf.layout import (
     Block,
     Canvas,
@@ -31,6 +38,7 @@ from deskready.pdf.layout import (
     draw_stack,
     stack_height,
 )
+from deskready.report.view import is_partial, machine_text, measured_text, not_checked_labels
 
 Report = Mapping[str, Any]
 
@@ -39,14 +47,21 @@ CHECK_COLUMNS = (0.78, 0.22)
 SUMMARY_COLUMNS = (0.2, 0.38, 0.24, 0.18)
 HEAD_FILL = "#f1f3f4"
 CHECK_FILL = "#f8f9fa"
-NEEDS_ACTION = ("fail", "unknown", "warn")
+#: Outcomes listed under "What to fix" (not-checked requirements get a list of their own).
+FIX_ORDER = tuple(o for o in NEEDS_ACTION if o != "not_checked")
+CATEGORY_ORDER = [c.value for c in Category]
 
-#: Time series in ``results[].details``: title, unit, and the metric whose rule gives the limit.
-SERIES: dict[str, tuple[str, str, str]] = {
-    "rtt_series": (N_("Latency during the call test"), "ms", "network.rtt_ms"),
-    "download_series": (N_("Download speed during the test"), "Mbps", "network.download_mbps"),
-    "upload_series": (N_("Upload speed during the test"), "Mbps", "network.upload_mbps"),
-}
+
+def category_name(result: Mapping[str, Any]) -> str:
+    """The category heading: the report's own label, else the category's current word."""
+    label = result.get("category_label")
+    if isinstance(label, str) and label:
+        return label
+    raw = text(result.get("category"))
+    try:
+        return Category(raw).label()
+    except ValueError:
+        return raw
 
 
 def mapping(value: object) -> Mapping[str, Any]:
@@ -131,7 +146,6 @@ def header_blocks(report: Report) -> list[Block]:
     spec = mapping(report.get("spec"))
     employer = mapping(spec.get("employer"))
     agent = mapping(report.get("agent"))
-    machine = mapping(report.get("machine"))
 
     spec_text = _("{source}, version {version}").format(
         source=text(spec.get("source")), version=text(spec.get("spec_version")) or "–"
@@ -142,21 +156,12 @@ def header_blocks(report: Report) -> list[Block]:
     if agent.get("id"):
         agent_id = _("ID {agent_id}").format(agent_id=text(agent["id"]))
         agent_text = f"{agent_text} ({agent_id})" if agent_text else agent_id
-    memory = machine.get("memory_gb")
-    machine_parts = [
-        text(machine.get("os")),
-        text(machine.get("cpu")),
-        _("{gb} GB memory").format(gb=format_number(memory))
-        if isinstance(memory, int | float)
-        else "",
-        text(machine.get("architecture")),
-    ]
     fields = [
         (_("Employer"), text(employer.get("name"))),
         (_("Requirements"), spec_text),
         (_("Agent"), agent_text),
         (_("Checked on"), format_time(text(report.get("created_at")))),
-        (_("Computer"), " · ".join(part for part in machine_parts if part)),
+        (_("Computer"), machine_text(report)),
     ]
     blocks: list[Block] = [
         Paragraph([Span(_("Readiness report"), 20, True)], after_pt=2),
@@ -196,7 +201,33 @@ def verdict_block(report: Report) -> VerdictBox:
         failed=summary.get("fail", 0),
         unknown=summary.get("unknown", 0),
     )
-    return VerdictBox(verdict, explanations.get(verdict, _("The verdict is unknown.")), counts)
+    explanation = explanations.get(verdict, _("The verdict is unknown."))
+    if is_partial(report):
+        counts += " · " + _("Not checked: {count}").format(count=summary.get("not_checked", 0))
+        explanation = partial_notice() + " " + explanation
+    return VerdictBox(verdict, explanation, counts)
+
+
+def not_checked_blocks(report: Report) -> list[Block]:
+    """For a partial run: the notice, and every requirement it did not check."""
+    if not is_partial(report):
+        return []
+    blocks: list[Block] = [heading(partial_notice())]
+    missing = not_checked_labels(report)
+    if missing:
+        blocks.append(
+            Paragraph([Span(_("These requirements were not checked in this run:"), 9)], after_pt=2)
+        )
+        look = outcome_look("not_checked")
+        blocks += [
+            Row(
+                [[Span(look.text(), 9, True, look.ink)], [Span(label, 9)]],
+                (0.21, 0.79),
+                rule="#e8eaed",
+            )
+            for label in missing
+        ]
+    return blocks
 
 
 def _titles(report: Report) -> dict[str, str]:
@@ -205,8 +236,8 @@ def _titles(report: Report) -> dict[str, str]:
 
 def advice_blocks(report: Report) -> list[Block]:
     """Every failed, warned or unmeasured rule with its advice, worst first."""
-    rules = [r for r in entries(report.get("rules")) if r.get("outcome") in NEEDS_ACTION]
-    rules.sort(key=lambda r: NEEDS_ACTION.index(r["outcome"]))
+    rules = [r for r in entries(report.get("rules")) if r.get("outcome") in FIX_ORDER]
+    rules.sort(key=lambda r: FIX_ORDER.index(r["outcome"]))
     errors = [r for r in entries(report.get("results")) if r.get("error")]
     if not rules and not errors:
         return []
@@ -289,22 +320,10 @@ def _rule_row(rule: Mapping[str, Any], result: Mapping[str, Any] | None, header:
     return Row([requirement, measured, outcome], TABLE_COLUMNS, fill=fill, header=header)
 
 
-def _measured_text(result: Mapping[str, Any]) -> str:
-    """``name: value unit`` for each measurement, shown for checks no rule looks at."""
-    units = mapping(result.get("units"))
-    parts = []
-    for metric, value in mapping(result.get("measurements")).items():
-        if value is None:
-            continue
-        shown = f"{value} {units.get(metric, '')}".strip()
-        parts.append(f"{metric.split('.', 1)[-1]}: {shown}")
-    return " · ".join(parts)
-
-
 def _check_row(result: Mapping[str, Any], has_rules: bool, header: Block) -> Row:
     look = outcome_look(text(result.get("status")))
     first = [Span(_(text(result.get("title"))), 9.5, True)]
-    if not has_rules and (measured := _measured_text(result)):
+    if not has_rules and (measured := measured_text(result)):
         first.append(Span(measured, 8.5, color=GREY))
     first += [Span(text(message), 8.5, color=GREY) for message in _list(result.get("messages"))]
     if result.get("error"):
@@ -319,10 +338,13 @@ def _check_row(result: Mapping[str, Any], has_rules: bool, header: Block) -> Row
 
 
 def _series(result: Mapping[str, Any], rules: Iterable[Mapping[str, Any]]) -> list[Series]:
+    """The charts of one check: the series its metrics declare (``results[].series``),
+    each with the limit of the rule on that metric."""
     found: list[Series] = []
     details = mapping(result.get("details"))
-    for key, value in details.items():
-        if not key.endswith("_series") or not isinstance(value, list):
+    for described in entries(result.get("series")):
+        value = details.get(text(described.get("key")))
+        if not isinstance(value, list):
             continue
         points = [
             (float(p[0]), float(p[1]))
@@ -333,14 +355,16 @@ def _series(result: Mapping[str, Any], rules: Iterable[Mapping[str, Any]]) -> li
         ]
         if len(points) < 2:
             continue
-        title, unit, metric = SERIES.get(key, (key.removesuffix("_series"), "", ""))
+        metric = text(described.get("metric"))
         limit = None
         for rule in rules:
             expected = mapping(rule.get("expected"))
             bound = expected.get("max", expected.get("min"))
             if rule.get("metric") == metric and isinstance(bound, int | float):
                 limit = float(bound)
-        found.append(Series(_(title), unit, points, limit))
+        found.append(
+            Series(text(described.get("title")), text(described.get("unit")), points, limit)
+        )
     return found
 
 
@@ -353,7 +377,10 @@ def _grouped(report: Report) -> tuple[list[tuple[str, list[Group]]], list[Mappin
     by_check: dict[str, list[Mapping[str, Any]]] = {}
     for rule in entries(report.get("rules")):
         by_check.setdefault(text(rule.get("check")), []).append(rule)
-    order = [*CATEGORIES, *sorted({text(r.get("category")) for r in results} - set(CATEGORIES))]
+    order = [
+        *CATEGORY_ORDER,
+        *sorted({text(r.get("category")) for r in results} - set(CATEGORY_ORDER)),
+    ]
     groups: list[tuple[str, list[Group]]] = []
     for category in order:
         members = [
@@ -376,8 +403,8 @@ def results_blocks(report: Report, *, charts: bool = True) -> list[Block]:
     groups, orphans = _grouped(report)
     header = _header(TABLE_COLUMNS, [_("Requirement"), _("Measured"), _("Outcome")])
     blocks: list[Block] = [heading(_("Results"), size=14, before=14)]
-    for category, members in groups:
-        name = _(CATEGORIES.get(category, category))
+    for _key, members in groups:
+        name = category_name(members[0][0])
         blocks += [heading(name, size=11), header]
         # A table split over pages starts again with its name and column titles.
         again = Stack(
@@ -406,8 +433,8 @@ def summary_blocks(report: Report, *, charts: bool = True) -> list[Block]:
     header = _header(SUMMARY_COLUMNS, [_("Check"), _("Requirement"), _("Measured"), _("Outcome")])
     blocks: list[Block] = [heading(_("Results"), size=12, before=10), header]
     series: list[Series] = []
-    for category, members in groups:
-        name = _(CATEGORIES.get(category, category))
+    for _key, members in groups:
+        name = category_name(members[0][0])
         blocks.append(
             Row(
                 [[Span(name, 8.5, True)], [], [], []],
@@ -427,7 +454,7 @@ def summary_blocks(report: Report, *, charts: bool = True) -> list[Block]:
                         [
                             [Span(title, 8.5, True)],
                             [],
-                            [Span(_measured_text(result), 8.5)],
+                            [Span(measured_text(result), 8.5)],
                             [Span(look.text(), 8.5, True, look.ink)],
                         ],
                         SUMMARY_COLUMNS,
@@ -456,6 +483,7 @@ def report_blocks(report: Report, *, charts: bool = True, compact: bool = False)
         *header_blocks(report),
         Spacer(6),
         verdict_block(report),
+        *not_checked_blocks(report),
         *advice_blocks(report),
         *results(report, charts=charts),
     ]

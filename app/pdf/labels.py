@@ -1,73 +1,19 @@
-"""Words, symbols and colours for verdicts and outcomes, shared by renderer and verifier.
+"""The verdict headlines the PDF renderer may have drawn, for the PDF verifier.
 
-Every state is shown as symbol + word + colour, so the report still reads when printed in
-greyscale or by someone who cannot tell red from green. The verifier needs the exact
-headline the renderer drew, in whichever language it was drawn, hence one module for both.
-Free of Qt: colours are hex strings.
+The looks themselves (symbol, word, colour) live beside the enums in
+:mod:`deskready.outcomes`; this module only lists every wording of a verdict across the
+shipped languages, because a PDF rendered in Japanese may be verified on an English machine.
+Free of Qt.
 """
 
 from __future__ import annotations
 
 import gettext
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 
-from deskready.checks.i18n import LANGUAGES, N_, _, catalogue
-
-
-@dataclass(frozen=True)
-class Look:
-    """How one state is drawn: a symbol that survives greyscale, a word, two colours."""
-
-    symbol: str
-    word: str  # N_-marked; translate when shown
-    ink: str  # text and border
-    tint: str  # light background fill
-
-    def text(self, translate: Callable[[str], str] = _) -> str:
-        """Symbol and translated word, e.g. ``✘ NOT READY``."""
-        return f"{self.symbol} {translate(self.word)}"
-
-
-GREEN, RED, AMBER, GREY = "#1b6e35", "#b3261e", "#8a5a00", "#5f6368"
-
-VERDICTS: dict[str, Look] = {
-    "ready": Look("✔", N_("READY"), GREEN, "#e6f4ea"),
-    "not_ready": Look("✘", N_("NOT READY"), RED, "#fce8e6"),
-    "incomplete": Look("?", N_("INCOMPLETE"), AMBER, "#fef7e0"),
-}
-
-#: Outcomes of rules (``rules[].outcome``) and statuses of checks (``results[].status``).
-OUTCOMES: dict[str, Look] = {
-    "pass": Look("✔", N_("Pass"), GREEN, "#ffffff"),
-    "warn": Look("!", N_("Warning"), AMBER, "#fef7e0"),
-    "fail": Look("✘", N_("Fail"), RED, "#fce8e6"),
-    "unknown": Look("?", N_("Not measured"), AMBER, "#fef7e0"),
-    "error": Look("?", N_("Could not run"), AMBER, "#fef7e0"),
-    "skipped": Look("–", N_("Skipped"), GREY, "#ffffff"),
-    "info": Look("·", N_("Recorded"), GREY, "#ffffff"),  # measured, no rule on it
-}
-UNKNOWN_LOOK = Look("?", N_("Unknown"), GREY, "#ffffff")
-
-CATEGORIES: dict[str, str] = {
-    "system": N_("Computer"),
-    "network": N_("Network"),
-    "audio": N_("Audio"),
-    "phone": N_("Phone"),
-    "workspace": N_("Workspace"),
-    "display": N_("Display"),
-}
-
-
-def verdict_look(verdict: str) -> Look:
-    """The look of a report verdict; an unexpected value reads as unknown, never as ready."""
-    return VERDICTS.get(verdict, UNKNOWN_LOOK)
-
-
-def outcome_look(outcome: str) -> Look:
-    """The look of a rule outcome or check status."""
-    return OUTCOMES.get(outcome, UNKNOWN_LOOK)
+from deskready.checks.i18n import LANGUAGES, catalogue
+from deskready.outcomes import VERDICT_LOOKS
 
 
 @cache
@@ -90,5 +36,5 @@ def verdict_headlines() -> dict[str, set[str]]:
     return {
         verdict: {look.text(translate) for translate in _translators()}
         | {look.text()}  # the active language, even when its catalogue is not shipped
-        for verdict, look in VERDICTS.items()
+        for verdict, look in VERDICT_LOOKS.items()
     }

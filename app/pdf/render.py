@@ -19,8 +19,8 @@ from PySide6.QtGui import QColor, QPainter, QPdfWriter, QPen
 
 from deskready import __version__
 from deskready.checks.i18n import using_language
+from deskready.outcomes import GREY
 from deskready.pdf.job import DPI, FOOTER_PT, RUNNING_HEAD_PT, PdfJob, page_layout, pdf_job
-from deskready.pdf.labels import GREY
 from deskready.pdf.layout import Canvas, Span, draw_stack
 from deskready.pdf.tounicode import fix_text_layer
 from deskready.report.files import write_atomically

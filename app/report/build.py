@@ -1,137 +1,182 @@
-"""Builds the report model (a JSON-ready dict, schema ``deskready-report/1``).
+"""Serialises a judged run into the report model (a JSON-ready dict, ``deskready-report/2``).
 
-The CLI table, the GUI, the JSON file and the PDF are all views of this one dict, so they
-can never disagree. Human text in it (titles, advice, messages) is in the report language;
-ids, statuses and values stay machine-readable and in English.
+Nothing here decides anything: outcomes, statuses and the verdict come from the
+:class:`~deskready.evaluate.Judgement`. This module writes them down, together with the
+display text of every value (value, unit and the locale's number style, produced once
+here), so the terminal, the GUI, the JSON file and the PDF say the same words. Human text
+is in the report language; ids, statuses and values stay machine-readable and in English.
 """
 
 from __future__ import annotations
 
 import platform
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from deskready import __version__
-from deskready.checks.api import Answer, MetricValue
+from deskready.checks.api import Answer, Check, JSONValue, Metric
 from deskready.checks.i18n import _, active_language, retranslate
-from deskready.evaluate import RuleResult
-from deskready.outcomes import Outcome, Status, Verdict
+from deskready.evaluate import Judgement, RuleResult
+from deskready.format import format_value, list_separator
+from deskready.outcomes import Outcome
 from deskready.report import SCHEMA
 from deskready.report.integrity import seal
 from deskready.runner import CheckResult
-from deskready.spec.model import Severity, Spec
+from deskready.spec.model import Spec
 
 
-def check_status(result: CheckResult, rules: Sequence[RuleResult]) -> Status:
-    """A check's status: the runner's (error/skipped) or the worst of its rules."""
-    forced = result.runner_status
-    if forced is not None:
-        return forced
-    if not rules:
-        return Status.INFO
-    outcomes = {r.outcome for r in rules}
-    if Outcome.FAIL in outcomes:
-        return Status.FAIL
-    if any(r.outcome is Outcome.UNKNOWN and r.rule.severity is Severity.REQUIRED for r in rules):
-        return Status.ERROR
-    if Outcome.WARN in outcomes or Outcome.UNKNOWN in outcomes:
-        return Status.WARN
-    return Status.PASS
+@dataclass(frozen=True)
+class Scope:
+    """What a run covered of what the spec asks for.
 
-
-def machine_summary(
-    values: Mapping[str, MetricValue], os_details: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """A short description of the computer: what the employer needs to identify it.
-
-    Deliberately no host name, user name, serial or IP address (privacy).
+    A report whose scope is not complete is no readiness proof: every view says so near
+    the verdict and lists the requirements that were not checked.
     """
-    os_details = os_details or {}
-    if os_details.get("name"):
-        os_text = str(os_details["name"])
-        if os_details.get("build"):
-            os_text += f" (build {os_details['build']})"
-    else:
-        os_text = str(values.get("os.name") or platform.system())
-    summary: dict[str, Any] = {"os": os_text, "architecture": platform.machine()}
-    if values.get("cpu.model"):
-        summary["cpu"] = values["cpu.model"]
-    if values.get("memory.total_gb") is not None:
-        summary["memory_gb"] = values["memory.total_gb"]
-    return summary
+
+    ran: tuple[str, ...]
+    not_run: tuple[str, ...] = ()  # planned, but cancelled or skipped
+    left_out: tuple[str, ...] = ()  # wanted, left out with --only / --skip
+    disabled: tuple[str, ...] = ()  # turned off by the employer's own spec
+    interrupted: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return not (self.not_run or self.left_out or self.interrupted)
 
 
 def build_report(
     *,
     spec: Spec,
     results: Sequence[CheckResult],
-    rule_results: Sequence[RuleResult],
-    verdict: Verdict,
+    judgement: Judgement,
     answers: Mapping[str, Answer],
-    declaration_values: Mapping[str, MetricValue],
+    scope: Scope,
+    left_out: Sequence[type[Check]] = (),
     agent: Mapping[str, str] | None = None,
     interrupted: bool = False,
     created_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Assemble and seal the report."""
-    all_values: dict[str, MetricValue] = dict(declaration_values)
-    os_details: dict[str, Any] = {}
-    for result in results:
-        all_values.update(result.measurements.values)
-        if result.check.id == "os":
-            os_details = result.measurements.details
-    checks_out = []
-    for result in results:
-        own_rules = [r for r in rule_results if r.check_id == result.check.id]
-        checks_out.append(_check_entry(result, own_rules, answers))
-    if spec.declarations:
-        checks_out.append(_declarations_entry(spec, rule_results, answers))
-    summary = {o.value: sum(1 for r in rule_results if r.outcome is o) for o in Outcome}
+    """Assemble and seal the report of one judged run."""
+    checks_out = [
+        _check_entry(r.check, r, judgement.statuses[r.check.id].value, answers) for r in results
+    ]
+    checks_out += [_check_entry(check, None, "skipped", answers) for check in left_out]
     report: dict[str, Any] = {
         "schema": SCHEMA,
         "app": {"name": "deskready", "version": __version__},
         "created_at": (created_at or datetime.now().astimezone()).isoformat(timespec="seconds"),
         "language": active_language(),
         "agent": dict(agent) if agent else None,
-        "machine": machine_summary(all_values, os_details),
+        "machine": machine_summary(results),
         "spec": {
             "source": spec.source,
             "employer": {"name": _(spec.employer.name), "contact": _(spec.employer.contact)},
             "spec_version": spec.employer.spec_version,
             "sha256": spec.sha256,
         },
-        "verdict": verdict.value,
+        "verdict": judgement.verdict.value,
         "interrupted": interrupted,
-        "summary": summary,
+        "scope": _scope_entry(scope, judgement),
+        "summary": {o.value: judgement.count(o) for o in Outcome},
         "results": checks_out,
-        "rules": [_rule_entry(r) for r in rule_results],
+        "rules": [_rule_entry(r) for r in judgement.rules],
     }
     return seal(report)
 
 
+def machine_summary(results: Sequence[CheckResult]) -> dict[str, Any]:
+    """A short description of the computer: what the employer needs to identify it.
+
+    Made of the metrics their checks declare ``summary=True`` (the core names none), in
+    check order. Deliberately no host name, user name, serial or IP address (privacy).
+    """
+    facts = []
+    for result in results:
+        for metric in result.check.metrics:
+            value = result.measurements.values.get(metric.id)
+            if metric.summary and value is not None:
+                facts.append(
+                    {
+                        "metric": metric.id,
+                        "label": _(metric.description),
+                        "value": value,
+                        "text": format_value(value, metric.unit, metric.labels),
+                    }
+                )
+    return {"architecture": platform.machine(), "facts": facts}
+
+
+def _scope_entry(scope: Scope, judgement: Judgement) -> dict[str, Any]:
+    return {
+        "complete": scope.complete and not judgement.partial,
+        "ran": list(scope.ran),
+        "not_run": list(scope.not_run),
+        "left_out": list(scope.left_out),
+        "disabled": list(scope.disabled),
+        "not_checked": [r.rule.metric for r in judgement.rules if r.outcome is Outcome.NOT_CHECKED],
+    }
+
+
 def _check_entry(
-    result: CheckResult, rules: Sequence[RuleResult], answers: Mapping[str, Answer]
+    check: type[Check], result: CheckResult | None, status: str, answers: Mapping[str, Answer]
 ) -> dict[str, Any]:
-    check = result.check
-    m = result.measurements
-    units = {mid: check.metric(mid).unit for mid in m.values if check.metric(mid).unit}
+    m = result.measurements if result is not None else None
+    values = dict(m.values) if m is not None else {}
+    metrics = {metric.id: metric for metric in check.metrics}
+    shown = {mid: _display(metrics[mid], value) for mid, value in values.items() if mid in metrics}
     return {
         "check": check.id,
         "title": _(check.title),
         "category": check.category.value,
-        "status": check_status(result, rules).value,
+        "category_label": check.category.label(),
+        "status": status,
+        "ran": result is not None and not result.skipped,
         "started_at": result.started_at.isoformat(timespec="seconds")
-        if result.started_at
+        if result is not None and result.started_at
         else None,
-        "duration_s": result.duration_s,
-        "measurements": dict(m.values),
-        "units": units,
-        "declared": {mid: _declared_entry(mid, answers) for mid in sorted(m.declared)},
-        "messages": [retranslate(message) for message in m.messages],
-        "details": dict(m.details),
-        "error": retranslate(result.error) if result.error else None,
+        "duration_s": result.duration_s if result is not None else 0.0,
+        "measurements": values,
+        "units": {mid: metrics[mid].unit for mid in values if mid in metrics and metrics[mid].unit},
+        "display": shown,
+        "measured_text": list_separator().join(
+            t for mid, t in shown.items() if values[mid] is not None
+        ),
+        "declared": {mid: _declared_entry(mid, answers) for mid in sorted(m.declared if m else ())},
+        "messages": [retranslate(message) for message in (m.messages if m else [])],
+        "details": _localized(dict(m.details)) if m is not None else {},
+        "series": [_series_entry(metric) for metric in check.metrics if metric.series],
+        "error": retranslate(result.error) if result is not None and result.error else None,
     }
+
+
+def _display(metric: Metric, value: Any) -> str:
+    """A value as every view shows it: number style of the report language, unit, words."""
+    return format_value(value, metric.unit, metric.labels)
+
+
+def _series_entry(metric: Metric) -> dict[str, Any]:
+    """Where a metric's time series is in ``details`` and how a chart titles it."""
+    assert metric.series is not None
+    return {
+        "metric": metric.id,
+        "key": metric.series.key,
+        "title": _(metric.series.title),
+        "unit": metric.series.unit or metric.unit,
+    }
+
+
+def _localized(value: JSONValue) -> JSONValue:
+    """Details with re-translatable texts (messages, an employer's own words) in the
+    report language; everything else as the check gave it."""
+    if isinstance(value, str):
+        return retranslate(value)
+    if isinstance(value, Mapping):
+        return {k: _localized(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_localized(v) for v in value]
+    return value
 
 
 def _declared_entry(metric_id: str, answers: Mapping[str, Answer]) -> dict[str, Any]:
@@ -145,49 +190,10 @@ def _declared_entry(metric_id: str, answers: Mapping[str, Answer]) -> dict[str, 
     }
 
 
-def _declarations_entry(
-    spec: Spec, rule_results: Sequence[RuleResult], answers: Mapping[str, Answer]
-) -> dict[str, Any]:
-    """The employer's declarations, shown like a check in the workspace category."""
-    own = [r for r in rule_results if r.check_id is None]
-    values = {}
-    declared = {}
-    for declaration in spec.declarations:
-        answer = answers.get(declaration.metric)
-        values[declaration.metric] = None if answer is None else answer.value
-        if answer is not None:
-            declared[declaration.metric] = _declared_entry(declaration.metric, answers)
-    status = Status.INFO
-    if own:
-        outcomes = {r.outcome for r in own}
-        if Outcome.FAIL in outcomes:
-            status = Status.FAIL
-        elif Outcome.UNKNOWN in outcomes:
-            status = Status.ERROR
-        elif Outcome.WARN in outcomes:
-            status = Status.WARN
-        else:
-            status = Status.PASS
-    return {
-        "check": "declarations",
-        "title": _("Your declarations"),
-        "category": "workspace",
-        "status": status.value,
-        "started_at": None,
-        "duration_s": 0.0,
-        "measurements": values,
-        "units": {},
-        "declared": declared,
-        "messages": [],
-        "details": {"texts": {d.metric: _(d.text) for d in spec.declarations}},
-        "error": None,
-    }
-
-
 def _rule_entry(r: RuleResult) -> dict[str, Any]:
     return {
         "metric": r.rule.metric,
-        "check": r.check_id or "declarations",
+        "check": r.check_id,
         "label": r.label,
         "expected": r.rule.expected,
         "expected_text": r.expected_text,

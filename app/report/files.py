@@ -17,7 +17,7 @@ from deskready.bounded_read import (
     read_file,
 )
 from deskready.checks.i18n import _
-from deskready.report import SCHEMA
+from deskready.report import READABLE_SCHEMAS, SCHEMA
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 
@@ -100,7 +100,7 @@ def parse_report_json(data: bytes, name: str) -> dict[str, Any]:
         raise ReportFileError(
             _("Cannot read {path}: {reason}").format(path=exc.where(name), reason=exc.reason)
         ) from None
-    if not isinstance(report, dict) or report.get("schema") != SCHEMA:
+    if not isinstance(report, dict) or report.get("schema") not in READABLE_SCHEMAS:
         raise ReportFileError(
             _("{path} is not a deskready report (schema {schema}).").format(
                 path=name, schema=SCHEMA

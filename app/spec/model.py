@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deskready.checks.api import MetricValue
+if TYPE_CHECKING:
+    from deskready.spec.kinds.base import RuleKind
 
 DECLARATION_PREFIX = "declaration."
 
@@ -29,35 +30,61 @@ class Employer:
     notes: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Rule:
     """One requirement on one metric, e.g. ``network.download_mbps >= 10``.
 
-    Conditions that are None are not part of the rule; at least one is set.
+    Its conditions are rule kinds (:mod:`deskready.spec.kinds`); a value passes when it
+    meets every one. ``Rule("m", min=10)`` builds the conditions by kind key, without the
+    loader's validation (tests, declarations).
     """
 
     metric: str
-    min: float | None = None
-    max: float | None = None
-    equals: MetricValue = None
-    one_of: tuple[MetricValue, ...] | None = None
-    severity: Severity = Severity.REQUIRED
-    advice: str | None = None
-    line: int | None = None
+    conditions: tuple[RuleKind, ...]
+    severity: Severity
+    advice: str | None
+    line: int | None
+
+    def __init__(
+        self,
+        metric: str,
+        conditions: tuple[RuleKind, ...] = (),
+        *,
+        severity: Severity = Severity.REQUIRED,
+        advice: str | None = None,
+        line: int | None = None,
+        **thresholds: Any,
+    ) -> None:
+        from deskready.spec.kinds import KINDS
+
+        built = tuple(conditions) + tuple(
+            KINDS[key](tuple(value) if isinstance(value, list | tuple) else value)
+            for key, value in thresholds.items()
+            if value is not None
+        )
+        object.__setattr__(self, "metric", metric)
+        object.__setattr__(self, "conditions", built)
+        object.__setattr__(self, "severity", severity)
+        object.__setattr__(self, "advice", advice)
+        object.__setattr__(self, "line", line)
+
+    def threshold(self, key: str) -> Any:
+        """The threshold of the condition of kind ``key`` (``"min"``…), or None."""
+        for condition in self.conditions:
+            if condition.key == key:
+                return condition.threshold
+        return None
 
     @property
     def expected(self) -> dict[str, Any]:
         """The rule's conditions as plain data, for the report."""
-        out: dict[str, Any] = {}
-        if self.min is not None:
-            out["min"] = self.min
-        if self.max is not None:
-            out["max"] = self.max
-        if self.equals is not None:
-            out["equals"] = self.equals
-        if self.one_of is not None:
-            out["one_of"] = list(self.one_of)
-        return out
+        return {c.key: c.to_json() for c in self.conditions}
+
+    def describe(self, unit: str = "", words: Mapping[str, str] | None = None) -> str:
+        """What the rule asks for, in the active language ("at least 10 Mbps")."""
+        from deskready.spec.kinds import describe_conditions
+
+        return describe_conditions(self.conditions, unit, words)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def test_ready_run_shows_table_and_verdict(deskready_bin, system_spec, env):
     for text in (
         "Readiness check for ACME Calls",
         "Memory (RAM): at least 0.5 GB",
-        "✔ pass",
+        "✔ Pass",
         "READY",
     ):
         assert text in out.stdout

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from deskready.checks.api import Metric, MetricType
-from deskready.evaluate import evaluate, judge, verdict_of
+from deskready.evaluate import judge, verdict_of
 from deskready.outcomes import Outcome, Verdict
 from deskready.spec.model import Rule, Severity
+from tests.core.judging import judge_values
 
 REQ, REC = Severity.REQUIRED, Severity.RECOMMENDED
 
@@ -73,7 +74,9 @@ METRICS = {
 
 
 def test_failed_rule_carries_advice_and_readable_texts():
-    results, verdict = evaluate([Rule("net.down_mbps", min=10)], {"net.down_mbps": 4.25}, METRICS)
+    results, verdict = judge_values(
+        [Rule("net.down_mbps", min=10)], {"net.down_mbps": 4.25}, METRICS
+    )
     (r,) = results
     assert verdict is Verdict.NOT_READY
     assert r.outcome is Outcome.FAIL
@@ -84,7 +87,7 @@ def test_failed_rule_carries_advice_and_readable_texts():
 
 
 def test_employer_advice_overrides_ours():
-    results, _ = evaluate(
+    results, _ = judge_values(
         [Rule("net.down_mbps", min=10, advice="Call IT on 555-0100.")],
         {"net.down_mbps": 1},
         METRICS,
@@ -93,12 +96,12 @@ def test_employer_advice_overrides_ours():
 
 
 def test_rule_without_specific_advice_still_says_something():
-    results, _ = evaluate([Rule("ram.gb", min=8)], {"ram.gb": 4}, METRICS)
+    results, _ = judge_values([Rule("ram.gb", min=8)], {"ram.gb": 4}, METRICS)
     assert results[0].advice
 
 
 def test_unmeasured_value_explains_why():
-    results, verdict = evaluate(
+    results, verdict = judge_values(
         [Rule("net.down_mbps", min=10)], {}, METRICS, errors={"speed": "You are offline."}
     )
     assert verdict is Verdict.INCOMPLETE

@@ -53,15 +53,16 @@ def session(text: str = SPEC, **answers: str | bool) -> Session:
 
 
 def test_checks_selected_from_the_rules():
-    assert [c.id for c in session().checks] == ["ram", "speed", "phoneish"]
+    # the employer's declarations are a check of their own, planned like the others
+    assert [c.id for c in session().checks] == ["ram", "speed", "phoneish", "declarations"]
 
 
 def test_ready_when_everything_required_passes():
     s = session(phoneish__kind="corded", **{"declaration__workspace__quiet": True})
-    report = s.run()
+    report = s.report(s.run())
     assert report["verdict"] == "ready"
     assert report["schema"] == SCHEMA
-    assert report["summary"] == {"pass": 4, "warn": 1, "fail": 0, "unknown": 0}
+    assert report["summary"] == {"pass": 4, "warn": 1, "fail": 0, "unknown": 0, "not_checked": 0}
     assert report["agent"] == {"name": "Aiko Tanaka", "id": "AG-1"}
     assert report["spec"]["employer"]["name"] == "ACME Calls"
     assert len(report["spec"]["sha256"]) == 64
@@ -73,7 +74,8 @@ def test_ready_when_everything_required_passes():
 
 
 def test_unanswered_required_question_makes_it_incomplete():
-    report = session(**{"declaration__workspace__quiet": True}).run()
+    s = session(**{"declaration__workspace__quiet": True})
+    report = s.report(s.run())
     assert report["verdict"] == "incomplete"
     rule = next(r for r in report["rules"] if r["metric"] == "phoneish.kind")
     assert rule["outcome"] == "unknown"
@@ -81,7 +83,8 @@ def test_unanswered_required_question_makes_it_incomplete():
 
 
 def test_declining_a_declaration_is_not_ready():
-    report = session(phoneish__kind="corded", **{"declaration__workspace__quiet": False}).run()
+    s = session(phoneish__kind="corded", **{"declaration__workspace__quiet": False})
+    report = s.report(s.run())
     assert report["verdict"] == "not_ready"
 
 
@@ -89,7 +92,8 @@ def test_check_error_is_in_the_report_and_the_advice():
     text = SPEC.replace(
         '"ram.gb" = { min = 4 }', '"ram.gb" = { min = 4 }\n"failing.value" = { min = 1 }'
     )
-    report = session(text, phoneish__kind="corded", **{"declaration__workspace__quiet": True}).run()
+    s = session(text, phoneish__kind="corded", **{"declaration__workspace__quiet": True})
+    report = s.report(s.run())
     failing = next(r for r in report["results"] if r["check"] == "failing")
     assert failing["status"] == "error"
     assert failing["error"] == "No microphone was found."
@@ -98,24 +102,33 @@ def test_check_error_is_in_the_report_and_the_advice():
     assert report["verdict"] == "incomplete"
 
 
-def test_only_judges_what_ran():
-    s = session()
-    s.checks = select_checks(s.spec, REG, only=["ram"])
-    report = s.run()
-    assert {r["metric"] for r in report["rules"]} == {"ram.gb", "declaration.workspace.quiet"}
+def test_only_lists_what_it_left_out_as_not_checked():
+    s = Session.planned(load_spec_text(SPEC, REG), REG, only=["ram"])
+    report = s.report(s.run())
+    outcomes = {r["metric"]: r["outcome"] for r in report["rules"]}
+    assert outcomes["ram.gb"] == "pass"
+    assert {m for m, o in outcomes.items() if o == "not_checked"} == {
+        "net.down_mbps",
+        "phoneish.kind",
+        "declaration.workspace.quiet",
+    }
+    assert report["verdict"] == "incomplete"
+    assert report["scope"]["complete"] is False
+    assert set(report["scope"]["left_out"]) == {"speed", "phoneish", "declarations"}
 
 
 def test_cancel_from_another_thread_gives_a_partial_incomplete_report():
     text = SPEC + "\n[checks.slow]\n"
     s = session(text, phoneish__kind="corded", **{"declaration__workspace__quiet": True})
     threading.Timer(0.3, s.cancel).start()
-    report = s.run()
+    report = s.report(s.run())
     slow = next(r for r in report["results"] if r["check"] == "slow")
     assert slow["status"] == "skipped"
 
 
 def test_report_file_round_trip_and_edit_detection(tmp_path):
-    report = session(phoneish__kind="corded").run()
+    s = session(phoneish__kind="corded")
+    report = s.report(s.run())
     path = tmp_path / "sub" / "report.json"
     write_report_json(path, report)
     loaded = read_report_json(path)

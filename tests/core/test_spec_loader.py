@@ -30,7 +30,7 @@ def test_quoted_and_nested_rule_forms_are_equivalent():
     a = load(HEAD + '[rules."net.down_mbps"]\nmin = 10\n')
     b = load(HEAD + "[rules.net.down_mbps]\nmin = 10\n")
     assert a.rules[0].metric == b.rules[0].metric == "net.down_mbps"
-    assert a.rules[0].min == b.rules[0].min == 10
+    assert a.rules[0].threshold("min") == b.rules[0].threshold("min") == 10
 
 
 def test_several_rules_on_one_metric_with_severity():
@@ -38,7 +38,7 @@ def test_several_rules_on_one_metric_with_severity():
         HEAD
         + '[[rules."net.down_mbps"]]\nmin = 10\n[[rules."net.down_mbps"]]\nmin = 30\nseverity = "recommended"\n'
     )
-    assert [(r.min, r.severity) for r in spec.rules] == [
+    assert [(r.threshold("min"), r.severity) for r in spec.rules] == [
         (10, Severity.REQUIRED),
         (30, Severity.RECOMMENDED),
     ]
@@ -57,7 +57,10 @@ def test_settings_and_declarations():
     }
     assert spec.time_budgets == {"speed": 20.0}
     assert spec.declarations[0].metric == "declaration.workspace.quiet"
-    assert any(r.metric == "declaration.workspace.quiet" and r.equals is True for r in spec.rules)
+    assert any(
+        r.metric == "declaration.workspace.quiet" and r.threshold("equals") is True
+        for r in spec.rules
+    )
 
 
 def test_unknown_metric_suggests_the_right_one_with_its_line():
@@ -182,6 +185,6 @@ def test_numeric_rules_round_trip(low, span, severity):
         + f'[rules."net.down_mbps"]\nmin = {low!r}\nmax = {low + span!r}\nseverity = "{severity}"\n'
     )
     rule = spec.rules[0]
-    assert rule.min == low
-    assert rule.max == low + span
+    assert rule.threshold("min") == low
+    assert rule.threshold("max") == low + span
     assert rule.severity.value == severity

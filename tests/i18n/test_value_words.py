@@ -9,15 +9,15 @@ import pytest
 from deskready.checks.api import AnswerType, Metric, MetricType, Question
 from deskready.checks.i18n import N_, catalogue, using_language
 from deskready.checks.phone.phone_check import PhoneCheck
-from deskready.evaluate import evaluate
 from deskready.spec.model import Rule
+from tests.core.judging import judge_values
 
 KIND = PhoneCheck.metric("phone.kind")
 
 
 def judged(value: str):  # type: ignore[no-untyped-def]
     rule = Rule(metric="phone.kind", one_of=("corded", "usb_handset"))
-    results, _verdict = evaluate([rule], {"phone.kind": value}, {"phone.kind": ("phone", KIND)})
+    results, _verdict = judge_values([rule], {"phone.kind": value}, {"phone.kind": ("phone", KIND)})
     return results[0]
 
 

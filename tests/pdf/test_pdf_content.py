@@ -30,7 +30,7 @@ def test_header_names_employer_spec_agent_time_and_machine(rendered: dict[str, P
         "Nov 23, 2026, 6:30",
         "(UTC+01:00)",
         "Windows 11 Pro 24H2 (build 26100)",
-        "7.9 GB memory",
+        "7.9 GB",
     ):
         assert expected in text
 

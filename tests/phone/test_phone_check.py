@@ -171,7 +171,9 @@ def test_session_asks_line_because_the_spec_sets_ask_line(registry):
 
 def test_report_shows_declared_values_and_the_contradiction(registry, redmi_connected):
     s = session(registry, phone__kind="corded", phone__line="landline")
-    report = s.run(adapters={PhoneDevices: FakeDevices(hidraw=[], commands=redmi_connected)})
+    report = s.report(
+        s.run(adapters={PhoneDevices: FakeDevices(hidraw=[], commands=redmi_connected)})
+    )
     [phone] = [r for r in report["results"] if r["check"] == "phone"]
     assert phone["declared"]["phone.kind"] == {
         "answered_at": WHEN.isoformat(timespec="seconds"),
@@ -187,5 +189,6 @@ def test_report_shows_declared_values_and_the_contradiction(registry, redmi_conn
 
 
 def test_report_unanswered_is_incomplete(registry):
-    report = session(registry).run(adapters={PhoneDevices: nothing_seen()})
+    s = session(registry)
+    report = s.report(s.run(adapters={PhoneDevices: nothing_seen()}))
     assert report["verdict"] == "incomplete"
