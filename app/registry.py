@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 
 from deskready.checks.api import Check, Metric, validate_check_class
+from deskready.checks.i18n import register_domain
 
 ENTRY_POINT_GROUP = "deskready.checks"
 log = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class CheckRegistry:
             )
             return
         self.checks[obj.id] = obj
+        if obj.translations is not None:
+            register_domain(obj.translations)
 
 
 def discover_checks(points: Iterable[EntryPoint] | None = None) -> CheckRegistry:

@@ -26,47 +26,92 @@ in the report's language (:func:`retranslate`).
 from __future__ import annotations
 
 import gettext
-import locale
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+from deskready.checks.l10n import format_number
+from deskready.checks.language import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    SOURCE_LANGUAGE,
+    active_language,
+    detect_language,
+    normalise_language,
+    set_language,
+    using_language,
+)
 from deskready.resources import resource
 
-DOMAIN = "deskready"
-SOURCE_LANGUAGE = "en"
-#: Languages with a complete catalogue (the source language needs none).
-LANGUAGES = ("en", "ja", "de", "nl", "ms")
-#: Each language's name in that language, for language pickers.
-LANGUAGE_NAMES = {
-    "en": "English",
-    "ja": "日本語",
-    "de": "Deutsch",
-    "nl": "Nederlands",
-    "ms": "Bahasa Melayu",
-}
+__all__ = [
+    "DOMAIN",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "M_",
+    "N_",
+    "SOURCE_LANGUAGE",
+    "Localized",
+    "Message",
+    "Mn_",
+    "TranslationDomain",
+    "_",
+    "active_language",
+    "catalogue",
+    "detect_language",
+    "ngettext",
+    "normalise_language",
+    "register_domain",
+    "retranslate",
+    "set_language",
+    "using_language",
+]
 
-_global_language = SOURCE_LANGUAGE
-_scoped_language: ContextVar[str | None] = ContextVar("deskready_language", default=None)
+DOMAIN = "deskready"
+
+
+@dataclass(frozen=True)
+class TranslationDomain:
+    """A plugin's own gettext catalogues: ``<localedir>/<lang>/LC_MESSAGES/<name>.mo``.
+
+    A check plugin names its domain in :attr:`deskready.checks.api.Check.translations`;
+    the registry adds it when the check is registered, and from then on ``_()`` falls back
+    to it for strings deskready's own catalogue does not have (the plugin's titles,
+    metric descriptions, advice and messages).
+    """
+
+    name: str
+    localedir: Path
+
+
+_plugin_domains: list[TranslationDomain] = []
+
+
+def register_domain(domain: TranslationDomain) -> None:
+    """Look up untranslated strings in ``domain`` too (idempotent)."""
+    if domain not in _plugin_domains:
+        _plugin_domains.append(domain)
+        catalogue.cache_clear()
 
 
 @cache
 def catalogue(code: str) -> gettext.NullTranslations:
-    """The compiled catalogue for ``code`` (identity for English or a missing file)."""
+    """The compiled catalogue for ``code`` (identity for English or a missing file), with
+    the registered plugin domains as fallbacks."""
+    found: gettext.NullTranslations = gettext.NullTranslations()
     if code != SOURCE_LANGUAGE:
         path = resource("translations", code, "LC_MESSAGES", f"{DOMAIN}.mo")
         if path.is_file():
             with path.open("rb") as fp:
-                return gettext.GNUTranslations(fp)
-    return gettext.NullTranslations()
-
-
-def active_language() -> str:
-    """The language text is produced in right now, on this thread."""
-    return _scoped_language.get() or _global_language
+                found = gettext.GNUTranslations(fp)
+        for domain in _plugin_domains:
+            found.add_fallback(
+                gettext.translation(
+                    domain.name, str(domain.localedir), languages=[code], fallback=True
+                )
+            )
+    return found
 
 
 def _(message: str) -> str:
@@ -94,58 +139,6 @@ def N_(message: str) -> str:
     translated when shown, in whatever language is active then.
     """
     return message
-
-
-def normalise_language(language: str | None) -> str | None:
-    """``de_DE.UTF-8`` → ``de``; None for a language deskready does not speak."""
-    if not language:
-        return None
-    code = language.replace("-", "_").split(".")[0].split("_")[0].lower()
-    return code if code in LANGUAGES else None
-
-
-def detect_language() -> str:
-    """Best supported language for this system's locale, falling back to English."""
-    candidates: list[str] = []
-    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            candidates.extend(value.split(":"))
-    try:
-        loc = locale.getlocale()[0]
-    except ValueError:
-        loc = None
-    if loc:
-        candidates.append(loc)
-    for candidate in candidates:
-        if code := normalise_language(candidate):
-            return code
-    return SOURCE_LANGUAGE
-
-
-def set_language(language: str | None) -> str:
-    """Activate ``language`` (or the system's, when None); return the code now in use.
-
-    An unsupported code falls back to English rather than failing: a report in English
-    is better than no report.
-    """
-    global _global_language
-    _global_language = normalise_language(language or detect_language()) or SOURCE_LANGUAGE
-    return _global_language
-
-
-@contextmanager
-def using_language(language: str | None) -> Iterator[str]:
-    """Produce text in ``language`` on this thread only, e.g. while building a report.
-
-    Worker threads keep the agent's language; None keeps the current one.
-    """
-    code = normalise_language(language) or active_language()
-    token = _scoped_language.set(code)
-    try:
-        yield code
-    finally:
-        _scoped_language.reset(token)
 
 
 class Message(str):
@@ -182,8 +175,6 @@ class Message(str):
 
 
 def _render(msgid: str, values: Mapping[str, Any], plural: str | None, n: int | None) -> str:
-    from deskready.checks.l10n import format_number  # l10n imports this module
-
     plural_form = plural is not None and n is not None
     template = ngettext(msgid, plural, n) if plural_form else _(msgid)  # type: ignore[arg-type]
     shown = {

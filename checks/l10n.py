@@ -20,7 +20,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from babel.numbers import format_decimal
 
-from deskready.checks.i18n import active_language, normalise_language
+from deskready.checks.language import active_language, normalise_language
 
 
 @cache

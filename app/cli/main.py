@@ -113,7 +113,8 @@ def _registry(*, announce: bool = True) -> CheckRegistry:
                     name=broken.name, reason=broken.reason
                 ),
                 style="yellow",
-            )
+            ),
+            soft_wrap=True,  # one line, however long the reason
         )
     return registry
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from importlib.metadata import EntryPoint
+from pathlib import Path
 
 from deskready.registry import ENTRY_POINT_GROUP, discover_checks
 
@@ -39,8 +40,18 @@ def test_broken_plugins_are_listed_and_the_rest_still_loads():
 
 
 PLUGIN = """
-from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-from deskready.checks.i18n import N_
+from pathlib import Path
+
+from deskready.checks.api import (
+    N_,
+    Category,
+    Check,
+    CheckContext,
+    Measurements,
+    Metric,
+    MetricType,
+    TranslationDomain,
+)
 
 
 class UptimeCheck(Check):
@@ -48,6 +59,7 @@ class UptimeCheck(Check):
     title = N_("Time since restart")
     category = Category.SYSTEM
     metrics = (Metric("uptime.hours", MetricType.NUMBER, N_("Hours since restart"), "h"),)
+    translations = TranslationDomain("deskready_uptime", Path(__file__).parent / "locale")
 
     def run(self, ctx: CheckContext) -> Measurements:
         return Measurements({"uptime.hours": 12.5})
@@ -69,13 +81,29 @@ version = "1.0"
 [project.entry-points."deskready.checks"]
 uptime = "deskready_uptime:UptimeCheck"
 broken = "deskready_uptime:BrokenCheck"
+[tool.setuptools.package-data]
+deskready_uptime = ["locale/*/LC_MESSAGES/*.mo"]
 """
+
+
+def write_german_catalogue(package: Path) -> None:
+    """The plugin's own German catalogue, compiled with Babel as a plugin author would."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="de", domain="deskready_uptime")
+    catalog.add("Time since restart", "Zeit seit dem Neustart")
+    folder = package / "locale" / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "deskready_uptime.mo").open("wb") as fp:
+        write_mo(fp, catalog)
 
 
 def test_a_real_third_party_plugin_package_is_discovered_and_run(tmp_path, deskready_bin):
     src = tmp_path / "src"
     (src / "deskready_uptime").mkdir(parents=True)
     (src / "deskready_uptime" / "__init__.py").write_text(textwrap.dedent(PLUGIN))
+    write_german_catalogue(src / "deskready_uptime")
     (src / "pyproject.toml").write_text(PYPROJECT)
     target = tmp_path / "site"
     subprocess.run(
@@ -116,3 +144,18 @@ def test_a_real_third_party_plugin_package_is_discovered_and_run(tmp_path, deskr
     report = json.loads(run.stdout)
     assert report["results"][0]["measurements"] == {"uptime.hours": 12.5}
     assert report["verdict"] == "ready"
+    # a broken plugin is one line with its reason, never a traceback (that is for --debug)
+    notices = [line for line in run.stderr.splitlines() if "broken" in line]
+    assert len(notices) == 1, run.stderr
+    assert "must be lower_snake_case" in notices[0]
+    assert "Traceback" not in run.stderr
+    # the plugin ships its own catalogue: its title in the agent's language
+    german = subprocess.run(
+        [deskready_bin, "--lang", "de", "checks", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    titles = {c["id"]: c["title"] for c in json.loads(german.stdout)["checks"]}
+    assert titles["uptime"] == "Zeit seit dem Neustart"

@@ -59,7 +59,7 @@ def test_full_run_click_through_with_questions_and_failures(qtbot, make_window):
     assert outcomes["fake.headset"] == "unknown"
 
     latency = window.rows["fake_latency"]
-    assert "fail" in latency.outcome_label.text()
+    assert "Fail" in latency.outcome_label.text()
     assert latency.button.text() == "Re-run"
     texts = [w.text() for w in latency.results.findChildren(type(latency.status_label))]
     assert any("Stop downloads and restart your router." in t for t in texts)
@@ -102,7 +102,7 @@ def test_rerun_one_check_after_a_fix_updates_the_verdict(qtbot, make_window):
     # The other checks kept their results from the first run.
     assert {r["check"] for r in third["results"]} == {r["check"] for r in first["results"]}
     assert "READY" in window.banner.text()
-    assert "pass" in window.rows["fake_latency"].outcome_label.text()
+    assert "Pass" in window.rows["fake_latency"].outcome_label.text()
 
 
 def test_gui_thread_never_stalls_during_a_full_run(qtbot, make_window, qapp):
@@ -142,3 +142,36 @@ def test_cancel_mid_run_stops_promptly_and_reports_what_finished(qtbot, make_win
     assert "cancelled" in window.banner.text()
     assert window.run_button.isEnabled()
     assert not window.cancel_button.isEnabled()
+
+
+def test_an_interrupted_run_stays_incomplete_when_judged_again_in_another_language(
+    qtbot, make_window
+):
+    from deskready.checks.i18n import set_language
+
+    # Everything that finishes passes, so only the interruption keeps this from READY.
+    spec = '[employer]\nname = "X"\n[rules."fake.memory_gb"]\nmin = 3.5\n'
+    spec += '[rules."fake.slow_mbps"]\nmin = 5\n'
+    window = make_window(slow=True, spec=spec)
+    window.run_all()
+    qtbot.waitUntil(lambda: window.rows["fake_slow"].state == "running", timeout=10000)
+    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    first = wait_report(qtbot, window, timeout_ms=5000)
+    assert first["verdict"] == "incomplete"
+    assert {r["metric"]: r["outcome"] for r in first["rules"]}["fake.memory_gb"] == "pass"
+    try:
+        set_language("de")
+        window.report = None
+        window.controller.rejudge()  # what a language switch does in the same window
+        again = wait_report(qtbot, window)
+        assert again["language"] == "de"
+        assert again["interrupted"] is True
+        assert again["verdict"] == "incomplete"
+        successor = make_window(slow=True, spec=spec)  # the window a language switch builds
+        successor.take_over(window)
+        continued = wait_report(qtbot, successor)
+        assert continued["interrupted"] is True
+        assert continued["verdict"] == "incomplete"
+        assert continued["scope"]["complete"] is False
+    finally:
+        set_language("en")
