@@ -4,10 +4,10 @@
 #
 # Usage: bash packaging/build.sh [--venv DIR] [--no-install] [--dist DIR] [--work DIR]
 #                                 [--clean] [--no-tar]
-#   --venv DIR    build venv (default build/bundle-venv; made and filled when missing).
-#                 Any venv works, e.g. the dev .venv: deskready[bundle] is installed into it.
+#   --venv DIR    build venv (default build/bundle-venv; made when missing, filled from
+#                 packaging/requirements-bundle.txt, the locked runtime + bundle packages).
 #   --no-install  use the venv as it is (it must already hold deskready[bundle]; the tests
-#                 use this with the venv scripts/test.sh made)
+#                 use this with the venv scripts/test.sh made from its own lock)
 #   --dist DIR    where the bundle and the .tar.gz go (default dist)
 #   --work DIR    PyInstaller's work folder and cache (default build/pyinstaller)
 #   --clean       empty PyInstaller's cache first (slower; after changing hooks by hand)
@@ -60,17 +60,19 @@ if [ "$INSTALL" = 0 ]; then
 elif [ ! -x "$VENV/bin/python" ]; then
   echo "== venv: creating $VENV"
   "$PY" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
 fi
 if [ "$INSTALL" = 1 ]; then
-  stamp="$VENV/.bundle-installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  # The runtime and bundle packages at the locked versions and hashes (scripts/lock.sh), so
+  # a rebuild of the same commit carries the same libraries.
+  LOCK=packaging/requirements-bundle.txt
+  stamp="$VENV/.installed-requirements-bundle-$(sha256sum <"$LOCK" | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
-    echo "== venv: installing deskready[bundle] into $VENV"
-    pip_quietly -e ".[bundle]"
-    rm -f "$VENV"/.bundle-installed-*; touch "$stamp"
+    echo "== venv: installing $LOCK into $VENV"
+    pip_quietly --require-hashes -r "$LOCK"
+    rm -f "$VENV"/.installed-requirements-bundle-*; touch "$stamp"
   fi
   # Always: the entry points the bundle carries are read from this install's metadata.
-  pip_quietly --no-deps -e .
+  pip_quietly --no-deps --no-build-isolation -e .
 fi
 
 VERSION=$("$VENV/bin/python" packaging/appinfo.py version)

@@ -39,6 +39,10 @@ EXCLUDED_MODULES: list[str] = [
     "pygments",
     "numpy.f2py",
     "pydantic.v1",
+    # pydantic's mypy plugin, which runs inside mypy only; PyInstaller follows it into mypy
+    # itself (4 MB of compiled modules) when the build venv is the test venv, which has mypy.
+    "pydantic.mypy",
+    "mypy",
 ]
 
 #: Bundle paths left out after analysis. Each group says why it is safe.
@@ -89,8 +93,9 @@ KEPT_FILES: list[str] = [
 REQUIRED_FILES: dict[str, list[str]] = {
     "PortAudio (on Debian/Ubuntu: apt install libportaudio2)": ["*portaudio*"],
     "deskready's entry-point metadata (the checks)": ["deskready*info/entry_points.txt"],
-    "the bundled profiles": ["resources/profiles/typical.toml"],
-    "the app icon": ["resources/icons/deskready.svg"],
+    "the bundled profiles": ["deskready/resources/profiles/typical.toml"],
+    "the app icon": ["deskready/resources/icons/deskready.svg"],
+    "the compiled translation catalogues": ["deskready/resources/translations/*/LC_MESSAGES/*.mo"],
     "Qt's SVG icon engine": ["PySide6/*plugins/iconengines/*qsvgicon*"],
     "Qt's platform plugin for this OS": [
         "PySide6/*plugins/platforms/*qxcb*",

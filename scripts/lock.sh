@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the hashed lock files that scripts/test.sh and scripts/run.sh install from, so
-# every machine gets the same versions of every package (see docs/packaging.md, "Locked
-# versions"). pyproject.toml keeps the ranges deskready accepts; the lock files pin one
+# Regenerates the hashed lock files that scripts/test.sh, scripts/run.sh and packaging/build.sh
+# install from, so every machine gets the same versions of every package (docs/packaging.md,
+# "Locked versions"). pyproject.toml keeps the ranges deskready accepts; the lock files pin one
 # version inside them, with the sha256 of every file the registry serves for it.
 #
 # Usage: bash scripts/lock.sh [uv pip compile options]
@@ -23,8 +23,9 @@ cd "$(dirname "$0")/.."
 # A new extra (e.g. hub) goes on the test line, and on its own line if something installs it
 # without the test tools.
 LOCKS=(
-  "packaging/requirements-test.txt test bundle"
-  "packaging/requirements-run.txt"
+  "packaging/requirements-test.txt test bundle"   # scripts/test.sh
+  "packaging/requirements-run.txt"                # scripts/run.sh
+  "packaging/requirements-bundle.txt bundle"      # packaging/build.sh's build venv
 )
 # pip, setuptools, wheel: locked too, for the hash-checked `pip install --no-build-isolation -e .`
 BUILD_TOOLS=packaging/requirements-build.in

@@ -9,6 +9,7 @@ hold deskready[test,bundle], as scripts/test.sh makes it.
 
 from __future__ import annotations
 
+import ast
 import gettext
 import json
 import re
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from deskready import __version__
+from deskready.report import SCHEMA
 from deskready.report.integrity import verify_digest
 from tests.conftest import ROOT
 from tests.packaging.conftest import load
@@ -125,7 +127,7 @@ def test_headless_check_writes_a_sealed_report(bundle, agent_env, tmp_path):
     assert done.returncode in (0, 1, 3), done.stderr  # ready / not ready / incomplete
     assert "Traceback" not in done.stderr
     report = json.loads(done.stdout)
-    assert report["schema"] == "deskready-report/1"
+    assert report["schema"] == SCHEMA  # the schema the source writes (deskready-report/2)
     assert report["app"]["version"] == __version__
     statuses = {result["check"]: result["status"] for result in report["results"]}
     assert {"os", "cpu", "memory", "disk"} <= statuses.keys()
@@ -200,9 +202,27 @@ def test_resources_are_all_bundled(bundle):
         if path.is_file() and path.suffix not in (".py", ".pyc", ".po", ".pot")
     }
     assert Path("profiles/typical.toml") in wanted
-    bundled = bundle / "_internal" / "resources"
+    bundled = bundle / "_internal" / "deskready" / "resources"
     missing = [str(path) for path in sorted(wanted) if not (bundled / path).is_file()]
     assert not missing
+
+
+def test_the_code_is_one_import_package_deskready(bundle):
+    """As in the wheel: deskready's modules and data sit in ``deskready`` alone (no top-level
+    ``app``, ``checks`` or ``resources`` that could collide), and every check is in."""
+    internal = bundle / "_internal"
+    assert (internal / "deskready" / "resources" / "profiles" / "typical.toml").is_file()
+    assert not [name for name in ("app", "checks", "resources") if (internal / name).exists()]
+    # PyInstaller's table of the modules it archived, a Python literal in its work folder.
+    toc_file = bundle.parent.parent / "work" / "deskready" / "PYZ-00.toc"
+    toc = ast.literal_eval(toc_file.read_text(encoding="utf-8"))
+    modules = {entry[0] for entry in toc[1]}
+    stray = sorted(m for m in modules if m.split(".")[0] in ("app", "checks", "resources"))
+    assert not stray
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for target in pyproject["project"]["entry-points"]["deskready.checks"].values():
+        assert target.split(":")[0] in modules, target
+    assert "deskready.cli.main" in modules
 
 
 def test_desktop_integration_files(bundle, tmp_path):
