@@ -43,8 +43,13 @@ def scope_lines(report: dict[str, Any]) -> list[Text]:
     if scope.get("complete"):
         return [Text(_("Scope: every requirement of the spec was checked."))]
     lines = [Text(partial_notice(), style="bold yellow")]
-    left_out = [str(c) for c in scope.get("left_out", []) if isinstance(c, str)]
-    not_run = [str(c) for c in scope.get("not_run", []) if isinstance(c, str)]
+    titles = {
+        r.get("check"): str(r.get("title", ""))
+        for r in report.get("results", [])
+        if isinstance(r, dict)
+    }
+    left_out = [titles.get(c) or str(c) for c in scope.get("left_out", []) if isinstance(c, str)]
+    not_run = [titles.get(c) or str(c) for c in scope.get("not_run", []) if isinstance(c, str)]
     if left_out:
         lines.append(
             Text(_("Left out of the run: {checks}").format(checks=list_separator().join(left_out)))
