@@ -13,7 +13,6 @@ back to device names (``unknown`` is a first-class answer).
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +26,7 @@ from deskready.checks.audio.classify import (
     parse_windows_endpoints,
 )
 from deskready.checks.oscommand import run_command
+from deskready.checks.platform import OS, current_os
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +34,16 @@ _MMDEVICES = r"SOFTWARE\Microsoft\Windows\CurrentVersion\MMDevices\Audio"
 
 
 class OsAudioAdapter:
-    """Real OS access; tests subclass it and override :meth:`run` / :meth:`platform`."""
+    """Real OS access; tests subclass it and override :meth:`run` / :meth:`current_os`."""
 
     #: Per command; the headset check runs at most four, well inside its 8 s budget.
     TIMEOUT_S = 1.5
     #: system_profiler is slower (it probes hardware); it runs alone.
     SLOW_TIMEOUT_S = 5.0
 
-    def platform(self) -> str:
-        """``sys.platform`` (overridable so tests can replay another OS's output)."""
-        return sys.platform
+    def current_os(self) -> OS:
+        """Which OS this is (overridable so tests can replay another OS's output)."""
+        return current_os()
 
     def run(self, argv: Sequence[str]) -> str | None:
         """Run a command with ``LC_ALL=C``; its stdout, or None if it failed in any way."""
@@ -76,14 +76,14 @@ class OsAudioAdapter:
     # -- the one public entry --------------------------------------------------------
     def endpoints(self) -> list[Endpoint]:
         """Every input and output endpoint, classified; [] when the OS says nothing."""
-        plat = self.platform()
+        system = self.current_os()
         try:
-            if plat.startswith("linux"):
+            if system is OS.LINUX:
                 return self._pulse()
-            if plat == "darwin":
+            if system is OS.MACOS:
                 text = self.run(["system_profiler", "SPAudioDataType", "-json"])
                 return parse_system_profiler(text) if text else []
-            if plat == "win32":
+            if system is OS.WINDOWS:
                 return parse_windows_endpoints(self.windows_records())
         except (ValueError, KeyError, TypeError) as exc:  # unexpected output shape
             log.warning("audio: could not read the device list: %s", exc)

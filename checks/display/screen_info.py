@@ -9,7 +9,6 @@ the screens cannot be seen (a headless Linux session): "unknown" is a normal ans
 from __future__ import annotations
 
 import os
-import sys
 
 from deskready.checks.display.parse import (
     Size,
@@ -18,6 +17,7 @@ from deskready.checks.display.parse import (
     sizes_from_rects,
 )
 from deskready.checks.oscommand import run_command
+from deskready.checks.platform import OS, current_os
 
 COMMAND_TIMEOUT_S = 5.0
 
@@ -27,15 +27,20 @@ class ScreenInfo:
 
     def screens(self) -> list[Size] | None:
         """(width, height) in physical pixels of each active screen, or None if unknown."""
-        if sys.platform == "win32":
+        system = self.current_os()
+        if system is OS.WINDOWS:
             return _windows_screens()
-        if sys.platform == "darwin":
+        if system is OS.MACOS:
             text = self.run(["system_profiler", "SPDisplaysDataType", "-json"])
             return None if text is None else parse_system_profiler(text)
         if not os.environ.get("DISPLAY"):
             return None  # no X server to ask (Wayland-only or headless)
         text = self.run(["xrandr", "--query"])
         return None if text is None else parse_xrandr(text)
+
+    def current_os(self) -> OS:
+        """Which OS this is (a test returns another to replay its recorded output)."""
+        return current_os()
 
     def run(self, args: list[str]) -> str | None:
         """Output of a short OS command, or None if it is missing, fails or hangs."""

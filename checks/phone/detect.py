@@ -20,6 +20,7 @@ from typing import Any
 
 from deskready.checks.phone.devices import MAX_BLUETOOTH_DEVICES, WINDOWS_PNP_COMMAND, PhoneDevices
 from deskready.checks.phone.hid import PHONE_LIKE_USAGES, TELEPHONY_USAGES, telephony_collections
+from deskready.checks.platform import OS
 
 #: Bluetooth "Handsfree Audio Gateway": offered by phones, not by headsets.
 HFP_AUDIO_GATEWAY = "0000111f-0000-1000-8000-00805f9b34fb"
@@ -292,8 +293,8 @@ def parse_windows_pnp(text: str) -> tuple[list[TelephonyDevice], list[BluetoothP
 def collect(devices: PhoneDevices) -> Detection:
     """Look with every method this OS offers; record which ones could look at all."""
     found = Detection()
-    system = devices.system()
-    if system == "Linux":
+    system = devices.current_os()
+    if system is OS.LINUX:
         entries = devices.hidraw()
         if entries is not None:
             found.methods.append("hid")
@@ -306,7 +307,7 @@ def collect(devices: PhoneDevices) -> Detection:
                 phone = parse_bluetoothctl_info(info) if info else None
                 if phone is not None:
                     found.bluetooth_phones.append(phone)
-    elif system == "Darwin":
+    elif system is OS.MACOS:
         hid_list = devices.run(["hidutil", "list"])
         if hid_list is not None:
             found.methods.append("hid")
@@ -315,7 +316,7 @@ def collect(devices: PhoneDevices) -> Detection:
         if profile is not None:
             found.methods.append("bluetooth")
             found.bluetooth_phones.extend(parse_system_profiler_bluetooth(profile))
-    elif system == "Windows":
+    elif system is OS.WINDOWS:
         listing = devices.run(WINDOWS_PNP_COMMAND)
         if listing is not None:
             found.methods.extend(["hid", "bluetooth"])

@@ -7,10 +7,10 @@ in :mod:`deskready.checks.phone.detect`. Every method returns None when the fact
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
 
 from deskready.checks.oscommand import run_command
+from deskready.checks.platform import OS, current_os
 
 #: No OS command may hold up the check for longer than this (bluetoothctl waits for
 #: bluetoothd forever when the daemon is not running).
@@ -33,9 +33,9 @@ WINDOWS_PNP_COMMAND = [
 class PhoneDevices:
     """Real OS access for the phone check."""
 
-    def system(self) -> str:
-        """``Linux``, ``Windows`` or ``Darwin``."""
-        return platform.system()
+    def current_os(self) -> OS:
+        """Which OS this is, so the detection knows where to look (tests return another)."""
+        return current_os()
 
     def hidraw(self) -> list[tuple[str, bytes]] | None:
         """(uevent text, report descriptor) of every Linux hidraw device; None without sysfs.

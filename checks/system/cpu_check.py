@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
 from deskready.checks.i18n import N_
+from deskready.checks.platform import OS
 from deskready.checks.system.cpu_model import VENDORS, brand_from_cpuinfo, parse_cpu_brand
 from deskready.checks.system.host import SystemFacts
 
@@ -55,7 +56,7 @@ class CpuCheck(Check):
         brand = cpu_brand(host)
         model = parse_cpu_brand(brand)
         mhz = host.cpu_max_mhz()
-        if mhz is None and host.system() == "Windows":
+        if mhz is None and host.current_os() is OS.WINDOWS:
             registry = host.windows_registry(WINDOWS_CPU_KEY) or {}
             mhz = float(registry["~MHz"]) if isinstance(registry.get("~MHz"), int) else None
         return Measurements(
@@ -74,11 +75,11 @@ class CpuCheck(Check):
 
 def cpu_brand(host: SystemFacts) -> str | None:
     """The CPU's marketing name as the OS reports it."""
-    system = host.system()
-    if system == "Windows":
+    system = host.current_os()
+    if system is OS.WINDOWS:
         name = (host.windows_registry(WINDOWS_CPU_KEY) or {}).get("ProcessorNameString")
         return str(name).strip() if name else None
-    if system == "Darwin":
+    if system is OS.MACOS:
         out = host.run(["sysctl", "-n", "machdep.cpu.brand_string"])
         return out.strip() if out and out.strip() else None
     return brand_from_cpuinfo(host.read_text("/proc/cpuinfo"))

@@ -10,7 +10,6 @@ rather than raising: "unknown" is a normal answer on real machines.
 from __future__ import annotations
 
 import platform
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import psutil
 
 from deskready.checks.oscommand import run_command
+from deskready.checks.platform import OS, current_os
 
 #: No OS command may hold up a check for longer than this.
 COMMAND_TIMEOUT_S = 3.0
@@ -26,8 +26,12 @@ COMMAND_TIMEOUT_S = 3.0
 class SystemFacts:
     """Real OS access for the system checks."""
 
+    def current_os(self) -> OS:
+        """Which OS this is; the checks branch on it (tests return another OS)."""
+        return current_os()
+
     def system(self) -> str:
-        """``Linux``, ``Windows`` or ``Darwin`` (``platform.system()``)."""
+        """The OS's own name (``platform.system()``), shown for an OS deskready does not know."""
         return platform.system()
 
     def today(self) -> date:
@@ -47,17 +51,17 @@ class SystemFacts:
 
     def windows_registry(self, key: str) -> dict[str, Any] | None:
         """All values of an ``HKEY_LOCAL_MACHINE`` key on Windows, else None."""
-        if sys.platform != "win32":
+        if current_os() is not OS.WINDOWS:  # the real machine: winreg exists only there
             return None
         import winreg
 
         values: dict[str, Any] = {}
         try:
-            with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, key) as handle:
+            with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, key) as handle:  # type: ignore[attr-defined,unused-ignore]
                 index = 0
                 while True:
                     try:
-                        name, value, _kind = winreg.EnumValue(handle, index)
+                        name, value, _kind = winreg.EnumValue(handle, index)  # type: ignore[attr-defined,unused-ignore]
                     except OSError:
                         break
                     values[name] = value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
 from deskready.checks.i18n import M_, N_
+from deskready.checks.platform import OS
 from deskready.checks.system.host import SystemFacts
 from deskready.checks.system.os_info import (
     OsInfo,
@@ -95,11 +96,11 @@ class OsCheck(Check):
 
 def detect_os(host: SystemFacts) -> OsInfo:
     """OS identity from the platform's own sources."""
-    system = host.system()
-    if system == "Windows":
+    system = host.current_os()
+    if system is OS.WINDOWS:
         return windows_os(host.windows_registry(WINDOWS_VERSION_KEY) or {})
-    if system == "Darwin":
+    if system is OS.MACOS:
         return macos_os(host.run(["sw_vers"]) or "")
-    if system == "Linux":
+    if system is OS.LINUX:
         return linux_os(host.read_text("/etc/os-release") or host.read_text("/usr/lib/os-release"))
-    return OsInfo("other", system or "unknown", "")
+    return OsInfo("other", host.system() or "unknown", "")

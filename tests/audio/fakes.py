@@ -14,6 +14,7 @@ from deskready.checks.audio.classify import Endpoint
 from deskready.checks.audio.errors import AudioError
 from deskready.checks.audio.os_devices import OsAudioAdapter
 from deskready.checks.audio.sd_adapter import AudioDevice, InputHandle, SoundDeviceAdapter
+from deskready.checks.platform import OS, os_from
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "audio"
 
@@ -32,8 +33,8 @@ class ReplayOs(OsAudioAdapter):
         self._records = records or []
         self.calls: list[str] = []
 
-    def platform(self) -> str:
-        return self._plat
+    def current_os(self) -> OS:
+        return os_from(self._plat)
 
     def run(self, argv: Sequence[str]) -> str | None:
         key = " ".join(argv)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from deskready.checks.phone.devices import PhoneDevices
+from deskready.checks.platform import OS, os_from
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "phone"
 
@@ -38,8 +39,8 @@ class FakeDevices(PhoneDevices):
         self.commands = commands or {}
         self.calls: list[list[str]] = []
 
-    def system(self) -> str:
-        return self._system
+    def current_os(self) -> OS:
+        return os_from(self._system)
 
     def hidraw(self) -> list[tuple[str, bytes]] | None:
         return self._hidraw

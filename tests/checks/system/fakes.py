@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from deskready.checks.platform import OS, os_from
 from deskready.checks.system.host import SystemFacts
 
 SYSTEM_DATA = Path(__file__).resolve().parents[2] / "data" / "system"
@@ -39,6 +40,9 @@ class RecordedFacts(SystemFacts):
         self._disk = disk
         self._battery = battery
         self._today = today
+
+    def current_os(self) -> OS:
+        return os_from(self._system)
 
     def system(self) -> str:
         return self._system
