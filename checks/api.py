@@ -24,6 +24,8 @@ A minimal check::
 from __future__ import annotations
 
 import re
+import functools
+import math
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -263,16 +265,41 @@ class CheckContext:
         adapters: Mapping[type, object] | None = None,
         time_budget_s: float = 30.0,
         cancel_event: threading.Event | None = None,
+#: The longest time budget a spec may give a check (``[checks.<id>] time_budget_s``), and
+#: so the longest any duration setting can usefully be. Five minutes is over three times
+#: the slowest built-in budget (the speaker check's 90 s, which includes the agent's answer);
+#: a check still running after that looks hung to the agent, so a larger value is a mistake.
+MAX_TIME_BUDGET_S = 300.0
+#: The Python types whose settings are numbers: ranges apply, NaN/infinity and booleans do not.
+NUMBER_TYPES = (int, float)
+
+
+def _is_number(value: object) -> bool:
+    """True for an int or a finite float; False for bool (``True`` is not 1 in a spec)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
+
+
         progress: ProgressSink | None = None,
         ask: AskFunction | None = None,
         selected_checks: frozenset[str] = frozenset(),
     ) -> None:
+    The declaration is the whole contract: the spec loader refuses a value of the wrong
+    type, outside ``min``/``max`` or not among ``choices``, with the line it is on, so a
+    check reads ``ctx.setting(name)`` and never clamps or re-checks.
+
         self.settings: Mapping[str, Any] = dict(settings or {})
         self.answers: Mapping[str, Answer] = dict(answers or {})
         self.selected_checks = selected_checks
         self.time_budget_s = time_budget_s
         self._deadline = time.monotonic() + time_budget_s
         self._adapters: dict[type, object] = dict(adapters or {})
+        min: smallest allowed value of a number setting (``int`` or ``float``), inclusive.
+        max: largest allowed value of a number setting, inclusive. Every built-in number
+            setting declares both, so no spec value can overflow or stall a check.
+        unit: the unit word of a number setting, N_-marked (``N_("seconds")``); shown in
+            the spec error ("must be a number between 1 and 5 seconds").
         self._cancel = cancel_event or threading.Event()
         self._progress = progress
         self._ask = ask
@@ -280,6 +307,106 @@ class CheckContext:
 
     # -- time and cancellation -------------------------------------------------------
     def time_left(self) -> float:
+    min: float | None = None
+    max: float | None = None
+    unit: str = ""
+
+    @property
+    def is_number(self) -> bool:
+        """True for an ``int`` or ``float`` setting (the ones ranges apply to)."""
+        return self.type in NUMBER_TYPES
+
+    def problem(self, value: object) -> str | None:
+        """Why ``value`` may not be this setting's value (translated), or None if it may.
+
+        For a number setting this is the whole check: a bool is not a number, NaN and
+        infinity are refused, an ``int`` setting takes whole numbers only, and the value
+        must lie within ``min``..``max``. Huge TOML integers are compared exactly (no float
+        conversion, which would overflow). For other settings only ``choices`` is checked
+        here; the shape of the type (``list[str]``) is the spec loader's job.
+        """
+        if self.is_number:
+            fits = _is_number(value) and (self.type is float or isinstance(value, int))
+            if fits and self.min is not None and value < self.min:  # type: ignore[operator]
+                fits = False
+            if fits and self.max is not None and value > self.max:  # type: ignore[operator]
+                fits = False
+            return None if fits else self._number_message()
+        if self.choices and value not in self.choices:
+            from deskready.checks.i18n import M_
+
+            return M_("must be one of: {choices}", choices=", ".join(map(str, self.choices)))
+        return None
+
+    def typed(self, value: Any) -> Any:
+        """``value`` as this setting's type: an ``int`` written for a float setting is a float."""
+        if self.type is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return value
+
+    def range_text(self) -> str:
+        """The allowed values in short, untranslated form for docs (``1–5 seconds``)."""
+        if self.is_number:
+            low = "" if self.min is None else f"{self.min:g}"
+            high = "" if self.max is None else f"{self.max:g}"
+            text = f"{low}–{high}" if low and high else f"≥ {low}" if low else f"≤ {high}"
+            if not (low or high):
+                return "any number"
+            return f"{text} {self.unit}".strip()
+        if self.choices:
+            return " / ".join(map(str, self.choices))
+        return ""
+
+    def declaration_problems(self) -> list[str]:
+        """Why this declaration cannot be used (empty when fine); checked at registration."""
+        problems: list[str] = []
+        for key, bound in (("min", self.min), ("max", self.max)):
+            if bound is None:
+                continue
+            if not self.is_number:
+                problems.append(f"setting {self.name!r}: {key} applies to int or float only")
+            elif not _is_number(bound):
+                problems.append(f"setting {self.name!r}: {key} must be a finite number")
+        if problems:
+            return problems
+        if self.min is not None and self.max is not None and self.min > self.max:
+            problems.append(f"setting {self.name!r}: min {self.min} is larger than max {self.max}")
+        elif self.default is not None and self.problem(self.default) is not None:
+            problems.append(f"setting {self.name!r}: default {self.default!r} is not allowed")
+        return problems
+
+    def _number_message(self) -> str:
+        from deskready.checks.i18n import M_
+
+        whole = self.type is int
+        low, high = self.min, self.max
+        if low is not None and high is not None:
+            if self.unit:
+                if whole:
+                    return M_(
+                        "must be a whole number between {min} and {max} {unit}",
+                        min=low,
+                        max=high,
+                        unit=M_(self.unit),
+                    )
+                return M_(
+                    "must be a number between {min} and {max} {unit}",
+                    min=low,
+                    max=high,
+                    unit=M_(self.unit),
+                )
+            if whole:
+                return M_("must be a whole number between {min} and {max}", min=low, max=high)
+            return M_("must be a number between {min} and {max}", min=low, max=high)
+        if low is not None:
+            if whole:
+                return M_("must be a whole number of at least {min}", min=low)
+            return M_("must be a number of at least {min}", min=low)
+        if high is not None:
+            if whole:
+                return M_("must be a whole number of at most {max}", max=high)
+            return M_("must be a number of at most {max}", max=high)
+        return M_("must be a whole number") if whole else M_("must be a number")
         """Seconds until this check's budget runs out (never negative)."""
         return max(0.0, self._deadline - time.monotonic())
 
@@ -349,6 +476,41 @@ class Check(ABC):
     category: ClassVar[Category]
     description: ClassVar[str] = ""
     metrics: ClassVar[tuple[Metric, ...]] = ()
+        self._declared: dict[str, Setting] = {}
+
+    # -- settings --------------------------------------------------------------------
+    def declare_settings(self, declared: tuple[Setting, ...]) -> None:
+        """Tell the context which settings its check declares (done by ``Check.run``).
+
+        Every ``run`` of a :class:`Check` subclass calls this first (see
+        ``Check.__init_subclass__``), so a context built by the runner or by hand in a
+        test knows the declared defaults and ranges without being told.
+        """
+        self._declared = {s.name: s for s in declared}
+
+    def setting(self, name: str) -> Any:
+        """The check's setting ``name``, typed: the spec's value, else the declared default.
+
+        The spec loader has already refused values outside the declared type, range and
+        choices, so a check uses the value as it is (no clamping, no ``float(...)``).
+
+        Raises:
+            KeyError: the check declares no setting of that name (a bug in the check).
+            CheckFailed: a value the declaration refuses; only a hand-built context (a
+                test, a script) can carry one, since the spec loader rejects them.
+        """
+        declared = self._declared.get(name)
+        if declared is None:
+            if name in self.settings:
+                return self.settings[name]
+            raise KeyError(f"the check declares no setting {name!r}")
+        value = self.settings.get(name, declared.default)
+        problem = declared.problem(value)
+        if problem is not None:
+            from deskready.checks.i18n import M_
+
+            raise CheckFailed(M_("Setting '{name}' {problem}.", name=name, problem=problem))
+        return declared.typed(value)
     questions: ClassVar[tuple[Question, ...]] = ()
     settings: ClassVar[tuple[Setting, ...]] = ()
     exclusive: ClassVar[bool] = False
@@ -424,3 +586,29 @@ def validate_check_class(obj: object) -> list[str]:
     if not isinstance(budget, int | float) or budget <= 0:
         problems.append("time_budget_s must be a positive number")
     return problems
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make each ``run`` declare the check's settings to its context first.
+
+        That is what lets ``ctx.setting(name)`` give the declared default and enforce the
+        declared range whoever built the context: the runner, or a plugin's own test with
+        ``CheckContext(settings={...})`` naming only the settings it cares about.
+        """
+        super().__init_subclass__(**kwargs)
+        run = cls.__dict__.get("run")
+        if run is None or getattr(run, "__isabstractmethod__", False):
+            return
+        if getattr(run, "_declares_settings", False):
+            return
+
+        @functools.wraps(run)
+        def run_declaring_settings(self: Check, ctx: CheckContext) -> Measurements:
+            if isinstance(ctx, CheckContext):
+                ctx.declare_settings(type(self).settings)
+            result: Measurements = run(self, ctx)
+            return result
+
+        setattr(run_declaring_settings, "_declares_settings", True)  # noqa: B010
+        setattr(cls, "run", run_declaring_settings)  # noqa: B010
+
+        else:
+            problems.extend(setting.declaration_problems())

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from deskready.bounded_read import FileTooLarge, ReadProblem, decode_text, load_toml, read_file
-from deskready.checks.api import Check, Metric, MetricType
+from deskready.checks.api import MAX_TIME_BUDGET_S, Check, Metric, MetricType, Setting
 from deskready.checks.i18n import LANGUAGES, N_, _
 from deskready.registry import CheckRegistry
 from deskready.spec.errors import SpecError, SpecProblem, did_you_mean
@@ -36,8 +36,23 @@ TYPE_WORDS = {
     MetricType.TEXT: N_("text"),
     MetricType.CHOICE: N_("one value from a list"),
 }
+#: ``time_budget_s``, declared like a check's own setting so it gets the same checks: a
+#: finite number (``inf`` would remove the time bound), at least 1 s (no check measures
+#: anything in less) and at most MAX_TIME_BUDGET_S (see there for why five minutes). The
+#: default is each check's own ``time_budget_s``.
+TIME_BUDGET = Setting(
+    "time_budget_s",
+    float,
+    None,
+    N_("Stop waiting for the check after this long"),
+    min=1.0,
+    max=MAX_TIME_BUDGET_S,
+    unit=N_("seconds"),
+)
 #: Employer texts that may carry translations (``text_ja = "…"``), see deskready.spec.texts.
 EMPLOYER_TEXTS = ("name", "contact", "notes")
+#: What :meth:`_SpecBuilder._setting_value` returns for a refused value (None is a value).
+_REFUSED = object()
 RULE_TEXTS = ("advice",)
 DECLARATION_TEXTS = ("text", "help")
 #: Settings every check accepts in ``[checks.<id>]``, besides its own.
@@ -414,11 +429,25 @@ class _SpecBuilder:
                 elif not value:
                     disabled.add(check.id)
                 continue
+            parsed = self._setting_value(setting, value, key_path)
+            if parsed is not _REFUSED:
+                out[key] = parsed
+        return out
+
+    def _setting_value(self, setting: Setting, value: Any, path: tuple[str, ...]) -> Any:
+        """The spec's ``value`` for ``setting``, typed; or :data:`_REFUSED`, with the problem.
+
+        A number setting is judged by its declaration alone (:meth:`Setting.problem`): a
+        bool is not a number, NaN and infinity are refused, and the range is checked on
+        the exact TOML value (a 4,000-digit integer is out of range, not an overflow).
+        Other types go through pydantic in strict mode (``"yes"`` is not ``true``), then
+        the declared choices.
+        """
+        if not setting.is_number:
             if key == "time_budget_s":
-                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                    self.problem(key_path, _("must be a positive number of seconds"))
-                else:
-                    budgets[check.id] = float(value)
+                budget = self._setting_value(TIME_BUDGET, value, key_path)
+                if budget is not _REFUSED:
+                    budgets[check.id] = budget
                 continue
             setting = declared.get(key)
             if setting is None:
@@ -432,20 +461,15 @@ class _SpecBuilder:
                 )
                 continue
             try:
-                parsed = TypeAdapter(setting.type).validate_python(value)
+                value = TypeAdapter(setting.type).validate_python(value, strict=True)
             except ValidationError as exc:
-                self.problem(key_path, describe_error(exc.errors()[0]))
-                continue
-            if setting.choices and parsed not in setting.choices:
-                self.problem(
-                    key_path,
-                    _("must be one of: {choices}").format(
-                        choices=", ".join(map(str, setting.choices))
-                    ),
-                )
-                continue
-            out[key] = parsed
-        return out
+                self.problem(path, describe_error(exc.errors()[0]))
+                return _REFUSED
+        problem = setting.problem(value)
+        if problem is not None:
+            self.problem(path, problem)
+            return _REFUSED
+        return setting.typed(value)
 
     # -- shared ----------------------------------------------------------------------------
     def _split_texts(

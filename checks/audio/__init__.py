@@ -5,7 +5,9 @@ One module per check (``*_check.py``) plus small single-job helpers:
 * :mod:`deskready.checks.audio.levels` — pure numpy level maths (dBFS, peak, clipping, noise floor,
   active speech level, SNR);
 * :mod:`deskready.checks.audio.sd_adapter` — the only place that touches sounddevice/PortAudio;
-* :mod:`deskready.checks.audio.level_stream` — bounded recording in 50 ms blocks with live levels;
+* :mod:`deskready.checks.audio.capture` — what the recording checks share: device choice, a
+  bounded recording in 50 ms blocks with live levels (or playback), and the one message set
+  for sound-system failures;
 * :mod:`deskready.checks.audio.classify` — bus and headset classification from the OS's own device
   properties (PulseAudio/PipeWire, macOS ``system_profiler``, Windows endpoint properties);
 * :mod:`deskready.checks.audio.os_devices` — the adapter that runs the OS commands for ``classify``.

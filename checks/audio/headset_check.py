@@ -92,7 +92,7 @@ class HeadsetCheck(Check):
                 if not endpoints:
                     raise check_failed(exc) from exc
                 portaudio_note = exc.message()
-        want = str(ctx.settings.get("device") or "").strip()
+        want = ctx.setting("device").strip()
         inputs = [e for e in endpoints if e.direction == "input" and e.bus is not Bus.VIRTUAL]
         candidates = [e for e in inputs if e.matches(want)] if want else inputs
         headsets = [e for e in candidates if e.headset]

@@ -11,12 +11,8 @@ from deskready.checks.api import (
     MetricType,
     Setting,
 )
-from deskready.checks.audio.errors import AudioError, AudioErrorKind, check_failed
-from deskready.checks.audio.level_stream import record
-from deskready.checks.audio.levels import FLOOR_DBFS, SpeechAnalysis
-from deskready.checks.audio.os_devices import OsAudioAdapter
-from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
-from deskready.checks.audio.selection import pick_device
+from deskready.checks.audio.capture import capture
+from deskready.checks.audio.levels import SpeechAnalysis
 from deskready.checks.i18n import M_, N_, _
 
 #: Recording length. The sentence takes ~3.5 s at a normal pace and the agent starts while
@@ -83,25 +79,26 @@ class MicrophoneCheck(Check):
     )
     settings = (
         Setting("device", str, "", N_("Microphone to use (part of its name); empty: default.")),
-        Setting("seconds", float, RECORD_SECONDS, N_("How long to record, 1 to 5 seconds.")),
+        # 1 s holds too little speech for an active speech level; past 5 s the sentence is
+        # over and the check would outlive its 8 s budget.
+        Setting(
+            "seconds",
+            float,
+            RECORD_SECONDS,
+            N_("How long to record."),
+            min=1.0,
+            max=5.0,
+            unit=N_("seconds"),
+        ),
     )
 
     def run(self, ctx: CheckContext) -> Measurements:
         """Show the sentence, record it, and measure speech level, peak, clipping and SNR."""
-        sd = ctx.adapter(SoundDeviceAdapter)
-        seconds = min(5.0, max(1.0, float(ctx.settings.get("seconds", RECORD_SECONDS))))
         prompt = M_("Please read aloud: \u201c{sentence}\u201d", sentence=_(SENTENCE))
-        try:
-            device = pick_device(
-                sd, ctx.adapter(OsAudioAdapter), str(ctx.settings.get("device") or ""), "input"
-            )
-            ctx.progress(None, prompt, dbfs=FLOOR_DBFS)
-            recording = record(ctx, sd, device, seconds, prompt)
-        except AudioError as exc:
-            raise check_failed(exc) from exc
+        recording = capture(ctx, ctx.setting("seconds"), prompt)
         result = SpeechAnalysis(recording.samples, recording.samplerate)
         if result.silent:
-            raise check_failed(AudioError(AudioErrorKind.SILENCE, device=device.name))
+            raise recording.silent()
         measurements = Measurements(
             values={
                 "microphone.speech_dbfs": round(result.speech_dbfs, 1),
@@ -110,9 +107,7 @@ class MicrophoneCheck(Check):
                 "microphone.snr_db": round(result.snr_db, 1),
             },
             details={
-                "device": device.name,
-                "samplerate": recording.samplerate,
-                "seconds": round(recording.samples.size / recording.samplerate, 2),
+                **recording.details(),
                 "noise_floor_dbfs": round(result.noise_floor_dbfs, 1),
                 "active_pct": round(result.active_pct, 1),
                 "speech_detected": result.speech_detected,

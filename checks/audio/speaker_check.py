@@ -21,11 +21,8 @@ from deskready.checks.api import (
     Question,
     Setting,
 )
-from deskready.checks.audio.errors import AudioError, check_failed
+from deskready.checks.audio.capture import play
 from deskready.checks.audio.levels import FloatArray, sine
-from deskready.checks.audio.os_devices import OsAudioAdapter
-from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
-from deskready.checks.audio.selection import pick_device
 from deskready.checks.i18n import M_, N_
 
 SAMPLERATE = 48000.0
@@ -83,17 +80,13 @@ class SpeakerCheck(Check):
 
     def run(self, ctx: CheckContext) -> Measurements:
         """Play 2–5 beeps, ask how many were heard, compare."""
-        sd = ctx.adapter(SoundDeviceAdapter)
         count = random.SystemRandom().randint(MIN_BEEPS, MAX_BEEPS)
-        try:
-            device = pick_device(
-                sd, ctx.adapter(OsAudioAdapter), str(ctx.settings.get("device") or ""), "output"
-            )
-            ctx.progress(None, M_("Listen: we are playing some short beeps in your headset."))
-            ctx.raise_if_cancelled()
-            sd.play(device, beeps(count), SAMPLERATE)
-        except AudioError as exc:
-            raise check_failed(exc) from exc
+        device = play(
+            ctx,
+            beeps(count),
+            SAMPLERATE,
+            M_("Listen: we are playing some short beeps in your headset."),
+        )
         ctx.raise_if_cancelled()
         answer = ctx.ask(QUESTION)
         details: dict[str, object] = {"device": device.name, "beeps_played": count}

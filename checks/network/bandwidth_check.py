@@ -7,6 +7,7 @@ import statistics
 import time
 from typing import ClassVar
 
+    MAX_TIME_BUDGET_S,
 from deskready.checks.api import (
     Category,
     Check,
@@ -64,7 +65,17 @@ class BandwidthCheck(Check):
                 "librespeed: the server's backend URL"
             ),
         ),
-        Setting("max_seconds", float, 30.0, N_("Longest the whole speed test may take")),
+        # Two phases of at least PHASE_MIN_S each; above the longest budget a spec may
+        # give, the limit could never take effect.
+        Setting(
+            "max_seconds",
+            float,
+            30.0,
+            N_("Longest the whole speed test may take"),
+            min=2 * PHASE_MIN_S,
+            max=MAX_TIME_BUDGET_S,
+            unit=N_("seconds"),
+        ),
     )
     metrics = (
         Metric(
@@ -101,9 +112,9 @@ class BandwidthCheck(Check):
 
     def run(self, ctx: CheckContext) -> Measurements:
         """Pick the server, then measure download and upload with latency probes running."""
-        backend = str(ctx.settings.get("backend", "speedtest"))
-        server = str(ctx.settings.get("server", "auto")).strip() or "auto"
-        max_seconds = float(ctx.settings.get("max_seconds", 30.0))
+        backend = ctx.setting("backend")
+        server = ctx.setting("server").strip() or "auto"
+        max_seconds = ctx.setting("max_seconds")
         started = time.monotonic()
         deadline = started + min(max_seconds, ctx.time_left())
         net = ctx.adapter(NetAdapter)

@@ -131,7 +131,7 @@ class PhoneCheck(Check):
 
     def run(self, ctx: CheckContext) -> Measurements:
         out = Measurements()
-        asked = self.questions_for(ctx.settings)
+        asked = self.questions_for({"ask_line": ctx.setting("ask_line")})
         for question in asked:
             answer = ctx.answer(question.id)
             value = None if answer is None else str(answer.value)
