@@ -21,7 +21,7 @@ from deskready.checks.api import Check
 from deskready.checks.i18n import _
 from deskready.format import format_number, list_separator
 from deskready.outcomes import outcome_look, partial_notice, verdict_look, verdict_sentence
-from deskready.report.view import is_partial, measured_text, not_checked_labels
+from deskready.report.view import category_label, is_partial, measured_text, not_checked_labels
 from deskready.runner import CheckFinished, CheckProgress, CheckStarted, RunEvent
 
 
@@ -165,7 +165,11 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
     table.add_column(_("Requirement"), overflow="fold")
     table.add_column(_("Measured"), overflow="fold")
     table.add_column(_("Result"), no_wrap=True)
+    category = None
     for result in report["results"]:
+        if result.get("category") != category:
+            category = result.get("category")
+            table.add_row(Text(category_label(result), style="bold underline"), "", "", "")
         rules = rules_by_check.get(result["check"], [])
         title = Text(result["title"])
         if result["status"] in ("error", "skipped") and not rules:
@@ -181,10 +185,12 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
                 outcome_text("info"),
             )
             continue
+        # the check's own status under its title: the same word the GUI and the PDF show
+        headed = Text.assemble(title, "\n", outcome_text(result["status"]))
         for index, rule in enumerate(rules):
             measured = rule["actual_text"] + (" " + _("(declared)") if rule["declared"] else "")
             table.add_row(
-                title if index == 0 else "",
+                headed if index == 0 else "",
                 Text(f"{rule['label']}: {rule['expected_text']}"),
                 Text(measured),
                 outcome_text(rule["outcome"]),

@@ -38,7 +38,13 @@ from deskready.pdf.layout import (
     draw_stack,
     stack_height,
 )
-from deskready.report.view import is_partial, machine_text, measured_text, not_checked_labels
+from deskready.report.view import (
+    category_label,
+    is_partial,
+    machine_text,
+    measured_text,
+    not_checked_labels,
+)
 
 Report = Mapping[str, Any]
 
@@ -50,18 +56,6 @@ CHECK_FILL = "#f8f9fa"
 #: Outcomes listed under "What to fix" (not-checked requirements get a list of their own).
 FIX_ORDER = tuple(o for o in NEEDS_ACTION if o != "not_checked")
 CATEGORY_ORDER = [c.value for c in Category]
-
-
-def category_name(result: Mapping[str, Any]) -> str:
-    """The category heading: the report's own label, else the category's current word."""
-    label = result.get("category_label")
-    if isinstance(label, str) and label:
-        return label
-    raw = text(result.get("category"))
-    try:
-        return Category(raw).label()
-    except ValueError:
-        return raw
 
 
 def mapping(value: object) -> Mapping[str, Any]:
@@ -404,7 +398,7 @@ def results_blocks(report: Report, *, charts: bool = True) -> list[Block]:
     header = _header(TABLE_COLUMNS, [_("Requirement"), _("Measured"), _("Outcome")])
     blocks: list[Block] = [heading(_("Results"), size=14, before=14)]
     for _key, members in groups:
-        name = category_name(members[0][0])
+        name = category_label(members[0][0])
         blocks += [heading(name, size=11), header]
         # A table split over pages starts again with its name and column titles.
         again = Stack(
@@ -434,7 +428,7 @@ def summary_blocks(report: Report, *, charts: bool = True) -> list[Block]:
     blocks: list[Block] = [heading(_("Results"), size=12, before=10), header]
     series: list[Series] = []
     for _key, members in groups:
-        name = category_name(members[0][0])
+        name = category_label(members[0][0])
         blocks.append(
             Row(
                 [[Span(name, 8.5, True)], [], [], []],

@@ -67,7 +67,7 @@ def _draw_frame(painter: QPainter, job: PdfJob, number: int, total: int) -> None
 
 
 def render_pdf_bytes(report: Report, *, page_size: str = "auto") -> bytes:
-    """Render ``report`` (a loaded ``deskready-report/1`` dict) and return the PDF bytes.
+    """Render ``report`` (a loaded ``deskready-report`` dict) and return the PDF bytes.
 
     Texts the renderer adds (headings, labels, numbers, dates) are in the report's own
     language, so they match the texts inside it, whatever language the screen is in.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from deskready.checks.api import Category
 from deskready.format import list_separator
 
 
@@ -56,3 +57,15 @@ def machine_text(report: Mapping[str, Any]) -> str:
         parts = [str(v) for k, v in machine.items() if k != "architecture" and v is not None]
     parts.append(str(machine.get("architecture") or ""))
     return " · ".join(part for part in parts if part)
+
+
+def category_label(result: Mapping[str, Any]) -> str:
+    """A check's category heading: the report's own word, else the category's current one."""
+    label = result.get("category_label")
+    if isinstance(label, str) and label:
+        return label
+    raw = str(result.get("category", ""))
+    try:
+        return Category(raw).label()
+    except ValueError:
+        return raw

@@ -116,7 +116,7 @@ def test_json_file_is_written(deskready_bin, system_spec, tmp_path, env):
         env=env,
     )
     assert out.returncode == 0
-    assert json.loads(target.read_text())["schema"] == "deskready-report/1"
+    assert json.loads(target.read_text())["schema"] == "deskready-report/2"
 
 
 @pytest.mark.parametrize(
