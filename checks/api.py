@@ -8,8 +8,9 @@ contract a third-party plugin needs; it imports neither Qt nor the application.
 
 A minimal check::
 
-    from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
-    from deskready.checks.i18n import N_
+    from deskready.checks.api import (
+        N_, Category, Check, CheckContext, Measurements, Metric, MetricType,
+    )
 
     class UptimeCheck(Check):
         id = "uptime"
@@ -23,9 +24,9 @@ A minimal check::
 
 from __future__ import annotations
 
-import re
 import functools
 import math
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -34,6 +35,40 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
+
+from deskready.checks.i18n import M_, N_, Mn_, TranslationDomain, _, ngettext
+
+#: The translation helpers a plugin needs, re-exported so ``deskready.checks.api`` is the
+#: whole contract: ``from deskready.checks.api import Check, N_, M_``.
+__all__ = [
+    "CHECK_ID_PATTERN",
+    "METRIC_ID_PATTERN",
+    "M_",
+    "N_",
+    "Answer",
+    "AnswerType",
+    "AskFunction",
+    "Category",
+    "Check",
+    "CheckCancelled",
+    "CheckContext",
+    "CheckFailed",
+    "Choice",
+    "JSONValue",
+    "Measurements",
+    "Metric",
+    "MetricSeries",
+    "MetricType",
+    "MetricValue",
+    "Mn_",
+    "ProgressSink",
+    "Question",
+    "Setting",
+    "TranslationDomain",
+    "_",
+    "ngettext",
+    "validate_check_class",
+]
 
 #: JSON-compatible value kept in a report (details, series).
 JSONValue = Any
@@ -54,6 +89,23 @@ class Category(StrEnum):
     WORKSPACE = "workspace"
     DISPLAY = "display"
 
+    def label(self) -> str:
+        """The category's name as every view shows it ("Network"), translated."""
+        from deskready.checks.i18n import _
+
+        return _(CATEGORY_LABELS.get(self, self.value))
+
+
+#: What each category is called in the CLI, the GUI, the PDF and the hub (N_-marked).
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.SYSTEM: N_("Computer"),
+    Category.NETWORK: N_("Network"),
+    Category.AUDIO: N_("Audio"),
+    Category.PHONE: N_("Phone"),
+    Category.WORKSPACE: N_("Workspace"),
+    Category.DISPLAY: N_("Display"),
+}
+
 
 class MetricType(StrEnum):
     """The type of a metric's value; the spec validator checks rules against it."""
@@ -63,6 +115,21 @@ class MetricType(StrEnum):
     BOOLEAN = "boolean"
     TEXT = "text"
     CHOICE = "choice"  # text from a declared, closed list (``Metric.choices``)
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    """A time series a check keeps for a metric, drawn as a chart with the rule's limit.
+
+    Attributes:
+        key: where the points are in ``Measurements.details`` (a list of ``[t, value]``).
+        title: the chart's title (N_-marked), e.g. "Latency during the call test".
+        unit: the points' unit, when it differs from the metric's.
+    """
+
+    key: str
+    title: str
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +146,9 @@ class Metric:
             An employer's ``advice`` in the spec overrides it.
         labels: words an agent reads for CHOICE values (N_-marked), e.g.
             ``{"wifi": N_("Wi-Fi")}``; the value itself stays the id in rules and JSON.
+        summary: part of the report's short description of the computer (OS, CPU,
+            memory), which the employer uses to tell machines apart.
+        series: the time series this check records for the metric, if any (charts).
     """
 
     id: str
@@ -88,6 +158,8 @@ class Metric:
     choices: tuple[str, ...] = ()
     advice: str = ""
     labels: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    summary: bool = False
+    series: MetricSeries | None = None
 
     def word_for(self, value: object) -> str | None:
         """The translated word for a CHOICE value, or None when it has none."""
@@ -193,78 +265,6 @@ class Answer:
     source: str  # "prompt", "dialog", "command-line", "answers-file"
 
 
-@dataclass(frozen=True)
-class Setting:
-    """A knob an employer may set for a check in ``[checks.<id>]`` of the spec.
-
-    Attributes:
-        name: key in the spec table.
-        type: a Python type annotation (``str``, ``float``, ``list[str]``); validated on load.
-        default: used when the spec does not set it.
-        description: what it changes (for docs and ``deskready checks``).
-        choices: closed set of allowed values, if any.
-    """
-
-    name: str
-    type: Any
-    default: Any
-    description: str
-    choices: tuple[Any, ...] = ()
-
-
-@dataclass
-class Measurements:
-    """What a check returns: metric values plus anything else worth keeping in the report.
-
-    Attributes:
-        values: metric id -> value. ``None`` means "tried, could not determine".
-        details: extra JSON data for the report (server used, bytes moved, time series).
-        messages: plain-language notes for the agent (already translated).
-        declared: metric ids whose value is the agent's own answer rather than a measurement.
-    """
-
-    values: dict[str, MetricValue] = field(default_factory=dict)
-    details: dict[str, JSONValue] = field(default_factory=dict)
-    messages: list[str] = field(default_factory=list)
-    declared: set[str] = field(default_factory=set)
-
-
-class CheckCancelled(Exception):
-    """Raised inside a check (by :meth:`CheckContext.raise_if_cancelled`) to stop early."""
-
-
-class CheckFailed(Exception):
-    """Raise with a plain-language, translated message when a check cannot measure.
-
-    The runner turns it into an ERROR result showing exactly that message (no traceback),
-    e.g. ``raise CheckFailed(_("No microphone was found."))``.
-    """
-
-
-#: Receives (fraction 0..1 or None, message, live values such as {"mbps": 48.2}).
-ProgressSink = Callable[[float | None, str, Mapping[str, float]], None]
-#: Asks the agent a question now; returns None when nobody can answer (``--no-input``).
-AskFunction = Callable[[Question], Answer | None]
-
-AdapterT = TypeVar("AdapterT")
-
-
-class CheckContext:
-    """Everything a running check may use; built by the runner, replaced by tests.
-
-    Hardware and OS access goes through :meth:`adapter`: a check asks for an adapter class
-    and gets the instance the caller injected (a fake fed with recorded data in tests) or,
-    by default, ``AdapterClass()`` — the real one.
-    """
-
-    def __init__(
-        self,
-        *,
-        settings: Mapping[str, Any] | None = None,
-        answers: Mapping[str, Answer] | None = None,
-        adapters: Mapping[type, object] | None = None,
-        time_budget_s: float = 30.0,
-        cancel_event: threading.Event | None = None,
 #: The longest time budget a spec may give a check (``[checks.<id>] time_budget_s``), and
 #: so the longest any duration setting can usefully be. Five minutes is over three times
 #: the slowest built-in budget (the speaker check's 90 s, which includes the agent's answer);
@@ -281,32 +281,32 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int) or math.isfinite(value)
 
 
-        progress: ProgressSink | None = None,
-        ask: AskFunction | None = None,
-        selected_checks: frozenset[str] = frozenset(),
-    ) -> None:
+@dataclass(frozen=True)
+class Setting:
+    """A knob an employer may set for a check in ``[checks.<id>]`` of the spec.
+
     The declaration is the whole contract: the spec loader refuses a value of the wrong
     type, outside ``min``/``max`` or not among ``choices``, with the line it is on, so a
     check reads ``ctx.setting(name)`` and never clamps or re-checks.
 
-        self.settings: Mapping[str, Any] = dict(settings or {})
-        self.answers: Mapping[str, Answer] = dict(answers or {})
-        self.selected_checks = selected_checks
-        self.time_budget_s = time_budget_s
-        self._deadline = time.monotonic() + time_budget_s
-        self._adapters: dict[type, object] = dict(adapters or {})
+    Attributes:
+        name: key in the spec table.
+        type: a Python type annotation (``str``, ``float``, ``list[str]``); validated on load.
+        default: used when the spec does not set it.
+        description: what it changes (for docs and ``deskready checks``).
+        choices: closed set of allowed values, if any.
         min: smallest allowed value of a number setting (``int`` or ``float``), inclusive.
         max: largest allowed value of a number setting, inclusive. Every built-in number
             setting declares both, so no spec value can overflow or stall a check.
         unit: the unit word of a number setting, N_-marked (``N_("seconds")``); shown in
             the spec error ("must be a number between 1 and 5 seconds").
-        self._cancel = cancel_event or threading.Event()
-        self._progress = progress
-        self._ask = ask
-        self._lock = threading.Lock()
+    """
 
-    # -- time and cancellation -------------------------------------------------------
-    def time_left(self) -> float:
+    name: str
+    type: Any
+    default: Any
+    description: str
+    choices: tuple[Any, ...] = ()
     min: float | None = None
     max: float | None = None
     unit: str = ""
@@ -407,6 +407,113 @@ def _is_number(value: object) -> bool:
                 return M_("must be a whole number of at most {max}", max=high)
             return M_("must be a number of at most {max}", max=high)
         return M_("must be a whole number") if whole else M_("must be a number")
+
+
+@dataclass
+class Measurements:
+    """What a check returns: metric values plus anything else worth keeping in the report.
+
+    Attributes:
+        values: metric id -> value. ``None`` means "tried, could not determine".
+        details: extra JSON data for the report (server used, bytes moved, time series).
+        messages: plain-language notes for the agent (already translated).
+        declared: metric ids whose value is the agent's own answer rather than a measurement.
+    """
+
+    values: dict[str, MetricValue] = field(default_factory=dict)
+    details: dict[str, JSONValue] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    declared: set[str] = field(default_factory=set)
+
+
+class CheckCancelled(Exception):
+    """Raised inside a check (by :meth:`CheckContext.raise_if_cancelled`) to stop early."""
+
+
+class CheckFailed(Exception):
+    """Raise with a plain-language, translated message when a check cannot measure.
+
+    The runner turns it into an ERROR result showing exactly that message (no traceback),
+    e.g. ``raise CheckFailed(_("No microphone was found."))``.
+    """
+
+
+#: Receives (fraction 0..1 or None, message, live values such as {"mbps": 48.2}).
+ProgressSink = Callable[[float | None, str, Mapping[str, float]], None]
+#: Asks the agent a question now; returns None when nobody can answer (``--no-input``).
+AskFunction = Callable[[Question], Answer | None]
+
+AdapterT = TypeVar("AdapterT")
+
+
+class CheckContext:
+    """Everything a running check may use; built by the runner, replaced by tests.
+
+    Hardware and OS access goes through :meth:`adapter`: a check asks for an adapter class
+    and gets the instance the caller injected (a fake fed with recorded data in tests) or,
+    by default, ``AdapterClass()`` — the real one.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Mapping[str, Any] | None = None,
+        answers: Mapping[str, Answer] | None = None,
+        adapters: Mapping[type, object] | None = None,
+        time_budget_s: float = 30.0,
+        cancel_event: threading.Event | None = None,
+        progress: ProgressSink | None = None,
+        ask: AskFunction | None = None,
+        selected_checks: frozenset[str] = frozenset(),
+    ) -> None:
+        self.settings: Mapping[str, Any] = dict(settings or {})
+        self.answers: Mapping[str, Answer] = dict(answers or {})
+        self.selected_checks = selected_checks
+        self.time_budget_s = time_budget_s
+        self._deadline = time.monotonic() + time_budget_s
+        self._adapters: dict[type, object] = dict(adapters or {})
+        self._cancel = cancel_event or threading.Event()
+        self._progress = progress
+        self._ask = ask
+        self._lock = threading.Lock()
+        self._declared: dict[str, Setting] = {}
+
+    # -- settings --------------------------------------------------------------------
+    def declare_settings(self, declared: tuple[Setting, ...]) -> None:
+        """Tell the context which settings its check declares (done by ``Check.run``).
+
+        Every ``run`` of a :class:`Check` subclass calls this first (see
+        ``Check.__init_subclass__``), so a context built by the runner or by hand in a
+        test knows the declared defaults and ranges without being told.
+        """
+        self._declared = {s.name: s for s in declared}
+
+    def setting(self, name: str) -> Any:
+        """The check's setting ``name``, typed: the spec's value, else the declared default.
+
+        The spec loader has already refused values outside the declared type, range and
+        choices, so a check uses the value as it is (no clamping, no ``float(...)``).
+
+        Raises:
+            KeyError: the check declares no setting of that name (a bug in the check).
+            CheckFailed: a value the declaration refuses; only a hand-built context (a
+                test, a script) can carry one, since the spec loader rejects them.
+        """
+        declared = self._declared.get(name)
+        if declared is None:
+            if name in self.settings:
+                return self.settings[name]
+            raise KeyError(f"the check declares no setting {name!r}")
+        value = self.settings.get(name, declared.default)
+        problem = declared.problem(value)
+        if problem is not None:
+            from deskready.checks.i18n import M_
+
+            raise CheckFailed(M_("Setting '{name}' {problem}.", name=name, problem=problem))
+        return declared.typed(value)
+
+    # -- time and cancellation -------------------------------------------------------
+    def time_left(self) -> float:
         """Seconds until this check's budget runs out (never negative)."""
         return max(0.0, self._deadline - time.monotonic())
 
@@ -469,6 +576,8 @@ class Check(ABC):
             because each disturbs the other's measurement.
         time_budget_s: the runner stops waiting after this long (a spec may lower it).
         order: position within its category in tables and reports (lower first).
+        translations: the plugin's own gettext domain, for its titles, descriptions,
+            advice and messages in the agent's language (built-ins use deskready's).
     """
 
     id: ClassVar[str]
@@ -476,50 +585,40 @@ class Check(ABC):
     category: ClassVar[Category]
     description: ClassVar[str] = ""
     metrics: ClassVar[tuple[Metric, ...]] = ()
-        self._declared: dict[str, Setting] = {}
-
-    # -- settings --------------------------------------------------------------------
-    def declare_settings(self, declared: tuple[Setting, ...]) -> None:
-        """Tell the context which settings its check declares (done by ``Check.run``).
-
-        Every ``run`` of a :class:`Check` subclass calls this first (see
-        ``Check.__init_subclass__``), so a context built by the runner or by hand in a
-        test knows the declared defaults and ranges without being told.
-        """
-        self._declared = {s.name: s for s in declared}
-
-    def setting(self, name: str) -> Any:
-        """The check's setting ``name``, typed: the spec's value, else the declared default.
-
-        The spec loader has already refused values outside the declared type, range and
-        choices, so a check uses the value as it is (no clamping, no ``float(...)``).
-
-        Raises:
-            KeyError: the check declares no setting of that name (a bug in the check).
-            CheckFailed: a value the declaration refuses; only a hand-built context (a
-                test, a script) can carry one, since the spec loader rejects them.
-        """
-        declared = self._declared.get(name)
-        if declared is None:
-            if name in self.settings:
-                return self.settings[name]
-            raise KeyError(f"the check declares no setting {name!r}")
-        value = self.settings.get(name, declared.default)
-        problem = declared.problem(value)
-        if problem is not None:
-            from deskready.checks.i18n import M_
-
-            raise CheckFailed(M_("Setting '{name}' {problem}.", name=name, problem=problem))
-        return declared.typed(value)
     questions: ClassVar[tuple[Question, ...]] = ()
     settings: ClassVar[tuple[Setting, ...]] = ()
     exclusive: ClassVar[bool] = False
     time_budget_s: ClassVar[float] = 10.0
     order: ClassVar[int] = 100
+    translations: ClassVar[TranslationDomain | None] = None
 
     @abstractmethod
     def run(self, ctx: CheckContext) -> Measurements:
         """Measure and return the values; raise :class:`CheckFailed` when you cannot."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make each ``run`` declare the check's settings to its context first.
+
+        That is what lets ``ctx.setting(name)`` give the declared default and enforce the
+        declared range whoever built the context: the runner, or a plugin's own test with
+        ``CheckContext(settings={...})`` naming only the settings it cares about.
+        """
+        super().__init_subclass__(**kwargs)
+        run = cls.__dict__.get("run")
+        if run is None or getattr(run, "__isabstractmethod__", False):
+            return
+        if getattr(run, "_declares_settings", False):
+            return
+
+        @functools.wraps(run)
+        def run_declaring_settings(self: Check, ctx: CheckContext) -> Measurements:
+            if isinstance(ctx, CheckContext):
+                ctx.declare_settings(type(self).settings)
+            result: Measurements = run(self, ctx)
+            return result
+
+        setattr(run_declaring_settings, "_declares_settings", True)  # noqa: B010
+        setattr(cls, "run", run_declaring_settings)  # noqa: B010
 
     @classmethod
     def questions_for(cls, settings: Mapping[str, Any]) -> tuple[Question, ...]:
@@ -582,33 +681,9 @@ def validate_check_class(obj: object) -> list[str]:
     for setting in getattr(obj, "settings", ()):
         if not isinstance(setting, Setting):
             problems.append(f"setting {setting!r} is not a deskready.checks.api.Setting")
+        else:
+            problems.extend(setting.declaration_problems())
     budget = getattr(obj, "time_budget_s", None)
     if not isinstance(budget, int | float) or budget <= 0:
         problems.append("time_budget_s must be a positive number")
     return problems
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Make each ``run`` declare the check's settings to its context first.
-
-        That is what lets ``ctx.setting(name)`` give the declared default and enforce the
-        declared range whoever built the context: the runner, or a plugin's own test with
-        ``CheckContext(settings={...})`` naming only the settings it cares about.
-        """
-        super().__init_subclass__(**kwargs)
-        run = cls.__dict__.get("run")
-        if run is None or getattr(run, "__isabstractmethod__", False):
-            return
-        if getattr(run, "_declares_settings", False):
-            return
-
-        @functools.wraps(run)
-        def run_declaring_settings(self: Check, ctx: CheckContext) -> Measurements:
-            if isinstance(ctx, CheckContext):
-                ctx.declare_settings(type(self).settings)
-            result: Measurements = run(self, ctx)
-            return result
-
-        setattr(run_declaring_settings, "_declares_settings", True)  # noqa: B010
-        setattr(cls, "run", run_declaring_settings)  # noqa: B010
-
-        else:
-            problems.extend(setting.declaration_problems())
