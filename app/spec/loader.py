@@ -19,6 +19,7 @@ from deskready.checks.api import MAX_TIME_BUDGET_S, Check, Metric, MetricType, S
 from deskready.checks.i18n import LANGUAGES, N_, _
 from deskready.registry import CheckRegistry
 from deskready.spec.errors import SpecError, SpecProblem, did_you_mean
+from deskready.spec.kinds import KINDS, KindError, RuleKind, conflicts
 from deskready.spec.locate import find_line, key_lines
 from deskready.spec.model import Declaration, Employer, Rule, Severity, Spec
 from deskready.spec.texts import SplitTexts, split_translations
@@ -27,15 +28,14 @@ from deskready.spec.validation_messages import describe_error
 #: A spec is a short hand-written file; anything bigger is a mistake (or an attack).
 MAX_SPEC_BYTES = 1024 * 1024
 TOP_LEVEL_KEYS = ("employer", "rules", "checks", "declarations", "report_language")
-RULE_KEYS = ("min", "max", "equals", "one_of", "severity", "advice")
-#: How each metric type is named in problems ("'cpu.tier' holds a whole number, not …").
-TYPE_WORDS = {
-    MetricType.NUMBER: N_("a number"),
-    MetricType.INTEGER: N_("a whole number"),
-    MetricType.BOOLEAN: N_("true or false"),
-    MetricType.TEXT: N_("text"),
-    MetricType.CHOICE: N_("one value from a list"),
-}
+#: Keys a rule table may hold besides its conditions (the kinds in deskready.spec.kinds).
+RULE_OPTIONS = ("severity", "advice")
+#: Employer texts that may carry translations (``text_ja = "…"``), see deskready.spec.texts.
+EMPLOYER_TEXTS = ("name", "contact", "notes")
+RULE_TEXTS = ("advice",)
+DECLARATION_TEXTS = ("text", "help")
+#: Settings every check accepts in ``[checks.<id>]``, besides its own.
+COMMON_SETTINGS = ("enabled", "time_budget_s")
 #: ``time_budget_s``, declared like a check's own setting so it gets the same checks: a
 #: finite number (``inf`` would remove the time bound), at least 1 s (no check measures
 #: anything in less) and at most MAX_TIME_BUDGET_S (see there for why five minutes). The
@@ -49,16 +49,10 @@ TIME_BUDGET = Setting(
     max=MAX_TIME_BUDGET_S,
     unit=N_("seconds"),
 )
-#: Employer texts that may carry translations (``text_ja = "…"``), see deskready.spec.texts.
-EMPLOYER_TEXTS = ("name", "contact", "notes")
-#: What :meth:`_SpecBuilder._setting_value` returns for a refused value (None is a value).
-_REFUSED = object()
-RULE_TEXTS = ("advice",)
-DECLARATION_TEXTS = ("text", "help")
-#: Settings every check accepts in ``[checks.<id>]``, besides its own.
-COMMON_SETTINGS = ("enabled", "time_budget_s")
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+#: What :meth:`_SpecBuilder._setting_value` returns for a refused value (None is a value).
+_REFUSED = object()
 
 
 class _Strict(BaseModel):
@@ -70,15 +64,6 @@ class _EmployerModel(_Strict):
     contact: str = ""
     spec_version: str = ""
     notes: str = ""
-
-
-class _RuleModel(_Strict):
-    min: float | None = Field(default=None, strict=False)
-    max: float | None = Field(default=None, strict=False)
-    equals: bool | int | float | str | None = None
-    one_of: list[bool | int | float | str] | None = None
-    severity: Severity = Field(default=Severity.REQUIRED, strict=False)
-    advice: str | None = None
 
 
 class _DeclarationModel(_Strict):
@@ -193,7 +178,7 @@ class _SpecBuilder:
             )
         rules = self._rules()
         # A declaration is a rule of its own: the agent must confirm it (answer yes).
-        rules.extend(Rule(metric=d.metric, equals=True, severity=d.severity) for d in declarations)
+        rules.extend(Rule(d.metric, equals=True, severity=d.severity) for d in declarations)
         settings, disabled, budgets = self._check_settings()
         language = self.raw.get("report_language")
         if language is not None and not isinstance(language, str):
@@ -296,7 +281,7 @@ class _SpecBuilder:
                 and metric_id not in self.metrics
                 and value
                 and all(isinstance(v, dict | list) for v in value.values())
-                and not any(k in RULE_KEYS for k in value)
+                and not any(k in KINDS or k in RULE_OPTIONS for k in value)
             )
             if is_namespace:
                 out.extend(self._flatten_rules(value, sub))
@@ -324,64 +309,63 @@ class _SpecBuilder:
                 )
                 continue
             texts = self._split_texts(item, item_path, RULE_TEXTS)
-            model = self._validate(_RuleModel, texts.table, item_path, allowed=RULE_KEYS)
-            if model is None:
-                continue
-            rule = Rule(
-                metric=metric_id,
-                min=model.min,
-                max=model.max,
-                equals=model.equals,
-                one_of=tuple(model.one_of) if model.one_of is not None else None,
-                severity=model.severity,
-                advice=texts.localized("advice", model.advice),
-                line=find_line(self.lines, item_path),
-            )
-            if self._rule_fits_metric(rule, metric, item_path):
+            rule = self._rule_from_table(metric, texts, item_path)
+            if rule is not None:
                 rules.append(rule)
         return rules
 
-    def _rule_fits_metric(self, rule: Rule, metric: Metric, path: tuple[str, ...]) -> bool:
+    def _rule_from_table(
+        self, metric: Metric, texts: SplitTexts, path: tuple[str, ...]
+    ) -> Rule | None:
+        """One rule table: each condition parsed by its kind, every problem reported."""
+        conditions: list[RuleKind] = []
+        severity = Severity.REQUIRED
+        advice: str | None = None
         ok = True
-        if not rule.expected:
-            self.problem(path, _("the rule has no condition (min, max, equals or one_of)"))
-            return False
-        numeric = metric.type in (MetricType.NUMBER, MetricType.INTEGER)
-        if (rule.min is not None or rule.max is not None) and not numeric:
-            self.problem(
-                path,
-                _(
-                    "'{metric}' is not a number, so min and max do not apply; use equals or one_of"
-                ).format(metric=metric.id),
-            )
-            ok = False
-        if rule.min is not None and rule.max is not None and rule.min > rule.max:
-            self.problem(
-                path, _("min ({min}) is larger than max ({max})").format(min=rule.min, max=rule.max)
-            )
-            ok = False
-        values = ([rule.equals] if rule.equals is not None else []) + list(rule.one_of or ())
-        for value in values:
-            probe = (
-                float(value)
-                if metric.type is MetricType.NUMBER
-                and isinstance(value, int)
-                and not isinstance(value, bool)
-                else value
-            )
-            if not metric.accepts(probe):
-                self.problem(path, self._bad_value_message(metric, value))
+        allowed = (*KINDS, *RULE_OPTIONS)
+        for key, raw in texts.table.items():
+            key_path = (*path, key)
+            kind = KINDS.get(key)
+            if kind is not None:
+                try:
+                    conditions.append(kind.parse(raw, metric))
+                except KindError as exc:
+                    self.problem(path if exc.whole_rule else key_path, str(exc))
+                    ok = False
+            elif key == "severity":
+                if raw not in tuple(Severity):
+                    self.problem(
+                        key_path,
+                        _("must be one of: {choices}").format(choices=", ".join(Severity)),
+                    )
+                    ok = False
+                else:
+                    severity = Severity(raw)
+            elif key == "advice":
+                if not isinstance(raw, str):
+                    self.problem(key_path, _("must be text in quotes"))
+                    ok = False
+                else:
+                    advice = raw
+            else:
+                self.problem(
+                    key_path, _("unknown key '{key}'").format(key=key) + did_you_mean(key, allowed)
+                )
                 ok = False
-        return ok
-
-    @staticmethod
-    def _bad_value_message(metric: Metric, value: object) -> str:
-        if metric.type is MetricType.CHOICE:
-            return _("'{value}' is not a value of '{metric}'; use one of: {choices}").format(
-                value=value, metric=metric.id, choices=", ".join(metric.choices)
-            ) + did_you_mean(str(value), metric.choices)
-        return _("'{metric}' holds {type}, not {value!r}").format(
-            metric=metric.id, type=_(TYPE_WORDS[metric.type]), value=value
+        if not ok:
+            return None
+        if not conditions:
+            self.problem(path, _("the rule has no condition (min, max, equals or one_of)"))
+            return None
+        for message in conflicts(conditions):
+            self.problem(path, message)
+            return None
+        return Rule(
+            metric.id,
+            tuple(conditions),
+            severity=severity,
+            advice=texts.localized("advice", advice),
+            line=find_line(self.lines, path),
         )
 
     # -- [checks.<id>] -----------------------------------------------------------------
@@ -429,21 +413,6 @@ class _SpecBuilder:
                 elif not value:
                     disabled.add(check.id)
                 continue
-            parsed = self._setting_value(setting, value, key_path)
-            if parsed is not _REFUSED:
-                out[key] = parsed
-        return out
-
-    def _setting_value(self, setting: Setting, value: Any, path: tuple[str, ...]) -> Any:
-        """The spec's ``value`` for ``setting``, typed; or :data:`_REFUSED`, with the problem.
-
-        A number setting is judged by its declaration alone (:meth:`Setting.problem`): a
-        bool is not a number, NaN and infinity are refused, and the range is checked on
-        the exact TOML value (a 4,000-digit integer is out of range, not an overflow).
-        Other types go through pydantic in strict mode (``"yes"`` is not ``true``), then
-        the declared choices.
-        """
-        if not setting.is_number:
             if key == "time_budget_s":
                 budget = self._setting_value(TIME_BUDGET, value, key_path)
                 if budget is not _REFUSED:
@@ -460,6 +429,21 @@ class _SpecBuilder:
                     + did_you_mean(key, known),
                 )
                 continue
+            parsed = self._setting_value(setting, value, key_path)
+            if parsed is not _REFUSED:
+                out[key] = parsed
+        return out
+
+    def _setting_value(self, setting: Setting, value: Any, path: tuple[str, ...]) -> Any:
+        """The spec's ``value`` for ``setting``, typed; or :data:`_REFUSED`, with the problem.
+
+        A number setting is judged by its declaration alone (:meth:`Setting.problem`): a
+        bool is not a number, NaN and infinity are refused, and the range is checked on
+        the exact TOML value (a 4,000-digit integer is out of range, not an overflow).
+        Other types go through pydantic in strict mode (``"yes"`` is not ``true``), then
+        the declared choices.
+        """
+        if not setting.is_number:
             try:
                 value = TypeAdapter(setting.type).validate_python(value, strict=True)
             except ValidationError as exc:

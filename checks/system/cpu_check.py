@@ -20,7 +20,7 @@ class CpuCheck(Check):
     category = Category.SYSTEM
     description = N_("The processor's model, class, generation, number of cores and speed.")
     metrics = (
-        Metric("cpu.model", MetricType.TEXT, N_("Processor model")),
+        Metric("cpu.model", MetricType.TEXT, N_("Processor model"), summary=True),
         Metric(
             "cpu.vendor",
             MetricType.CHOICE,

@@ -25,6 +25,7 @@ class MemoryCheck(Check):
             advice=N_(
                 "Your computer has less memory (RAM) than required. Closing other programs won't help here: a computer with more memory is needed, or ask a technician to add memory."
             ),
+            summary=True,
         ),
     )
     time_budget_s = 5.0

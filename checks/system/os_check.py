@@ -44,6 +44,12 @@ class OsCheck(Check):
         ),
         Metric("os.version", MetricType.TEXT, N_("Operating system version")),
         Metric(
+            "os.description",
+            MetricType.TEXT,
+            N_("Operating system, edition and build"),
+            summary=True,
+        ),
+        Metric(
             "os.major_version",
             MetricType.INTEGER,
             N_("Operating system major version"),
@@ -73,6 +79,7 @@ class OsCheck(Check):
                 "os.version": info.version or None,
                 "os.major_version": info.major,
                 "os.supported": supported,
+                "os.description": _description(info.name, info.build),
             },
             details={"name": info.name, "build": info.build, "edition": info.edition},
         )
@@ -104,3 +111,10 @@ def detect_os(host: SystemFacts) -> OsInfo:
     if system is OS.LINUX:
         return linux_os(host.read_text("/etc/os-release") or host.read_text("/usr/lib/os-release"))
     return OsInfo("other", host.system() or "unknown", "")
+
+
+def _description(name: str, build: str | None) -> str | None:
+    """"Windows 11 Pro (build 22631)": how the report's machine summary names the system."""
+    if not name:
+        return None
+    return f"{name} (build {build})" if build else name
