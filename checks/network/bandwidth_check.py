@@ -7,8 +7,8 @@ import statistics
 import time
 from typing import ClassVar
 
-    MAX_TIME_BUDGET_S,
 from deskready.checks.api import (
+    MAX_TIME_BUDGET_S,
     Category,
     Check,
     CheckContext,
