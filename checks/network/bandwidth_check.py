@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import statistics
 import time
 from typing import ClassVar
@@ -20,23 +19,26 @@ from deskready.checks.api import (
     Setting,
 )
 from deskready.checks.i18n import M_, N_
+from deskready.checks.network import transfer_errors
 from deskready.checks.network.adapters import NetAdapter
-from deskready.checks.network.http_transfer import (
-    HttpStatusError,
+from deskready.checks.network.http_transport import (
+    Deadline,
     LatencyProbe,
     Phase,
     Target,
-    TransferError,
-    describe,
     measure_download,
     measure_upload,
 )
 from deskready.checks.network.librespeed_backend import librespeed_target
 from deskready.checks.network.speedtest_backend import directory_target, mini_target
+from deskready.checks.network.transfer_errors import REQUEST_ERRORS, TransferError, describe
 
 #: Longest a single direction runs; two of them plus server selection fit in 15 s.
 PHASE_MAX_S = 6.0
 PHASE_MIN_S = 2.0
+#: A phase shorter than this has no steady part left after the warm-up (0.5 s at least):
+#: when ``max_seconds`` leaves less, the test says so instead of measuring noise.
+PHASE_SHORTEST_S = 1.0
 
 
 class BandwidthCheck(Check):
@@ -116,30 +118,36 @@ class BandwidthCheck(Check):
         server = ctx.setting("server").strip() or "auto"
         max_seconds = ctx.setting("max_seconds")
         started = time.monotonic()
-        deadline = started + min(max_seconds, ctx.time_left())
+        # max_seconds is wall clock for the whole test: every request and phase ends by it.
+        deadline = Deadline(ctx, max_seconds)
         net = ctx.adapter(NetAdapter)
 
         ctx.progress(0.0, M_("Finding a speed test server"))
         try:
-            target, idle_ms = self._target(ctx, net, backend, server)
+            target, idle_ms = self._target(ctx, net, backend, server, deadline)
         except TransferError as exc:
             raise CheckFailed(str(exc)) from exc
         ctx.raise_if_cancelled()
 
-        def phase_seconds() -> float:
-            left = deadline - time.monotonic()
-            return max(PHASE_MIN_S, min(PHASE_MAX_S, (left - 1.0) / 2))
+        def phase_seconds(upload: bool) -> float:
+            left = deadline.left()
+            if upload:
+                seconds = min(PHASE_MAX_S, max(PHASE_MIN_S, left - 0.5), left - 0.3)
+            else:  # leave as much again for the upload
+                seconds = min(PHASE_MAX_S, max(PHASE_MIN_S, (left - 1.0) / 2), (left - 0.5) / 2)
+            if seconds < PHASE_SHORTEST_S:
+                raise CheckFailed(transfer_errors.too_little_time(deadline.seconds))
+            return seconds
 
         probe = LatencyProbe(target, net)
         probe.start(ctx.bounded(2.0))
         try:
             ctx.progress(0.1, M_("Measuring download speed"))
-            down = self._run_phase(ctx, target, net, "download", phase_seconds())
+            down_s = phase_seconds(upload=False)
+            down = self._run_phase(ctx, target, net, "download", down_s, deadline)
             loaded_down = len(probe.samples)
             ctx.progress(0.55, M_("Measuring upload speed"))
-            left = deadline - time.monotonic()
-            up_s = max(PHASE_MIN_S, min(PHASE_MAX_S, left - 0.5))
-            up = self._run_phase(ctx, target, net, "upload", up_s)
+            up = self._run_phase(ctx, target, net, "upload", phase_seconds(upload=True), deadline)
         finally:
             probe.stop()
         t0 = started
@@ -173,7 +181,7 @@ class BandwidthCheck(Check):
         return Measurements(values, details)
 
     def _target(
-        self, ctx: CheckContext, net: NetAdapter, backend: str, server: str
+        self, ctx: CheckContext, net: NetAdapter, backend: str, server: str, deadline: Deadline
     ) -> tuple[Target, float]:
         is_url = server.startswith(("http://", "https://"))
         if backend == "librespeed":
@@ -191,18 +199,24 @@ class BandwidthCheck(Check):
                             server=server,
                         )
                     )
-                return directory_target(server, net, ctx)
-            target = mini_target(server, net, ctx)
+                return directory_target(server, net, ctx, deadline)
+            target = mini_target(server, net, ctx, deadline)
         else:
             raise TransferError(M_("Unknown speed test backend: {name}", name=backend))
         try:
-            samples = LatencyProbe(target, net).idle(5, ctx.bounded(4.0))
-        except (OSError, http.client.HTTPException, HttpStatusError) as exc:
+            samples = LatencyProbe(target, net).idle(5, deadline.bounded(4.0), deadline)
+        except REQUEST_ERRORS as exc:
             raise TransferError(describe(exc, target.name)) from exc
         return target, statistics.median(samples)
 
     def _run_phase(
-        self, ctx: CheckContext, target: Target, net: NetAdapter, direction: str, seconds: float
+        self,
+        ctx: CheckContext,
+        target: Target,
+        net: NetAdapter,
+        direction: str,
+        seconds: float,
+        deadline: Deadline,
     ) -> Phase:
         base = 0.1 if direction == "download" else 0.55
         label = M_("Download") if direction == "download" else M_("Upload")
@@ -216,7 +230,7 @@ class BandwidthCheck(Check):
 
         measure = measure_download if direction == "download" else measure_upload
         try:
-            return measure(ctx, target, net, seconds, on_progress)
+            return measure(ctx, target, net, seconds, on_progress, deadline=deadline)
         except TransferError as exc:
             raise CheckFailed(str(exc)) from exc
 

@@ -10,7 +10,7 @@ import posixpath
 from urllib.parse import urlsplit, urlunsplit
 
 from deskready.checks.i18n import M_
-from deskready.checks.network.http_transfer import Target
+from deskready.checks.network.http_transport import Target
 
 #: MiB per download request; big enough that requests rarely end inside a test phase.
 CHUNK_MIB = 100

@@ -9,7 +9,6 @@ constructor always does).
 
 from __future__ import annotations
 
-import http.client
 import math
 import posixpath
 import re
@@ -20,13 +19,12 @@ from urllib.parse import urlsplit, urlunsplit
 from deskready.checks.api import CheckContext
 from deskready.checks.i18n import M_
 from deskready.checks.network.adapters import NetAdapter
-from deskready.checks.network.http_transfer import (
+from deskready.checks.network.http_transport import Deadline, LatencyProbe, Target, http_get
+from deskready.checks.network.transfer_errors import (
+    REQUEST_ERRORS,
     HttpStatusError,
-    LatencyProbe,
-    Target,
     TransferError,
     describe,
-    http_get,
 )
 
 _UPLOAD_EXT = re.compile(r'upload_?[Ee]xtension: "([^"]+)"')
@@ -104,8 +102,12 @@ def target_for_server(server: dict[str, str]) -> Target:
     )
 
 
-def mini_target(url: str, net: NetAdapter, ctx: CheckContext) -> Target:
+def mini_target(
+    url: str, net: NetAdapter, ctx: CheckContext, deadline: Deadline | None = None
+) -> Target:
     """Check an employer-hosted Speedtest Mini at ``url`` and return its target.
+
+    Its request ends within 6 s of wall clock and by ``deadline`` (the whole speed test's).
 
     Raises:
         TransferError: the page cannot be fetched or is not a Speedtest Mini.
@@ -115,13 +117,14 @@ def mini_target(url: str, net: NetAdapter, ctx: CheckContext) -> Target:
         parts = parts._replace(path=posixpath.dirname(parts.path))
     base = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
     host = parts.hostname or url
+    bound = (deadline or Deadline(ctx, ctx.time_left())).bounded
     try:
-        page = http_get(base + "/", net, ctx.bounded(6.0))
+        page = http_get(base + "/", net, bound(6.0))
     except HttpStatusError as exc:
         if exc.status != 404:
             raise TransferError(describe(exc, host)) from exc
         page = b""
-    except (OSError, http.client.HTTPException) as exc:
+    except REQUEST_ERRORS as exc:
         raise TransferError(describe(exc, host)) from exc
     found = _UPLOAD_EXT.findall(page.decode("utf-8", "replace"))
     if not found:
@@ -141,8 +144,12 @@ def mini_target(url: str, net: NetAdapter, ctx: CheckContext) -> Target:
     )
 
 
-def directory_target(server: str, net: NetAdapter, ctx: CheckContext) -> tuple[Target, float]:
+def directory_target(
+    server: str, net: NetAdapter, ctx: CheckContext, deadline: Deadline | None = None
+) -> tuple[Target, float]:
     """Pick a speedtest.net server: the given id, or the lowest-latency of the nearest.
+
+    Every request ends within its own wall-clock bound and by ``deadline``.
 
     Returns the target and its idle latency in ms.
 
@@ -152,10 +159,11 @@ def directory_target(server: str, net: NetAdapter, ctx: CheckContext) -> tuple[T
     """
     directory = ctx.adapter(SpeedtestDirectory)
     site = urlsplit(directory.config_url).hostname or "speedtest.net"
+    deadline = deadline or Deadline(ctx, ctx.time_left())
     try:
-        location, ignore = parse_config(http_get(directory.config_url, net, ctx.bounded(8.0)))
-        servers = parse_servers(http_get(directory.servers_url, net, ctx.bounded(8.0)))
-    except (OSError, http.client.HTTPException, HttpStatusError) as exc:
+        location, ignore = parse_config(http_get(directory.config_url, net, deadline.bounded(8.0)))
+        servers = parse_servers(http_get(directory.servers_url, net, deadline.bounded(8.0)))
+    except REQUEST_ERRORS as exc:
         raise TransferError(describe(exc, site)) from exc
     except ValueError as exc:
         raise TransferError(M_("{site} sent a list the test cannot read.", site=site)) from exc
@@ -181,8 +189,8 @@ def directory_target(server: str, net: NetAdapter, ctx: CheckContext) -> tuple[T
         ctx.raise_if_cancelled()
         target = target_for_server(candidate)
         try:
-            samples = LatencyProbe(target, net).idle(3, ctx.bounded(2.0))
-        except (OSError, http.client.HTTPException, HttpStatusError) as exc:
+            samples = LatencyProbe(target, net).idle(3, deadline.bounded(2.0), deadline)
+        except REQUEST_ERRORS as exc:
             last_error = exc
             continue
         latency = statistics.median(samples)

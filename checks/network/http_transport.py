@@ -1,4 +1,4 @@
-"""Multi-stream HTTP download/upload measurement shared by both bandwidth backends.
+"""Multi-stream HTTP download/upload shared by both bandwidth backends: the sockets part.
 
 Why not speedtest-cli's own transfer code: it counts upload bytes as they are *written into
 the socket buffer*, so a 2 Mbit/s upload reads as 3.3 (RESEARCH.md §8), and its
@@ -9,54 +9,87 @@ constructor always contacts speedtest.net. Here:
   request length once LibreSpeed's ``empty.php`` has answered, which it does after reading
   the whole body), and the rate is taken between two confirmations, so bytes still queued
   in socket buffers when the test ends are never counted;
-* the first part of each phase (TCP slow start, token-bucket bursts) is left out of the rate.
+* the rate itself comes from :mod:`rate_estimator` (pure); the sentences from
+  :mod:`transfer_errors`.
 
-Every socket has a timeout no longer than the check's remaining time; a stream that stops
-delivering for ``stall_s`` ends the phase with a clear error.
+Time bounds: every single request (a page, a list, a latency reply) has a *wall-clock*
+bound (:func:`wall_clock`), not only a per-read socket timeout, so a server sending one
+byte a second cannot hold a request open; a measuring phase lasts its set length; and the
+whole speed test ends by its :class:`Deadline` (``max_seconds``). During a phase, no byte
+for ``stall_s``, or less than :data:`rate_estimator.FLOOR_BPS` for
+:data:`rate_estimator.GRACE_S`, ends it with an error about the server, never a rate.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import http.client
 import os
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit
 
 from deskready.checks.api import CheckContext
-from deskready.checks.i18n import M_
+from deskready.checks.network import transfer_errors as msg
 from deskready.checks.network.adapters import NetAdapter
+from deskready.checks.network.rate_estimator import (
+    FLOOR_BPS,
+    GRACE_S,
+    below_floor,
+    recent_mbps,
+    series,
+    steady_rate,
+)
+from deskready.checks.network.transfer_errors import (
+    BodyCutShort,
+    BodyTooLong,
+    HttpStatusError,
+    RequestTimeout,
+    TransferError,
+    describe,
+)
+
+__all__ = [
+    "STALL_S",
+    "STREAMS",
+    "Connection",
+    "Deadline",
+    "HttpStatusError",
+    "LatencyProbe",
+    "Phase",
+    "Target",
+    "TransferError",
+    "describe",
+    "http_get",
+    "measure_download",
+    "measure_upload",
+    "path_of",
+    "read_body",
+    "upload_payload",
+    "wall_clock",
+]
 
 #: Parallel TCP streams per direction (librespeed-cli uses 3, Ookla's web client 4-8).
 STREAMS = 4
-#: Without a byte delivered for this long, a stream is called stalled.
+#: Without a byte moved for this long, a phase is called stalled.
 STALL_S = 4.0
 #: Upload requests grow until one takes about this long, so the confirmation granularity
 #: stays fine while per-request overhead stays small.
 UPLOAD_TARGET_S = 0.2
 UPLOAD_MIN = 32 * 1024
 UPLOAD_MAX = 4 * 1024 * 1024
+#: A server confirming less than this share of an upload request is not telling the truth
+#: (or not reading the body): a real one confirms all of it, give or take a form prefix.
+CONFIRM_MIN_SHARE = 0.5
+#: Longest answer accepted for a latency request (``latency.txt`` is 9 bytes).
+LATENCY_LIMIT = 64 * 1024
 _READ_CHUNK = 64 * 1024
+_WRITE_CHUNK = 64 * 1024
 _SPEEDTEST_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-class TransferError(Exception):
-    """A measurement failed; ``str(exc)`` is a translated sentence for the agent."""
-
-
-class HttpStatusError(Exception):
-    """The server answered with a status other than 200."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(f"HTTP {status} {reason}")
-        self.status = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -79,17 +112,22 @@ class Target:
     protocol: str
     info: dict[str, object] = field(default_factory=dict)
 
-    def confirmed_bytes(self, body: bytes, sent: int) -> int:
-        """Bytes the server says it received for an upload request of ``sent`` bytes."""
+    def claimed_bytes(self, body: bytes, sent: int) -> int | None:
+        """What the server says it received of a ``sent``-byte upload (None: no claim)."""
         if self.protocol == "speedtest":
             text = body.decode("ascii", "replace").strip()
             if text.startswith("size="):
                 try:
-                    return max(0, min(int(text[5:]), sent))
+                    return int(text[5:])
                 except ValueError:
-                    return 0
-            return 0
+                    return None
+            return None
         return sent  # LibreSpeed answers only after the whole body arrived
+
+    def confirmed_bytes(self, body: bytes, sent: int) -> int:
+        """Bytes counted as confirmed: the claim, never more than was sent, never < 0."""
+        claimed = self.claimed_bytes(body, sent)
+        return 0 if claimed is None else max(0, min(claimed, sent))
 
 
 @dataclass
@@ -102,6 +140,23 @@ class Phase:
     series: list[list[float]]
 
 
+class Deadline:
+    """The wall-clock end of the whole speed test (``max_seconds``), inside the budget."""
+
+    def __init__(self, ctx: CheckContext, seconds: float) -> None:
+        self._ctx = ctx
+        self.seconds = max(0.0, min(seconds, ctx.time_left()))
+        self.at = time.monotonic() + self.seconds
+
+    def left(self) -> float:
+        """Seconds until the deadline or the check's budget, whichever is first."""
+        return max(0.0, min(self.at - time.monotonic(), self._ctx.time_left()))
+
+    def bounded(self, seconds: float) -> float:
+        """``seconds``, shortened so an operation ends by the deadline."""
+        return max(0.05, min(seconds, self.left()))
+
+
 class Connection(http.client.HTTPConnection):
     """An HTTP(S) connection whose sockets come from :class:`NetAdapter`."""
 
@@ -112,12 +167,16 @@ class Connection(http.client.HTTPConnection):
         self.https = parts.scheme == "https"
         super().__init__(parts.hostname, parts.port or (443 if self.https else 80), timeout=timeout)
         self._net = net
+        self._aborted = False
 
     def connect(self) -> None:
         """Open the socket through the adapter (and TLS for https)."""
         sock = self._net.connect(self.host, self.port, float(self.timeout or 10.0))
         if self.https:
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
+        if self._aborted:  # aborted while connecting: nobody may use this socket
+            sock.close()
+            raise TimeoutError("connection aborted")
         self.sock = sock
 
     def set_timeout(self, seconds: float) -> None:
@@ -128,10 +187,60 @@ class Connection(http.client.HTTPConnection):
 
     def abort(self) -> None:
         """Unblock a thread stuck in recv/send on this connection (called from another)."""
+        self._aborted = True
         sock = self.sock
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def wall_clock(conn: Connection, seconds: float) -> Iterator[None]:
+    """Abort ``conn`` when the block has run ``seconds``; the block then raises
+    :class:`RequestTimeout` (whatever the aborted socket call raised or returned)."""
+    fired = threading.Event()
+
+    def fire() -> None:
+        fired.set()
+        conn.abort()
+
+    timer = threading.Timer(max(0.0, seconds), fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except Exception as exc:
+        if fired.is_set():
+            raise RequestTimeout(seconds) from exc
+        raise
+    finally:
+        timer.cancel()
+    if fired.is_set():
+        raise RequestTimeout(seconds)
+
+
+def read_body(resp: http.client.HTTPResponse, limit: int) -> bytes:
+    """The whole body of a small answer.
+
+    Raises:
+        BodyTooLong: more than ``limit`` bytes (an endless or absurd answer).
+        BodyCutShort: the connection ended before the announced Content-Length.
+    """
+    announced = resp.length
+    chunks: list[bytes] = []
+    got = 0
+    while True:
+        data = resp.read1(min(_READ_CHUNK, limit + 1 - got))
+        if not data:
+            break
+        got += len(data)
+        if got > limit:
+            raise BodyTooLong(limit)
+        chunks.append(data)
+    if announced is not None and got < announced:
+        raise BodyCutShort(got, announced)
+    resp.read()  # marks a finished body closed, so the connection can be reused
+    return b"".join(chunks)
 
 
 def path_of(url: str, bump: int = 0) -> str:
@@ -142,16 +251,19 @@ def path_of(url: str, bump: int = 0) -> str:
 
 
 def http_get(url: str, net: NetAdapter, timeout: float, limit: int = 4 << 20) -> bytes:
-    """GET ``url`` and return the body.
+    """GET ``url`` and return the body; the whole request ends within ``timeout`` seconds.
 
     Raises:
-        HttpStatusError: on any status but 200. OSError / http.client errors pass through.
+        HttpStatusError: on any status but 200.
+        RequestTimeout, BodyTooLong, BodyCutShort: see :func:`wall_clock`, :func:`read_body`.
+        OSError / http.client errors pass through.
     """
     conn = Connection(url, net, timeout)
     try:
-        conn.request("GET", path_of(url), headers={"Cache-Control": "no-cache"})
-        resp = conn.getresponse()
-        body = resp.read(limit)
+        with wall_clock(conn, timeout):
+            conn.request("GET", path_of(url), headers={"Cache-Control": "no-cache"})
+            resp = conn.getresponse()
+            body = read_body(resp, limit)
         if resp.status != 200:
             raise HttpStatusError(resp.status, resp.reason)
         return body
@@ -159,82 +271,23 @@ def http_get(url: str, net: NetAdapter, timeout: float, limit: int = 4 << 20) ->
         conn.close()
 
 
-def describe(exc: BaseException, server: str) -> str:
-    """A plain-language sentence for a network failure while talking to ``server``."""
-    if isinstance(exc, TransferError):
-        return str(exc)
-    if isinstance(exc, socket.gaierror):
-        return M_(
-            "The address of the speed test server ({server}) could not be looked up. "
-            "Check that you are connected to the internet.",
-            server=server,
-        )
-    if isinstance(exc, HttpStatusError):
-        if exc.status in {401, 403}:
-            return M_(
-                "The speed test server {server} refused the test (HTTP {status}). "
-                "Ask your employer which server to use.",
-                server=server,
-                status=exc.status,
-            )
-        return M_(
-            "The speed test server {server} answered with an error (HTTP {status}).",
-            server=server,
-            status=exc.status,
-        )
-    if isinstance(exc, ConnectionRefusedError):
-        return M_("The speed test server {server} refused the connection.", server=server)
-    if isinstance(
-        exc,
-        ConnectionResetError
-        | BrokenPipeError
-        | ConnectionAbortedError
-        | http.client.RemoteDisconnected
-        | http.client.IncompleteRead,
-    ):
-        return M_(
-            "The connection to the speed test server {server} was cut off during the test. "
-            "Try again; if it keeps happening, restart your router.",
-            server=server,
-        )
-    if isinstance(exc, TimeoutError):
-        return M_(
-            "The speed test server {server} stopped answering. "
-            "Your connection may have dropped; try again.",
-            server=server,
-        )
-    if isinstance(exc, ssl.SSLError):
-        return M_("A secure connection to {server} could not be set up.", server=server)
-    if isinstance(exc, OSError) and exc.errno in {
-        errno.ENETUNREACH,
-        errno.EHOSTUNREACH,
-        errno.ENETDOWN,
-        errno.EADDRNOTAVAIL,
-    }:
-        return M_(
-            "Your computer is not connected to the internet (no route to {server}). "
-            "Connect to your network and try again.",
-            server=server,
-        )
-    if isinstance(exc, http.client.HTTPException):
-        return M_(
-            "The speed test server {server} sent an answer that makes no sense.", server=server
-        )
-    return M_(
-        "The speed test with {server} failed: {error}",
-        server=server,
-        error=exc.strerror if isinstance(exc, OSError) and exc.strerror else exc,
-    )
-
-
 class _Events:
-    """Thread-safe log of (monotonic time, bytes) transfer events."""
+    """Thread-safe logs of a phase.
 
-    def __init__(self) -> None:
+    ``items`` are the *counted* events ``(time, bytes, stream)`` the rate is taken from;
+    ``progress`` is ``(time, bytes)`` of any data moving (bytes read for a download, bytes
+    written for an upload), which is what the stall and floor watch look at: an upload's
+    confirmations come a whole request apart, too coarse to judge progress by.
+    """
+
+    def __init__(self, counted_is_progress: bool) -> None:
         self.lock = threading.Lock()
-        self.items: list[tuple[float, int, int]] = []  # (time, bytes, stream)
+        self.items: list[tuple[float, int, int]] = []
+        self.progress: list[tuple[float, int]] = []
         self.total = 0
         self.last = time.monotonic()
+        self.last_progress = self.last
+        self._counted_is_progress = counted_is_progress
 
     def add(self, n: int, stream: int) -> None:
         now = time.monotonic()
@@ -242,6 +295,15 @@ class _Events:
             self.items.append((now, n, stream))
             self.total += n
             self.last = now
+            if self._counted_is_progress:
+                self.progress.append((now, n))
+                self.last_progress = now
+
+    def moved(self, n: int) -> None:
+        now = time.monotonic()
+        with self.lock:
+            self.progress.append((now, n))
+            self.last_progress = now
 
     def snapshot(self) -> list[tuple[float, int, int]]:
         with self.lock:
@@ -260,15 +322,20 @@ def _download_worker(url: str) -> Worker:
             resp = conn.getresponse()
             if resp.status != 200:
                 raise HttpStatusError(resp.status, resp.reason)
+            announced = resp.length
+            got = 0
             while not stop.is_set():
                 # read1: whatever has arrived (one recv), so counts are fine-grained even on
                 # slow links; readinto would block until 64 KiB had arrived.
                 n = len(resp.read1(_READ_CHUNK))
                 if not n:
                     break
+                got += n
                 events.add(n, sid)
             if stop.is_set():
                 return
+            if announced is not None and got < announced:
+                raise BodyCutShort(got, announced)
             # Body complete. HTTPResponse.read1 does not mark the response closed when the
             # length reaches zero (Python 3.11), and the next request would then raise
             # CannotSendRequest; read() on a finished body does.
@@ -295,27 +362,29 @@ def _upload_worker(target: Target, payload: bytes) -> Worker:
             bump += 1
             body = prefix + view[: size - len(prefix)]
             started = time.monotonic()
-            conn.request(
-                "POST",
-                path_of(target.upload_url, bump),
-                body=body,
-                headers={"Content-Type": content_type, "Cache-Control": "no-cache"},
-            )
+            conn.putrequest("POST", path_of(target.upload_url, bump), skip_accept_encoding=True)
+            conn.putheader("Content-Type", content_type)
+            conn.putheader("Content-Length", str(len(body)))
+            conn.putheader("Cache-Control", "no-cache")
+            conn.endheaders()
+            for offset in range(0, len(body), _WRITE_CHUNK):  # written bytes show progress
+                piece = body[offset : offset + _WRITE_CHUNK]
+                conn.send(piece)
+                events.moved(len(piece))
+                if stop.is_set():
+                    return
             resp = conn.getresponse()
             reply = resp.read(4096)
             if resp.status != 200:
                 raise HttpStatusError(resp.status, resp.reason)
             if stop.is_set():
                 return
-            confirmed = target.confirmed_bytes(reply, len(body))
-            if confirmed <= 0:
-                raise TransferError(
-                    M_(
-                        "The speed test server {server} did not confirm the uploaded data.",
-                        server=target.name,
-                    )
-                )
-            events.add(confirmed, sid)
+            claimed = target.claimed_bytes(reply, len(body))
+            if claimed is None or claimed <= 0:
+                raise TransferError(msg.not_confirmed(target.name))
+            if claimed < CONFIRM_MIN_SHARE * len(body):
+                raise TransferError(msg.confirmed_too_little(target.name, claimed, len(body)))
+            events.add(min(claimed, len(body)), sid)  # an over-claim never inflates the rate
             if time.monotonic() - started < UPLOAD_TARGET_S and size < UPLOAD_MAX:
                 size = min(UPLOAD_MAX, size * 2)
             if resp.will_close:
@@ -348,18 +417,25 @@ class LatencyProbe:
         started = time.perf_counter()
         conn.request("GET", path_of(self.target.latency_url), headers={"Cache-Control": "no-cache"})
         resp = conn.getresponse()
-        resp.read(65536)
+        read_body(resp, LATENCY_LIMIT)
         if resp.status != 200:
             raise HttpStatusError(resp.status, resp.reason)
         return (time.perf_counter() - started) * 1000.0
 
-    def idle(self, count: int, timeout: float) -> list[float]:
+    def idle(self, count: int, timeout: float, deadline: Deadline | None = None) -> list[float]:
         """``count`` RTT samples on an otherwise idle link (the first, which pays for the
-        TCP handshake, is dropped). Raises on failure (the caller explains it)."""
+        TCP handshake, is dropped). Each request ends within ``timeout`` seconds of wall
+        clock, and all of them by ``deadline``. Raises on failure (the caller explains it)."""
         conn = Connection(self.target.latency_url, self.net, timeout)
+
+        def timed() -> float:
+            bound = timeout if deadline is None else deadline.bounded(timeout)
+            with wall_clock(conn, bound):
+                return self.once(conn)
+
         try:
-            self.once(conn)
-            return [self.once(conn) for _ in range(count)]
+            timed()
+            return [timed() for _ in range(count)]
         finally:
             conn.close()
 
@@ -373,7 +449,8 @@ class LatencyProbe:
                         self._conn = Connection(self.target.latency_url, self.net, timeout)
                     ms = self.once(self._conn)
                     self.samples.append((time.monotonic(), ms))
-                except (OSError, http.client.HTTPException, HttpStatusError):
+                except (OSError, http.client.HTTPException, HttpStatusError, BodyTooLong,
+                        BodyCutShort):  # fmt: skip
                     if self._conn is not None:
                         self._conn.close()
                     self._conn = None
@@ -404,14 +481,23 @@ def _phase(
     streams: int = STREAMS,
     stall_s: float = STALL_S,
     confirmed: bool = False,
+    deadline: Deadline | None = None,
 ) -> Phase:
-    """Run ``streams`` workers for ``seconds`` and compute the steady-state rate."""
-    events = _Events()
+    """Run ``streams`` workers for ``seconds`` and compute the steady-state rate.
+
+    Raises:
+        TransferError: a stall (no byte for ``stall_s``), a transfer below the floor rate
+            for longer than the grace period, or a stream failure before most of the phase
+            had run; each with a sentence naming the server.
+    """
+    events = _Events(counted_is_progress=not confirmed)
     stop = threading.Event()
     errors: list[BaseException] = []
     conns: list[Connection] = []
     threads: list[threading.Thread] = []
-    timeout = ctx.bounded(min(stall_s, seconds + 2.0))
+    # Per-read socket timeout: a little beyond the stall and floor watch below, so that
+    # watch (which knows what went wrong) speaks first; the timeout only frees threads.
+    timeout = ctx.bounded(max(stall_s, GRACE_S) + 1.0)
     url = target.download_url if not confirmed else target.upload_url
 
     def run(conn: Connection, sid: int) -> None:
@@ -424,7 +510,7 @@ def _phase(
             conn.close()
 
     started = time.monotonic()
-    events.last = started
+    events.last = events.last_progress = started
     try:
         for i in range(streams):
             conn = Connection(url, net, timeout)
@@ -438,20 +524,23 @@ def _phase(
             now = time.monotonic()
             if now - started >= seconds or errors:
                 break
-            if ctx.time_left() < 0.5:
+            if ctx.time_left() < 0.5 or (deadline is not None and deadline.left() <= 0):
                 break
             ctx.raise_if_cancelled()
-            if now - events.last > stall_s:
-                raise TransferError(
-                    M_(
-                        "The speed test server {server} stopped sending data for {seconds} seconds.",
-                        server=target.name,
-                        seconds=round(stall_s),
-                    )
-                )
+            quiet = now - events.last_progress
+            if quiet > stall_s:
+                raise TransferError(msg.stalled(target.name, stall_s))
+            with events.lock:
+                slow = below_floor(events.progress, started, now, FLOOR_BPS, GRACE_S)
+            if slow:
+                if quiet >= GRACE_S:
+                    raise TransferError(msg.stalled(target.name, GRACE_S))
+                raise TransferError(msg.no_progress(target.name, FLOOR_BPS / 1000, GRACE_S))
             if now - shown >= 0.25:
                 shown = now
-                on_progress((now - started) / seconds, _recent_mbps(events, now, 1.0))
+                with events.lock:
+                    live = recent_mbps(events.items, now, 1.0)
+                on_progress((now - started) / seconds, live)
             stop.wait(0.05)
     finally:
         ended = time.monotonic()
@@ -468,113 +557,11 @@ def _phase(
             raise TransferError(describe(errors[0], target.name))
         ended = events.last
     if not items:
-        raise TransferError(M_("The speed test server {server} sent no data.", server=target.name))
+        raise TransferError(msg.no_data(target.name))
     warmup = max(0.5, min(2.0, 0.2 * (ended - started)))
-    mbps = _steady_rate(items, started, ended, warmup, confirmed)
-    series = _series(items, started, 0.5 if confirmed else 0.25, ended)
-    return Phase(mbps, sum(i[1] for i in items), ended - started, series)
-
-
-def _recent_mbps(events: _Events, now: float, window: float) -> float:
-    with events.lock:
-        total = 0
-        for t, n, _s in reversed(events.items):
-            if t < now - window:
-                break
-            total += n
-    return total * 8 / window / 1e6
-
-
-def _steady_rate(
-    items: list[tuple[float, int, int]],
-    started: float,
-    ended: float,
-    warmup: float,
-    confirmed: bool,
-) -> float:
-    """Mbit/s after the warm-up.
-
-    Upload (``confirmed``): for each stream, the bytes the server confirmed between the
-    stream's first confirmation after the warm-up and its last one, over the time between
-    them, summed over streams — between two confirmations of one stream exactly the bytes
-    of the requests confirmed in between went over the link.
-
-    Download: one window every stream was active in. The window runs from
-    ``t_a`` — the moment the last stream to do so had its first event after the warm-up —
-    to ``t_b`` — the last event of the stream that went quiet first before the end. Each
-    stream contributes the bytes of its events after its last event at or before ``t_a``
-    up to its last event at or before ``t_b``: both ends are moments when the stream had
-    received everything sent so far. So bytes still in socket buffers, or held behind a
-    lost packet awaiting retransmission when the phase ends (a 5 Mbit/s link can lose
-    20 % of a short test that way), are neither counted nor charged for. Reads after
-    ``ended`` (buffers drained while streams stop) are ignored.
-    """
-    t0 = started + warmup
-    per_stream: dict[int, list[tuple[float, int]]] = {}
-    for t, n, sid in sorted(items):
-        if t <= ended:
-            per_stream.setdefault(sid, []).append((t, n))
-    if confirmed:
-        rate = _per_stream_rate(per_stream, t0)
-        if rate is not None:
-            return rate
-    firsts = [next((t for t, _n in ev if t > t0), None) for ev in per_stream.values()]
-    lasts = [ev[-1][0] for ev in per_stream.values()]
-    if not confirmed and firsts and all(f is not None for f in firsts):
-        t_a = max(f for f in firsts if f is not None)
-        t_b = min(lasts)
-        if t_b - t_a >= 0.5:
-            moved = 0
-            for ev in per_stream.values():
-                start = _last_at(ev, t_a)
-                moved += sum(n for t, n in ev if start < t <= t_b)
-            return moved * 8 / (t_b - t_a) / 1e6
-    # Too few events after the warm-up (a very slow link, a stream that never got going):
-    # everything over the whole phase.
-    inside = sorted((t, n) for t, n, _s in items if t <= ended)
-    if not inside:
-        return 0.0
-    t_last = inside[-1][0] if confirmed else ended
-    return sum(n for _t, n in inside) * 8 / max(1e-3, t_last - started) / 1e6
-
-
-def _per_stream_rate(per_stream: dict[int, list[tuple[float, int]]], t0: float) -> float | None:
-    """Sum over streams of bytes confirmed between a stream's first confirmation after
-    ``t0`` and its last one, over the time between them (None if no stream has two)."""
-    total = 0.0
-    used = False
-    for events in per_stream.values():
-        after = [(t, n) for t, n in events if t > t0]
-        if len(after) < 2 or after[-1][0] - after[0][0] < 0.2:
-            continue
-        total += sum(n for _t, n in after[1:]) * 8 / (after[-1][0] - after[0][0]) / 1e6
-        used = True
-    return total if used else None
-
-
-def _last_at(events: list[tuple[float, int]], moment: float) -> float:
-    """Time of the last event at or before ``moment`` (or -inf when there is none)."""
-    found = float("-inf")
-    for t, _n in events:
-        if t > moment:
-            break
-        found = t
-    return found
-
-
-def _series(
-    items: list[tuple[float, int, int]], started: float, step: float, ended: float
-) -> list[list[float]]:
-    bins = max(1, int((ended - started) / step))
-    totals = [0] * bins
-    for t, n, _s in items:
-        k = int((t - started) / step)
-        if 0 <= k < bins:
-            totals[k] += n
-    return [
-        [round((k + 1) * step, 3), round(total * 8 / step / 1e6, 3)]
-        for k, total in enumerate(totals)
-    ]
+    mbps = steady_rate(items, started, ended, warmup, confirmed)
+    chart = series(items, started, 0.5 if confirmed else 0.25, ended)
+    return Phase(mbps, sum(i[1] for i in items), ended - started, chart)
 
 
 def measure_download(
@@ -584,11 +571,11 @@ def measure_download(
     seconds: float,
     on_progress: Callable[[float, float], None],
     streams: int = STREAMS,
+    deadline: Deadline | None = None,
 ) -> Phase:
     """Download rate in Mbit/s (10^6 bit/s of HTTP payload)."""
-    return _phase(
-        ctx, target, net, _download_worker(target.download_url), seconds, on_progress, streams
-    )
+    worker = _download_worker(target.download_url)
+    return _phase(ctx, target, net, worker, seconds, on_progress, streams, deadline=deadline)
 
 
 def measure_upload(
@@ -598,7 +585,11 @@ def measure_upload(
     seconds: float,
     on_progress: Callable[[float, float], None],
     streams: int = STREAMS,
+    deadline: Deadline | None = None,
 ) -> Phase:
     """Upload rate in Mbit/s, counting only bytes the server confirmed."""
     worker = _upload_worker(target, upload_payload(target.protocol))
-    return _phase(ctx, target, net, worker, seconds, on_progress, streams, confirmed=True)
+    return _phase(
+        ctx, target, net, worker, seconds, on_progress, streams, confirmed=True,
+        deadline=deadline,
+    )  # fmt: skip
