@@ -18,7 +18,7 @@ from deskready.checks.api import (
     Setting,
 )
 from deskready.checks.i18n import M_, N_
-from deskready.checks.network import voice_math
+from deskready.checks.network import stun_health, voice_math
 from deskready.checks.network.adapters import UdpAdapter
 from deskready.checks.network.stun import parse_server
 from deskready.checks.network.stun_stream import StreamResult, ping, stream
@@ -33,6 +33,8 @@ DEFAULT_STUN_SERVERS = (
 INTERVAL_S = 0.020
 #: A voice packet this late is useless: answers arriving later count as lost.
 LATE_S = 1.0
+#: Time the second look at a lossy stream takes (stun_health), kept free in the budget.
+SECOND_LOOK_S = stun_health.SLOW_PROBES * stun_health.SLOW_INTERVAL_S + LATE_S
 
 _ADVICE_NETWORK = N_(
     "Use a cable instead of Wi-Fi, and stop downloads, streaming and video calls on other "
@@ -130,8 +132,9 @@ class CallQualityCheck(Check):
         ctx.progress(0.0, M_("Looking for a call test server"))
         sock, address, server, first_ms, problems = self._find_server(ctx, udp, servers)
         try:
-            # Fit the stream into what is left of the budget (keep time for the grace wait).
-            duration = min(duration, max(1.0, ctx.time_left() - LATE_S - 0.5))
+            # Fit the stream into what is left of the budget (keep time for the grace wait
+            # and for a second look at the server).
+            duration = min(duration, max(1.0, ctx.time_left() - LATE_S - 0.5 - SECOND_LOOK_S))
             count = max(2, round(duration / INTERVAL_S))
 
             def tick(fraction: float, arrivals: list[Any]) -> None:
@@ -152,10 +155,29 @@ class CallQualityCheck(Check):
                 lambda: ctx.cancelled,
                 tick,
             )
+            second = self._second_look(ctx, sock, address, result)
         finally:
             sock.close()
         ctx.raise_if_cancelled()
-        return self._measurements(result, server, first_ms, problems, duration)
+        return self._measurements(result, server, first_ms, problems, duration, second)
+
+    def _second_look(
+        self, ctx: CheckContext, sock: socket.socket, address: Any, result: StreamResult
+    ) -> StreamResult | None:
+        """After heavy loss, a few slow requests: do they tell a server fault apart?"""
+        if ctx.cancelled or not stun_health.needs_second_look(
+            len(result.probes), len(result.arrivals)
+        ):
+            return None
+        rtts = [p.rtt_ms for p in result.arrivals if p.rtt_ms is not None]
+        # Answers to slow requests come back as fast as the stream's did: wait a few RTTs.
+        wait = min(LATE_S, max(0.2, 4 * max(rtts, default=250.0) / 1000.0))
+        fit = int((ctx.time_left() - wait - 0.2) / stun_health.SLOW_INTERVAL_S)
+        count = min(stun_health.SLOW_PROBES, fit)
+        if count < 1:
+            return None
+        interval = stun_health.SLOW_INTERVAL_S
+        return stream(sock, address, count, interval, ctx.bounded(wait), lambda: ctx.cancelled)
 
     def _find_server(
         self, ctx: CheckContext, udp: UdpAdapter, servers: list[str]
@@ -201,6 +223,7 @@ class CallQualityCheck(Check):
         first_ms: float,
         problems: list[str],
         duration: float,
+        second: StreamResult | None = None,
     ) -> Measurements:
         probes = result.probes
         arrivals = result.arrivals
@@ -242,9 +265,57 @@ class CallQualityCheck(Check):
         messages: list[str] = []
         if problems:
             details["servers_skipped"] = problems
-        if loss is not None and loss >= 100.0:
-            messages.append(M_("The test server stopped answering during the test."))
+        if second is not None:
+            fault = stun_health.diagnose(
+                len(probes), len(arrivals), len(second.probes), len(second.arrivals)
+            )
+            details["second_look"] = {
+                "sent": len(second.probes),
+                "answered": len(second.arrivals),
+                "interval_ms": stun_health.SLOW_INTERVAL_S * 1000,
+                "finding": fault or "path_loss",
+            }
+            if fault is not None:
+                # The server caused this loss: it is not the agent's, so no loss and no
+                # MOS are recorded; delay and jitter of the answers that came stay.
+                message = _server_fault_message(fault, server, result, second)
+                if not arrivals:
+                    raise CheckFailed(message)
+                for metric_id in ("network.loss_pct", "network.mos", "network.mos_grade"):
+                    values[metric_id] = None
+                messages.append(message)
         return Measurements(values, details, messages)
+
+
+def _server_fault_message(
+    fault: str, server: str, result: StreamResult, second: StreamResult
+) -> str:
+    """Name the STUN server as the cause of the loss, in words for the agent."""
+    probes, arrivals = result.probes, result.arrivals
+    if fault == stun_health.STOPPED:
+        return M_(
+            "The call test server {server} stopped answering during the test (it answered "
+            "{answered} of {sent} test packets) and still does not answer. That is not a "
+            "loss on your connection, so packet loss and call quality were not measured. "
+            "Try again; if it keeps happening, ask your employer's IT team for another call "
+            "test server.",
+            server=server,
+            answered=len(arrivals),
+            sent=len(probes),
+        )
+    span = probes[-1].sent - probes[0].sent + INTERVAL_S if probes else 1.0
+    return M_(
+        "The call test server {server} answered only about {rate} of the {sent_rate} test "
+        "packets sent to it each second, but {slow_answered} of {slow_sent} sent slowly: it "
+        "limits how fast it answers. That is not a loss on your connection, so packet loss "
+        "and call quality were not measured. Ask your employer's IT team for a call test "
+        "server without this limit.",
+        server=server,
+        rate=round(len(arrivals) / max(span, INTERVAL_S)),
+        sent_rate=round(1 / INTERVAL_S),
+        slow_answered=len(second.arrivals),
+        slow_sent=len(second.probes),
+    )
 
 
 def _r(value: float | None) -> float | None:
