@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import errno
-import re
 import http.client
+import re
 import socket
 
 import pytest
