@@ -198,7 +198,6 @@ def verdict_block(report: Report) -> VerdictBox:
     explanation = explanations.get(verdict, _("The verdict is unknown."))
     if is_partial(report):
         counts += " · " + _("Not checked: {count}").format(count=summary.get("not_checked", 0))
-        explanation = partial_notice() + " " + explanation
     return VerdictBox(verdict, explanation, counts)
 
 
