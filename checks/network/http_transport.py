@@ -529,12 +529,12 @@ def _phase(
             ctx.raise_if_cancelled()
             quiet = now - events.last_progress
             if quiet > stall_s:
-                raise TransferError(msg.stalled(target.name, stall_s))
+                raise TransferError(msg.stalled(target.name, stall_s, confirmed))
             with events.lock:
                 slow = below_floor(events.progress, started, now, FLOOR_BPS, GRACE_S)
             if slow:
                 if quiet >= GRACE_S:
-                    raise TransferError(msg.stalled(target.name, GRACE_S))
+                    raise TransferError(msg.stalled(target.name, GRACE_S, confirmed))
                 raise TransferError(msg.no_progress(target.name, FLOOR_BPS / 1000, GRACE_S))
             if now - shown >= 0.25:
                 shown = now
@@ -557,7 +557,7 @@ def _phase(
             raise TransferError(describe(errors[0], target.name))
         ended = events.last
     if not items:
-        raise TransferError(msg.no_data(target.name))
+        raise TransferError(msg.no_data(target.name, confirmed))
     warmup = max(0.5, min(2.0, 0.2 * (ended - started)))
     mbps = steady_rate(items, started, ended, warmup, confirmed)
     chart = series(items, started, 0.5 if confirmed else 0.25, ended)

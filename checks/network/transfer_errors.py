@@ -164,8 +164,14 @@ def request_too_slow(server: str, seconds: float) -> str:
     )
 
 
-def stalled(server: str, seconds: float) -> str:
-    """No byte moved in either direction for ``seconds``."""
+def stalled(server: str, seconds: float, upload: bool = False) -> str:
+    """No byte moved for ``seconds`` (an upload: the server stopped reading)."""
+    if upload:
+        return M_(
+            "The speed test server {server} stopped taking uploaded data for {seconds} seconds.",
+            server=server,
+            seconds=round(seconds),
+        )
     return M_(
         "The speed test server {server} stopped sending data for {seconds} seconds.",
         server=server,
@@ -186,8 +192,12 @@ def no_progress(server: str, kbps: float, seconds: float) -> str:
     )
 
 
-def no_data(server: str) -> str:
+def no_data(server: str, upload: bool = False) -> str:
     """A phase ended without a single counted byte."""
+    if upload:
+        return M_(
+            "The speed test server {server} confirmed none of the uploaded data.", server=server
+        )
     return M_("The speed test server {server} sent no data.", server=server)
 
 

@@ -16,7 +16,8 @@ protocols; the download body is ``/mini/speedtest/random*.jpg`` and
 * ``trickle-latency``: the latency replies (``latency.txt``, ``GET empty.php``) at
   1 byte per second;
 * ``upload-lie-low`` / ``upload-lie-high``: ``size=`` replies of 1 % / 1000 % of the bytes
-  really received.
+  really received;
+* ``upload-stall``: an upload whose body the server never reads.
 
 STUN (``FaultyStunServer``): answers Binding Requests at most ``rate_per_s`` a second
 (token bucket of one), or only the first ``answer_first`` of them, or each with
@@ -115,6 +116,9 @@ class _FaultyHandler(Handler):
             super().do_GET()
 
     def do_POST(self) -> None:
+        if self.fault == "upload-stall":
+            self._hold()  # reads nothing of the body: the client's socket buffers fill up
+            return
         if self.fault not in {"upload-lie-low", "upload-lie-high"}:
             super().do_POST()
             return

@@ -1,5 +1,5 @@
 """The transport's own bounds against misbehaving servers on loopback: wall clock per
-request, bodies too long or cut short, upload claims, the whole-test deadline."""
+request, bodies too long or cut short, upload claims and stalls, the whole-test deadline."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ import pytest
 from deskready.checks.api import CheckContext
 from deskready.checks.network.adapters import NetAdapter
 from deskready.checks.network.http_transport import (
+    STALL_S,
     Connection,
     Deadline,
     LatencyProbe,
     Target,
     http_get,
+    measure_upload,
     wall_clock,
 )
 from deskready.checks.network.librespeed_backend import librespeed_target
@@ -25,6 +27,7 @@ from deskready.checks.network.transfer_errors import (
     BodyTooLong,
     HttpStatusError,
     RequestTimeout,
+    TransferError,
 )
 from tests.network.faulty_servers import FaultyHttpServer
 
@@ -126,3 +129,14 @@ def test_deadline_is_inside_the_budget() -> None:
     assert deadline.bounded(10.0) <= 2.0
     assert Deadline(ctx, 0.5).bounded(10.0) <= 0.5
     assert Deadline(ctx, 0.0).bounded(10.0) == 0.05  # never a zero socket timeout
+
+
+def test_an_upload_the_server_stops_reading_is_a_stall_not_a_rate() -> None:
+    ctx = CheckContext(time_budget_s=20)
+    with FaultyHttpServer("upload-stall") as server:
+        target = librespeed_target(f"{server.base}/backend/")
+        started = time.monotonic()
+        with pytest.raises(TransferError) as info:
+            measure_upload(ctx, target, NetAdapter(), 8.0, lambda _f, _m: None)
+    assert time.monotonic() - started < STALL_S + 2
+    assert "stopped taking uploaded data for 4 seconds" in str(info.value)

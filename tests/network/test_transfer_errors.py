@@ -56,4 +56,6 @@ def test_progress_messages_say_the_server_is_at_fault_and_nothing_was_measured()
     lie = te.confirmed_too_little("srv", 10, 1000)
     assert re.search(r"10 bytes of an upload of 1\D?000 bytes", lie), lie
     assert "stopped sending data for 4 seconds" in te.stalled("srv", 4.0)
+    assert "stopped taking uploaded data for 4 seconds" in te.stalled("srv", 4.0, upload=True)
+    assert "confirmed none of the uploaded data" in te.no_data("srv", upload=True)
     assert "max_seconds" in te.too_little_time(3.0)
