@@ -6,6 +6,8 @@ plain words — never as a dialog full of traceback, never as a crash.
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -59,8 +61,10 @@ class VerdictBanner(QFrame):
             f" QFrame#verdict QLabel {{ color: {fg.name()}; }}"
         )
         weight = "600" if self.kind in ("ready", "not_ready", "incomplete") else "400"
+        # Rich text for the size and weight only: the sentence may carry an employer's
+        # name from the spec, which is data (escaped), never markup.
         self.label.setText(
-            f'<span style="font-size: 12pt; font-weight: {weight}">{self._text}</span>'
+            f'<span style="font-size: 12pt; font-weight: {weight}">{escape(self._text)}</span>'
         )
         self.label.setAccessibleDescription(self._text)
 
@@ -77,6 +81,9 @@ class MessageBar(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.label = QLabel()
         self.label.setWordWrap(True)
+        # Messages quote file names, spec texts and error reasons: plain text, so a "<b>"
+        # in them is shown as written, not rendered.
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setAccessibleName(_("Message"))
         self.close_button = QPushButton(_("Dismiss"))

@@ -44,6 +44,9 @@ def outcome_html(outcome: str) -> str:
 
 def _wrapping(text: str = "", *, selectable: bool = False) -> QLabel:
     label = QLabel(text)
+    # Status, requirement, measured value and advice come from checks, the spec and the
+    # report: plain text, so markup in them is shown as written, never rendered.
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     if selectable:
@@ -82,7 +85,7 @@ class CheckRow(QFrame):
         self.icon_label.setAccessibleName(
             _("Category: {category}").format(category=category_title(check.category))
         )
-        self.title_label = QLabel(f"<b>{self.title}</b>")
+        self.title_label = QLabel(f"<b>{escape(self.title)}</b>")
         self.title_label.setTextFormat(Qt.TextFormat.RichText)
         self.outcome_label = QLabel()
         self.outcome_label.setTextFormat(Qt.TextFormat.RichText)

@@ -9,6 +9,7 @@ no nested event loop), so the run's events keep flowing while a question is show
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -120,17 +121,18 @@ class QuestionsDialog(QDialog):
         for question in questions:
             field = QuestionField(question)
             self.fields.append(field)
-            label = QLabel(f"<b>{_(question.text)}</b>")
+            label = QLabel(f"<b>{escape(_(question.text))}</b>")
             label.setWordWrap(True)
             label.setBuddy(field.focus_widget())
             form.addSpacing(6)
             form.addWidget(label)
             form.addWidget(field)
             if question.help:
-                help_label = QLabel(f"<small>{_(question.help)}</small>")
+                help_label = QLabel(f"<small>{escape(_(question.help))}</small>")
                 help_label.setWordWrap(True)
                 form.addWidget(help_label)
         self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # quotes the agent's own answer
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {status_color('fail').name()};")
         self.error.setAccessibleName(_("Problem with an answer"))

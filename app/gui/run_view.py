@@ -8,6 +8,7 @@ the window, which asks the questions first.
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -86,7 +87,7 @@ class RunView(QObject):
         for check in session.checks:
             if check.category is not current:
                 current = check.category
-                header = QLabel(f"<h3>{category_title(current)}</h3>")
+                header = QLabel(f"<h3>{escape(category_title(current))}</h3>")
                 header.setAccessibleName(category_title(current))
                 self.checks_layout.addWidget(header)
             row = CheckRow(check)
