@@ -2,7 +2,8 @@
 
 Usage: .venv/bin/python bench/audio_accuracy.py
 
-Starts a private PulseAudio server with a null sink (RESEARCH.md §8), plays known signals
+Starts a private PulseAudio server with a null sink (PulseAudio module-null-sink, started by
+``tests/audio/pulse_server.py``), plays known signals
 into it from ``pacat`` (another process) while the real checks record its monitor, and prints
 one table. Goals: tones within ±0.5 dB from −6 to −60 dBFS; every check ≤ 6 s of wall time.
 Levels are RMS dBFS (a sine's peak is 3 dB above its level), as in ``deskready.checks.audio.levels``.

@@ -10,7 +10,9 @@ then loss (nftables, random), delay and jitter (the UDP relay) as read by call_q
 
 Nothing leaves this machine: servers run in the namespace; ``speedtest-cli`` fetches its
 speedtest.net configuration through ``http_proxy`` pointing at the lab server, which answers
-it (RESEARCH.md §8). HTTP payload is ~95.6 % of the tbf rate (Ethernet/IP/TCP headers), so
+it (speedtest-cli 2.1.3 source, sivel/speedtest-cli ``speedtest.py``: ``build_opener`` installs
+``ProxyHandler()``, and ``Speedtest.__init__`` always calls ``get_config()``). HTTP payload is
+~95.6 % of the tbf rate (Ethernet/IP/TCP headers), so
 that is the best any HTTP tool can read; errors below are against the *configured* rate.
 """
 

@@ -2,7 +2,8 @@
 
 Pure parsing: text in, :class:`Endpoint` out. The commands are run by
 :mod:`deskready.checks.audio.os_devices`; tests feed recorded output from ``tests/data/audio``.
-Sources of each rule (RESEARCH.md §6):
+Sources of each rule (PulseAudio ``src/pulse/proplist.h``, ``PA_PROP_DEVICE_*``; Microsoft Docs:
+PKEY_AudioEndpoint_FormFactor / EndpointFormFactor; the recorded output in ``tests/data/audio``):
 
 * Linux PulseAudio / PipeWire (``pactl``): ``device.bus`` (usb, bluetooth, pci),
   ``device.api`` (bluez, bluez5), ``device.form_factor`` (headset, handset, internal …),

@@ -3,7 +3,8 @@
 Conventions (documented in docs/checks-audio.md):
 
 * dBFS here is **RMS relative to a full-scale square wave**: ``20·log10(√mean(x²))``
-  (RESEARCH.md §6). A full-scale sine therefore reads −3.01 dBFS. Test signals are
+  (the dBov convention of ITU-T G.100.1, also SoX ``stats``'s; AES17 instead puts a full-scale
+  sine at 0 dBFS). A full-scale sine therefore reads −3.01 dBFS. Test signals are
   specified with the same convention, so "a tone at −20 dBFS" has an RMS of 0.1.
 * Levels are clamped at :data:`FLOOR_DBFS` so that digital silence gives a finite number.
 * Blocks are 50 ms, the rate the front-ends' meters are fed at.
@@ -85,7 +86,8 @@ def block_dbfs(
 def noise_floor_dbfs(block_levels: FloatArray, percentile: float = 10.0) -> float:
     """A low percentile of block levels: the level of the quietest moments.
 
-    RESEARCH.md §6: "noise floor = a low percentile of 50 ms block RMS in silence". The 10th
+    Noise floor = a low percentile of 50 ms block RMS in silence (quantile-based noise estimation,
+    Stahl, Fischer & Bippus, ICASSP 2000, doi:10.1109/ICASSP.2000.862122). The 10th
     percentile ignores the few blocks that happen to fall in a gap of the noise itself.
     """
     if block_levels.size == 0:

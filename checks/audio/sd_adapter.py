@@ -3,7 +3,8 @@
 Checks get it with ``ctx.adapter(SoundDeviceAdapter)``; tests inject a subclass (fake
 devices, or a failing import to stand for "PortAudio missing"). sounddevice is imported
 lazily, inside :meth:`SoundDeviceAdapter._import_sounddevice`, because on Linux the import
-itself raises ``OSError`` when libportaudio2 is absent (RESEARCH.md §6).
+itself raises ``OSError`` when libportaudio2 is absent (spatialaudio/python-sounddevice,
+``src/sounddevice.py``: ``raise OSError('PortAudio library not found')``).
 
 Every blocking call is bounded: streams are opened on a helper thread with a timeout,
 recording uses PortAudio's callback mode feeding a queue read with a timeout (a device

@@ -1,7 +1,8 @@
 """Multi-stream HTTP download/upload shared by both bandwidth backends: the sockets part.
 
 Why not speedtest-cli's own transfer code: it counts upload bytes as they are *written into
-the socket buffer*, so a 2 Mbit/s upload reads as 3.3 (RESEARCH.md §8), and its
+the socket buffer*, so a 2 Mbit/s upload reads as 3.3 (this project's own measurement, the
+speedtest-cli column of ``bench/network_accuracy.py --rates 2``), and its
 constructor always contacts speedtest.net. Here:
 
 * download counts bytes read from the sockets;

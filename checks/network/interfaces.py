@@ -1,6 +1,8 @@
 """Classify a network interface as ethernet, wifi, cellular, vpn, virtual or other.
 
-Pure functions over what each OS exposes (RESEARCH.md §5), so that Windows and macOS can be
+Pure functions over what each OS exposes (Linux Documentation/ABI/testing/sysfs-class-net;
+Microsoft Docs: GetAdaptersAddresses / IP_ADAPTER_ADDRESSES IfType, MSFT_NetAdapter; macOS
+route(8), networksetup(8)), so that Windows and macOS can be
 tested with recorded output on Linux:
 
 * Linux: the ``/sys/class/net/<if>`` tree (``wireless``/``phy80211``, ``uevent`` DEVTYPE,

@@ -1,4 +1,5 @@
-"""Target for a self-hosted LibreSpeed server (RESEARCH.md §3).
+"""Target for a self-hosted LibreSpeed server (librespeed/speedtest, backend/garbage.php,
+backend/empty.php).
 
 ``GET garbage.php?ckSize=N`` sends N MiB of incompressible data, ``POST empty.php`` is the
 upload sink (answers after reading the body), ``GET empty.php`` is the ping.

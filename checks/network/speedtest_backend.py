@@ -1,6 +1,6 @@
 """Find a Speedtest server: speedtest.net's directory ("auto" or a server id) or a Mini URL.
 
-Speaks the protocol of speedtest-cli 2.1.3 (RESEARCH.md §3) — same config and server-list
+Speaks the protocol of speedtest-cli 2.1.3 (sivel/speedtest-cli, speedtest.py) — same config and server-list
 documents, same ``random{N}x{N}.jpg`` / ``upload.php`` / ``latency.txt`` files, same Mini
 detection (``upload_extension: "php"`` in the Mini page) — but only over HTTPS to
 speedtest.net, and with a Mini URL it never contacts speedtest.net at all (speedtest-cli's

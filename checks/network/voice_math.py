@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-#: MOS grades as Twilio's preflight test names them (RESEARCH.md §2): excellent > 4.2,
+#: MOS grades as Twilio's preflight test names them (twilio/twilio-voice.js,
+#: lib/twilio/preflight/preflight.ts, ``_getCallQuality``): excellent > 4.2,
 #: great 4.1-4.2, good 3.7-4.0, fair 3.1-3.6, degraded <= 3.0.
 MOS_GRADES = ("excellent", "great", "good", "fair", "degraded")
 
@@ -85,7 +86,8 @@ def r_factor(rtt_ms: float, jitter_ms: float, loss_pct: float) -> float:
     """Simplified ITU-T G.107 E-model R factor, as used by baresip and Twilio.
 
     eff = rtt + 2*jitter + 10; R = 93.2 - eff/40 when eff < 160, else 93.2 - (eff-120)/10;
-    R -= 2.5 * loss_percent; clamped to 0..100 (RESEARCH.md §4).
+    R -= 2.5 * loss_percent; clamped to 0..100 (ITU-T G.107; these constants as in baresip
+    ``src/mos.c``, ``mos_calculate``; Twilio's lib/twilio/rtc/mos.ts uses R0 = 94.768, not 93.2).
     """
     eff = rtt_ms + 2.0 * jitter_ms + 10.0
     r = 93.2 - eff / 40.0 if eff < 160.0 else 93.2 - (eff - 120.0) / 10.0

@@ -7,8 +7,8 @@ check the answer: when it contradicts the declaration, the report says so in pla
 and lists the contradiction in ``details["contradictions"]``. Nothing seen replaces an
 answer, and no answer means the value stays unknown.
 
-Why cordless phones are refused (RESEARCH.md §1, §7; job descriptions of virtual
-call-center agents): the agent must stay at the desk, and DECT range and radio
+Why cordless phones are refused (published job descriptions of virtual call-center agents,
+which usually forbid them): the agent must stay at the desk, and DECT range and radio
 interference drop calls.
 """
 

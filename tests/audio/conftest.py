@@ -1,4 +1,5 @@
-"""A real PulseAudio server with null sinks for the audio tests (RESEARCH.md §8).
+"""A real PulseAudio server with null sinks for the audio tests (PulseAudio module-null-sink;
+that they work as real devices is this project's own measurement, bench/audio_accuracy.py).
 
 ``pulse`` starts ``pulseaudio`` in a temporary XDG_RUNTIME_DIR (see ``pulse_server.py``)
 with two null sinks — ``vsink`` (the default; its monitor is the default source, i.e. "the

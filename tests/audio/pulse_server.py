@@ -1,4 +1,5 @@
-"""Start and stop a private PulseAudio server with null sinks (RESEARCH.md §8).
+"""Start and stop a private PulseAudio server with null sinks (PulseAudio module-null-sink;
+that they work as real devices is this project's own measurement, bench/audio_accuracy.py).
 
 Used by the test fixtures (``conftest.py``) and by ``bench/audio_accuracy.py``. The server
 lives in its own temporary XDG_RUNTIME_DIR, so it never touches a desktop session's sound.
