@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 # A new extra (e.g. hub) goes on the test line, and on its own line if something installs it
 # without the test tools.
 LOCKS=(
-  "packaging/requirements-test.txt test bundle"   # scripts/test.sh
+  "packaging/requirements-test.txt test bundle hub"   # scripts/test.sh
   "packaging/requirements-run.txt"                # scripts/run.sh
   "packaging/requirements-bundle.txt bundle"      # packaging/build.sh's build venv
 )

@@ -1,0 +1,143 @@
+"""The hub's tables (SQLAlchemy 2 typed mappings); Alembic migrations create them.
+
+Every list the dashboard shows is backed by an index. Times are timezone-aware UTC.
+Secrets are stored hashed: admin passwords (argon2), invite codes (sha256: a code has
+≥ 128 random bits, so a fast hash is enough and lets the hub find it by its hash).
+Reports are kept as the JSON the agent sent (what the employer may need to show later)
+plus the hub's own observations and its signed attestation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every hub table."""
+
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class User(Base):
+    """Someone who signs in to the hub: an admin, or a read-only supervisor."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="admin")  # admin | supervisor
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SpecFile(Base):
+    """An uploaded spec, kept byte for byte; (name, sha256) is its stable URL."""
+
+    __tablename__ = "specs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    employer: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    __table_args__ = (Index("ix_specs_name_sha", "name", "sha256", unique=True),)
+
+
+class Invite(Base):
+    """An invite code bound to one agent id and one spec, expiring, with a use count."""
+
+    __tablename__ = "invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    agent_id: Mapped[str] = mapped_column(String(64), index=True)
+    team: Mapped[str] = mapped_column(String(64), default="")
+    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id"), index=True)
+    expires_at: Mapped[datetime]
+    uses_left: Mapped[int] = mapped_column(Integer, default=1)
+    revoked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    spec: Mapped[SpecFile] = relationship()
+
+
+class MeasureSession(Base):
+    """One measurement session: opened with an invite, holds the one-time nonce."""
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    invite_id: Mapped[int] = mapped_column(ForeignKey("invites.id"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime]
+    #: set when a report consumed the nonce (the report's digest, for idempotent resubmits)
+    used_by_digest: Mapped[str | None] = mapped_column(String(80))
+    source: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: bytes moved on the measurement endpoints, against the per-session cap
+    bytes_moved: Mapped[int] = mapped_column(Integer, default=0)
+    invite: Mapped[Invite] = relationship()
+
+
+class Observation(Base):
+    """One thing the hub saw itself during a session (a download, an upload, STUN)."""
+
+    __tablename__ = "observations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # download | upload | stun | ping
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Report(Base):
+    """A report the hub accepted, with what it observed and the attestation it signed."""
+
+    __tablename__ = "reports"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), unique=True)
+    agent_id: Mapped[str] = mapped_column(String(64))
+    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id"))
+    verdict: Mapped[str] = mapped_column(String(20))
+    disputed: Mapped[bool] = mapped_column(default=False)
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    digest: Mapped[str] = mapped_column(String(80))
+    body: Mapped[dict[str, Any]]
+    observed: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attestation: Mapped[dict[str, Any]]
+    __table_args__ = (
+        Index("ix_reports_agent_time", "agent_id", "received_at"),
+        Index("ix_reports_verdict", "verdict"),
+    )
+
+
+class HubKey(Base):
+    """A signing key's public half: the current one and every rotated-out one."""
+
+    __tablename__ = "keys"
+    key_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    retired_at: Mapped[datetime | None]
+
+
+class RateBucket(Base):
+    """A token bucket per (endpoint, key): shared by every hub process (Healthchecks' idea)."""
+
+    __tablename__ = "rate_buckets"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float]
+    updated_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """An admin action: who did what to which thing, and when."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
