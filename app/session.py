@@ -162,6 +162,9 @@ class Session:
     runner: Runner | None = None
     #: the outcome of the last run (merged with earlier ones on a re-run)
     last: RunOutcome | None = None
+    #: the employer hub this run is measured by and reports to (``{"url", "session",
+    #: "nonce", …}``, docs/hub-protocol.md §5); sealed into the report, None without a hub
+    hub: dict[str, Any] | None = None
 
     @classmethod
     def planned(
@@ -268,6 +271,7 @@ class Session:
                 agent=self.agent,
                 interrupted=outcome.interrupted,
                 scope=self.scope(outcome),
+                hub=self.hub,
             )
 
     def reports(

@@ -56,9 +56,11 @@ def build_report(
     left_out: Sequence[type[Check]] = (),
     agent: Mapping[str, str] | None = None,
     interrupted: bool = False,
+    hub: Mapping[str, Any] | None = None,
     created_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Assemble and seal the report of one judged run."""
+    """Assemble and seal the report of one judged run (``hub``: the binding to an employer
+    hub's measurement session, docs/hub-protocol.md §5)."""
     checks_out = [
         _check_entry(r.check, r, judgement.statuses[r.check.id].value, answers) for r in results
     ]
@@ -83,6 +85,8 @@ def build_report(
         "results": checks_out,
         "rules": [_rule_entry(r) for r in judgement.rules],
     }
+    if hub is not None:
+        report["hub"] = dict(hub)
     return seal(report)
 
 

@@ -14,11 +14,15 @@ import json
 from typing import Any
 
 ALGORITHM = "sha256"
+#: Members outside the seal: the digest itself, and an employer hub's attestation, which
+#: signs the digest (docs/hub-protocol.md §6) and so is added after sealing.
+UNSEALED = ("integrity", "attestation")
 
 
 def canonical_bytes(report: dict[str, Any]) -> bytes:
-    """The bytes the digest is computed over: sorted keys, no spaces, UTF-8, no digest."""
-    body = {k: v for k, v in report.items() if k != "integrity"}
+    """The bytes the digest is computed over: sorted keys, no spaces, UTF-8, without the
+    members outside the seal."""
+    body = {k: v for k, v in report.items() if k not in UNSEALED}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
         "utf-8"
     )
