@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/audio_accuracy.py
 
 Starts a private PulseAudio server with a null sink (PulseAudio module-null-sink, started by
-``tests/audio/pulse_server.py``), plays known signals
+``tests/checks/audio/pulse_server.py``), plays known signals
 into it from ``pacat`` (another process) while the real checks record its monitor, and prints
 one table. Goals: tones within ±0.5 dB from −6 to −60 dBFS; every check ≤ 6 s of wall time.
 Levels are RMS dBFS (a sine's peak is 3 dB above its level), as in ``deskready.checks.audio.levels``.
@@ -29,7 +29,7 @@ from deskready.checks.audio.headset_check import HeadsetCheck  # noqa: E402
 from deskready.checks.audio.microphone_check import MicrophoneCheck  # noqa: E402
 from deskready.checks.audio.room_noise_check import RoomNoiseCheck  # noqa: E402
 from deskready.checks.audio.speaker_check import SpeakerCheck  # noqa: E402
-from tests.audio import pulse_server  # noqa: E402
+from tests.checks.audio import pulse_server  # noqa: E402
 
 RATE = pulse_server.RATE
 SECONDS = 7.0

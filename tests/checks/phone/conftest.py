@@ -9,7 +9,7 @@ import pytest
 from deskready.checks.phone.devices import PhoneDevices
 from deskready.checks.platform import OS, os_from
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "phone"
+DATA = Path(__file__).resolve().parents[2] / "data" / "phone"
 
 
 def data(name: str) -> str:

@@ -24,8 +24,8 @@ from deskready.checks.audio.microphone_check import MicrophoneCheck
 from deskready.checks.audio.os_devices import OsAudioAdapter
 from deskready.checks.audio.room_noise_check import RoomNoiseCheck
 from deskready.checks.audio.speaker_check import SpeakerCheck
-from tests.audio.conftest import RATE, Player, PulseServer
-from tests.audio.fakes import count_beeps
+from tests.checks.audio.conftest import RATE, Player, PulseServer
+from tests.checks.audio.fakes import count_beeps
 
 pytestmark = pytest.mark.audio
 

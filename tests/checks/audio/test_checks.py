@@ -30,7 +30,7 @@ from deskready.checks.audio.os_devices import OsAudioAdapter
 from deskready.checks.audio.room_noise_check import RoomNoiseCheck
 from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
 from deskready.checks.audio.speaker_check import MAX_BEEPS, MIN_BEEPS, SpeakerCheck, beeps
-from tests.audio.fakes import (
+from tests.checks.audio.fakes import (
     FakeSoundDevice,
     ReplayOs,
     StaticOs,

@@ -14,7 +14,7 @@ from deskready.checks.audio.capture import capture, play, sound_errors
 from deskready.checks.audio.errors import AudioError, AudioErrorKind
 from deskready.checks.audio.os_devices import OsAudioAdapter
 from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
-from tests.audio.fakes import FakeSoundDevice, StaticOs, device
+from tests.checks.audio.fakes import FakeSoundDevice, StaticOs, device
 
 DEVICE = (Setting("device", str, "", "device"),)
 

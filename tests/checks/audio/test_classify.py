@@ -13,7 +13,7 @@ from deskready.checks.audio.classify import (
     parse_system_profiler,
     parse_windows_endpoints,
 )
-from tests.audio.fakes import ReplayOs, fixture_text, windows_records
+from tests.checks.audio.fakes import ReplayOs, fixture_text, windows_records
 
 
 def _by_name(endpoints, fragment):

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.audio import pulse_server
-from tests.audio.pulse_server import RATE, PulseServer
+from tests.checks.audio import pulse_server
+from tests.checks.audio.pulse_server import RATE, PulseServer
 
 __all__ = ["RATE", "Player", "PulseServer"]
 

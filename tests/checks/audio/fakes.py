@@ -16,7 +16,7 @@ from deskready.checks.audio.os_devices import OsAudioAdapter
 from deskready.checks.audio.sd_adapter import AudioDevice, InputHandle, SoundDeviceAdapter
 from deskready.checks.platform import OS, os_from
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "audio"
+DATA = Path(__file__).resolve().parents[2] / "data" / "audio"
 
 
 def fixture_text(name: str) -> str:
