@@ -9,7 +9,7 @@ import pytest
 from deskready.checks.audio.classify import Bus
 from deskready.checks.platform import OS, current_os, os_from
 from deskready.checks.system.cpu_check import cpu_brand
-from tests.audio.fakes import ReplayOs, windows_records
+from tests.checks.audio.fakes import ReplayOs, windows_records
 from tests.checks.system.fakes import RecordedFacts
 
 
