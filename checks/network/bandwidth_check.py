@@ -14,6 +14,7 @@ from deskready.checks.api import (
     CheckFailed,
     Measurements,
     Metric,
+    MetricSeries,
     MetricType,
     MetricValue,
     Setting,
@@ -89,6 +90,7 @@ class BandwidthCheck(Check):
                 "Stop downloads and video streaming in your home during work, use a cable "
                 "instead of Wi-Fi, or ask your internet provider for a faster plan."
             ),
+            series=MetricSeries("download_series", N_("Download speed during the test")),
         ),
         Metric(
             "network.upload_mbps",
@@ -99,6 +101,7 @@ class BandwidthCheck(Check):
                 "Pause cloud backups and photo uploads, use a cable instead of Wi-Fi, or ask "
                 "your internet provider for a plan with more upload speed."
             ),
+            series=MetricSeries("upload_series", N_("Upload speed during the test")),
         ),
         Metric(
             "network.loaded_rtt_ms",

@@ -13,6 +13,7 @@ from deskready.checks.api import (
     CheckFailed,
     Measurements,
     Metric,
+    MetricSeries,
     MetricType,
     MetricValue,
     Setting,
@@ -77,6 +78,7 @@ class CallQualityCheck(Check):
             N_("Round-trip delay (median)"),
             "ms",
             advice=_ADVICE_NETWORK,
+            series=MetricSeries("rtt_series", N_("Latency during the call test")),
         ),
         Metric(
             "network.rtt_p95_ms",
