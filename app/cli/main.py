@@ -6,8 +6,10 @@ message and exit 2; only ``--debug`` shows tracebacks. See :class:`ExitCode`.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -32,8 +34,16 @@ from deskready.cli.translated import TranslatedGroup
 from deskready.format import format_timestamp
 from deskready.profiles import bundled_profiles, load_profile
 from deskready.registry import CheckRegistry, discover_checks
-from deskready.report.files import ReportFileError, read_report_json, report_json, write_report_json
+from deskready.report.files import (
+    ReportFileError,
+    output_target,
+    read_report_json,
+    report_json,
+    same_file,
+    write_report_json,
+)
 from deskready.report.integrity import verify_digest
+from deskready.report.rejudge import NotAReport, rejudge
 from deskready.session import PlanError, Session
 from deskready.spec import SpecError
 
@@ -209,6 +219,7 @@ def check(
         session.answers.update(parse_answer_options(answer_options, session.questions))
     except AnswerError as exc:
         fail(str(exc))
+    _check_outputs(None if to_stdout else json_path, pdf_path, (profile, answers_file))
 
     interactive = not no_input and sys.stdin.isatty()
     asker = TerminalAsker(console)
@@ -237,8 +248,7 @@ def check(
     try:
         if json_path is not None:
             if to_stdout:
-                sys.stdout.write(report_json(report))
-                sys.stdout.flush()
+                _write_stdout(report_json(report))
             else:
                 write_report_json(Path(json_path), report)
                 console.print(_("JSON report written to {path}").format(path=json_path))
@@ -250,6 +260,63 @@ def check(
     if report.get("interrupted"):
         sys.exit(int(ExitCode.INTERRUPTED))
     sys.exit(int(ExitCode.for_verdict(report["verdict"])))
+
+
+def _check_outputs(
+    json_path: str | None, pdf_path: Path | None, inputs: Sequence[Path | str | None] = ()
+) -> None:
+    """Refuse output paths that cannot be written before any check runs (exit 2), so a
+    long run is never lost to a typo in a folder name (rules: report.files.output_target).
+
+    Two outputs on one file, or an output on a file this command reads (the spec, the
+    answers, the report to convert), would silently destroy one of them.
+    """
+    outputs = [Path(p) for p in (json_path, pdf_path) if p is not None]
+    try:
+        for path in outputs:
+            output_target(path)
+    except ReportFileError as exc:
+        fail(str(exc))
+    if len(outputs) == 2 and same_file(outputs[0], outputs[1]):
+        fail(
+            _("--json and --pdf name the same file ({path}); give each report its own.").format(
+                path=outputs[1]
+            )
+        )
+    for source in inputs:
+        for path in outputs:
+            if source is not None and Path(source).is_file() and same_file(Path(source), path):
+                fail(
+                    _(
+                        "{path} is also a file this command reads; write the report elsewhere."
+                    ).format(path=path)
+                )
+
+
+def _write_stdout(text: str) -> None:
+    """``--json -``: the report on standard output, or a clear error when it is closed or
+    full (a usage problem of the caller's, exit 2: the human table is on stderr)."""
+    try:
+        if sys.stdout is None:  # started with stdout closed (">&-")
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        _drop_stdout()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        fail(_("Cannot write the JSON report to standard output: {reason}").format(reason=reason))
+
+
+def _drop_stdout() -> None:
+    """Point a failed standard output at /dev/null, so Python's flush at exit does not
+    print a second, raw error after ours."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
 
 
 def _write_pdf(report: dict[str, Any], path: Path, paper: str = "auto") -> None:
@@ -328,10 +395,12 @@ def report() -> None:
 
 def _load_any_report(path: Path) -> dict[str, Any]:
     if path.suffix.lower() == ".pdf":
-        from deskready.pdf.embedded import extract_embedded_report
+        from deskready.pdf.embedded import EmbeddedReportError, extract_embedded_report
 
         try:
             return extract_embedded_report(path)
+        except EmbeddedReportError as exc:
+            fail(str(exc))
         except Exception as exc:  # any unreadable PDF is a user error here
             fail(_("Cannot read the report inside {path}: {reason}").format(path=path, reason=exc))
     try:
@@ -340,11 +409,47 @@ def _load_any_report(path: Path) -> dict[str, Any]:
         fail(str(exc))
 
 
+def _rejudged(path: Path, report: dict[str, Any]) -> list[str]:
+    """The report's contradictions (deskready.report.rejudge); a report no view can show
+    is "not a deskready report" (exit 2)."""
+    try:
+        return rejudge(report)
+    except NotAReport as exc:
+        fail(_("{path} is not a deskready report: {reason}.").format(path=path, reason=exc.reason))
+
+
+def _digest_problem(report: dict[str, Any]) -> str | None:
+    """Why the report's seal does not hold: none at all, or one that does not match."""
+    if not isinstance(report.get("integrity"), dict):
+        return _("the report has no integrity digest: nothing shows it is as deskready wrote it")
+    if not verify_digest(report):
+        return _("the integrity digest does not match: the report was changed after it was written")
+    return None
+
+
 @report.command("show", help=N_("Print a saved report (JSON or PDF) as a table."))
 @click.argument("file", type=click.Path(path_type=Path))
 def report_show(file: Path) -> None:
-    """Print a saved report (JSON or PDF) as a table."""
-    print_report(plain_console(highlight=False), _load_any_report(file))
+    """Print a saved report (JSON or PDF) as a table.
+
+    A report that is unsealed, edited or contradicts itself is still shown (the agent may
+    need to read it), but with the warning before and after the table, and exit 1.
+    """
+    data = _load_any_report(file)
+    disagreements = _rejudged(file, data)
+    digest = _digest_problem(data)
+    warnings = ([digest] if digest else []) + disagreements
+    console = plain_console(highlight=False)
+
+    def warn() -> None:
+        for line in warnings:
+            console.print(Text.assemble((f"{_('Warning')}: ", "bold yellow"), line))
+
+    warn()
+    print_report(console, data)
+    warn()
+    if warnings:
+        sys.exit(int(ExitCode.NOT_READY))
 
 
 @report.command(
@@ -358,20 +463,20 @@ def report_verify(file: Path) -> None:
     if file.suffix.lower() == ".pdf":
         from deskready.pdf.embedded import verify_pdf
 
-        # verify_pdf never raises; it checks the digest too and lists every problem.
+        # verify_pdf never raises; it checks the digest, re-judges the attached report and
+        # lists every problem. Nothing to verify (not a PDF, no report) is exit 2.
         result = verify_pdf(file, digest_check=verify_digest)
+        if not result.readable:
+            fail(" ".join(result.problems))
         problems.extend(result.problems)
         if result.report is None or not result.ok:
             problems = problems or [_("the report inside the PDF could not be verified")]
         report_data = result.report or {}
     else:
         report_data = _load_any_report(file)
-        if not verify_digest(report_data):
-            problems.append(
-                _(
-                    "the integrity digest does not match: the report was changed after it was written"
-                )
-            )
+        disagreements = _rejudged(file, report_data)
+        digest = _digest_problem(report_data)
+        problems.extend(([digest] if digest else []) + disagreements)
     if problems:
         for problem in problems:
             console.print(Text.assemble(("✘ ", "red"), problem))
@@ -408,11 +513,21 @@ def report_verify(file: Path) -> None:
 )
 def report_pdf(file: Path, output: Path, paper: str) -> None:
     """Render a saved JSON report as a PDF."""
+    _check_outputs(None, output, (file,))
     data = _load_any_report(file)
+    contradictions = _rejudged(file, data)  # a report no view can show: exit 2
     if not verify_digest(data):
         fail(
             _(
                 "{path} was changed after deskready wrote it; it cannot be turned into a PDF."
+            ).format(path=file),
+            ExitCode.NOT_READY,
+        )
+    if contradictions:
+        fail(
+            _(
+                "{path} contradicts itself (run 'deskready report verify' to see how); it "
+                "cannot be turned into a PDF."
             ).format(path=file),
             ExitCode.NOT_READY,
         )
@@ -441,6 +556,22 @@ def gui(ctx: click.Context, quit_after_paint: bool) -> None:
     sys.exit(launch_gui([*_gui_language_args(ctx), *extra]))
 
 
+#: errno values of a standard output that cannot take what deskready prints.
+_OUTPUT_ERRNOS = {errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT}
+
+
+def _unexpected(exc: Exception, debug: bool) -> Exception:
+    """A real bug: its traceback with --debug (returned to be raised), else one line."""
+    if debug:
+        return exc
+    fail(
+        _("Unexpected problem: {problem}. Run again with --debug for details.").format(
+            problem=f"{type(exc).__name__}: {exc}"
+        ),
+        ExitCode.USAGE,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point; turns anything unexpected into a message unless --debug."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -460,13 +591,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except SystemExit:
         raise
+    except OSError as exc:
+        # Report files are written and read through ReportFileError / ReadProblem; an
+        # OSError of these kinds that gets here is the terminal's output itself: full
+        # ("> /dev/full"), closed (">&-") or a pipe whose reader left ("| head -1").
+        if debug or exc.errno not in _OUTPUT_ERRNOS:
+            raise _unexpected(exc, debug) from None
+        _drop_stdout()
+        fail(_("Cannot write the output: {reason}").format(reason=exc.strerror or exc))
     except Exception as exc:
-        if debug:
-            raise
-        fail(
-            _("Unexpected problem: {problem}. Run again with --debug for details.").format(
-                problem=f"{type(exc).__name__}: {exc}"
-            ),
-            ExitCode.USAGE,
-        )
+        raise _unexpected(exc, debug) from None
     sys.exit(code if isinstance(code, int) else 0)

@@ -29,7 +29,9 @@ class TerminalAsker:
         """Ask until a valid answer is given (Ctrl-C / end of input propagate)."""
         self._show(question)
         for _attempt in range(MAX_TRIES):
-            raw = self.console.input(self._prompt(question))
+            # A Text prompt: Console.input parses a str prompt as markup whatever the
+            # console says, and the prompt names a plugin's allowed values.
+            raw = self.console.input(Text(self._prompt(question)))
             try:
                 return make_answer(question, self._resolve(question, raw), "prompt")
             except AnswerError as exc:

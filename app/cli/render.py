@@ -29,10 +29,11 @@ def plain_console(**options: Any) -> Console:
     """A console that never reads console markup: spec, answer and report texts are data.
 
     Styles are given with :class:`rich.text.Text` instead, so an employer name such as
-    ``ACME [/] Calls`` prints as written.
+    ``ACME [/] Calls`` prints as written. Emoji codes are off too: ``:thumbs_up:`` in a
+    spec is text, not 👍.
     """
     options.setdefault("highlight", False)
-    return Console(markup=False, **options)
+    return Console(markup=False, emoji=False, **options)
 
 
 def scope_lines(report: dict[str, Any]) -> list[Text]:

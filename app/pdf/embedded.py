@@ -13,19 +13,23 @@ the employer's side.
 from __future__ import annotations
 
 import io
+import logging
 import re
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import LimitReachedError
 
 from deskready.bounded_read import ReadProblem, decode_text, load_json, read_file
 from deskready.checks.i18n import _
 from deskready.pdf.labels import verdict_headlines
 from deskready.pdf.render import ATTACHMENT_NAME
+from deskready.report.rejudge import NotAReport, rejudge
 
 _DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
 _SPACE = re.compile(r"\s+")
@@ -37,6 +41,53 @@ class EmbeddedReportError(Exception):
 
 #: A readiness PDF is a few pages (well under 5 MB even with embedded CJK fonts).
 MAX_PDF_BYTES = 50 * 1024 * 1024
+#: The attached JSON is bounded like a report file on disk (report.files.MAX_REPORT_BYTES).
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def quiet_pypdf() -> Iterator[None]:
+    """Keep pypdf's own warnings out of the answer.
+
+    pypdf logs a WARNING line on the ``pypdf`` logger (and sometimes a Python warning) for
+    every oddity of a damaged PDF; printed before the verdict they read like the answer.
+    The problems that matter are worded by the verifier itself; pypdf's lines go to the
+    debug log (``--debug``) instead.
+    """
+    logger = logging.getLogger("pypdf")
+    saved = logger.propagate, list(logger.handlers)
+    handler = _ToDebug()
+    logger.handlers = [handler]
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.propagate, logger.handlers = saved[0], saved[1]
+
+
+class _ToDebug(logging.Handler):
+    """Re-logs pypdf's records at DEBUG under this module's logger."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log.debug("pypdf: %s", record.getMessage())
+
+
+def _pdf_problem(pdf_path: Path, exc: Exception) -> EmbeddedReportError:
+    """pypdf's exceptions in words: a limit it refused to go past, or an unreadable file."""
+    if isinstance(exc, LimitReachedError):
+        return EmbeddedReportError(
+            _(
+                "{file} is not a readable PDF: a part of it expands to more data than a "
+                "report can hold."
+            ).format(file=pdf_path)
+        )
+    return EmbeddedReportError(
+        _("{file} is not a readable PDF: {reason}").format(file=pdf_path, reason=exc)
+    )
 
 
 def _reader(pdf_path: Path) -> PdfReader:
@@ -49,15 +100,22 @@ def _reader(pdf_path: Path) -> PdfReader:
             _("Cannot read {path}: {reason}").format(path=pdf_path, reason=exc.reason)
         ) from None
     try:
-        return PdfReader(io.BytesIO(data))
-    except (OSError, PdfReadError, ValueError) as exc:
-        raise EmbeddedReportError(
-            _("{file} is not a readable PDF: {reason}").format(file=pdf_path, reason=exc)
-        ) from exc
+        with quiet_pypdf():
+            return PdfReader(io.BytesIO(data))
+    except Exception as exc:  # pypdf on a damaged file raises anything; all are "unreadable"
+        raise _pdf_problem(pdf_path, exc) from None
 
 
 def _attached_report(reader: PdfReader, pdf_path: Path) -> dict[str, Any]:
-    files = reader.attachments.get(ATTACHMENT_NAME) or []
+    try:
+        with quiet_pypdf():
+            files = reader.attachments.get(ATTACHMENT_NAME) or []
+    except Exception as exc:  # pypdf on a damaged file raises anything; all are "unreadable"
+        raise _pdf_problem(pdf_path, exc) from None
+    if len(files) == 1 and len(files[0]) > MAX_ATTACHMENT_BYTES:
+        raise EmbeddedReportError(
+            _("The report attached to {file} is too large to be a report.").format(file=pdf_path)
+        )
     if len(files) != 1:
         raise EmbeddedReportError(
             _(
@@ -121,6 +179,12 @@ class PdfVerification:
         consistent: the visible verdict and every footer digest match the attached report.
         digest_valid: the attached report's own digest check; None when not checked.
         problems: one sentence per problem found, for the agent or employer.
+        readable: False when there is nothing to verify: not a readable PDF, no report
+            attached, or the attachment is not a deskready report (the CLI's exit 2,
+            a usage error, rather than 1, "altered").
+        disagreements: the attached report contradicting itself (a rule's outcome or the
+            verdict that does not follow from its values, see
+            :mod:`deskready.report.rejudge`); also in ``problems``.
     """
 
     report: dict[str, Any] | None
@@ -129,6 +193,8 @@ class PdfVerification:
     consistent: bool
     digest_valid: bool | None = None
     problems: tuple[str, ...] = field(default_factory=tuple)
+    readable: bool = True
+    disagreements: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def ok(self) -> bool:
@@ -147,14 +213,37 @@ def verify_pdf(
             (pass ``deskready.report.integrity.verify_digest``); without it ``digest_valid`` is
             None and :attr:`PdfVerification.ok` is False.
 
-    Never raises for a bad PDF: every problem becomes a sentence in ``problems``.
+    The attached report is also re-judged (:func:`deskready.report.rejudge.rejudge`): a
+    sealed report whose verdict does not follow from its own rules does not verify.
+
+    Never raises: every problem becomes a sentence in ``problems``, pypdf's limits and
+    damaged files included, and pypdf's warnings go to the debug log.
     """
     pdf_path = Path(pdf_path)
     try:
-        reader = _reader(pdf_path)
-        report = _attached_report(reader, pdf_path)
+        with quiet_pypdf():
+            return _verify(pdf_path, digest_check)
     except EmbeddedReportError as exc:
-        return PdfVerification(None, None, None, False, None, (str(exc),))
+        return PdfVerification(None, None, None, False, None, (str(exc),), readable=False)
+    except Exception as exc:  # never raise: a bug or a pypdf surprise is still an answer
+        log.debug("verifying %s failed", pdf_path, exc_info=True)
+        problem = _pdf_problem(pdf_path, exc)
+        return PdfVerification(None, None, None, False, None, (str(problem),), readable=False)
+
+
+def _verify(
+    pdf_path: Path, digest_check: Callable[[dict[str, Any]], bool] | None
+) -> PdfVerification:
+    reader = _reader(pdf_path)
+    report = _attached_report(reader, pdf_path)
+    try:
+        disagreements = tuple(rejudge(report))
+    except NotAReport as exc:
+        raise EmbeddedReportError(
+            _("The report attached to {file} is not a deskready report: {reason}.").format(
+                file=pdf_path, reason=exc.reason
+            )
+        ) from None
 
     problems: list[str] = []
     embedded = report.get("verdict")
@@ -170,7 +259,11 @@ def verify_pdf(
                 )
             )
 
-    pages = [page.extract_text() or "" for page in reader.pages]
+    problems.extend(disagreements)
+    try:
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:  # a page pypdf cannot decode: the verdict cannot be seen
+        raise _pdf_problem(pdf_path, exc) from None
     found = visible_verdicts(pages[0] if pages else "")
     visible = next(iter(found)) if len(found) == 1 else None
     if not found:
@@ -201,5 +294,11 @@ def verify_pdf(
         and not any(_DIGEST.findall(_compact(t)) != [attached_digest] for t in pages)
     )
     return PdfVerification(
-        report, embedded_verdict, visible, consistent, digest_valid, tuple(problems)
+        report,
+        embedded_verdict,
+        visible,
+        consistent,
+        digest_valid,
+        tuple(problems),
+        disagreements=disagreements,
     )

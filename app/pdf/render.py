@@ -23,7 +23,7 @@ from deskready.outcomes import GREY
 from deskready.pdf.job import DPI, FOOTER_PT, RUNNING_HEAD_PT, PdfJob, page_layout, pdf_job
 from deskready.pdf.layout import Canvas, Span, draw_stack
 from deskready.pdf.tounicode import fix_text_layer
-from deskready.report.files import write_atomically
+from deskready.report.files import output_target, write_atomically
 
 #: Name of the JSON report attached to every PDF; the verifier looks for exactly this.
 ATTACHMENT_NAME = "deskready-report.json"
@@ -124,8 +124,11 @@ def render_pdf(report: Report, path: Path, *, page_size: str = "auto") -> None:
 
     Raises:
         ValueError: ``page_size`` is not "auto", "a4" or "letter".
-        ReportFileError: the folder is not writable; ``path`` is left untouched.
+        ReportFileError: ``path`` cannot be written (see
+            :func:`deskready.report.files.output_target`: checked before rendering, so a bad
+            path costs no rendering); ``path`` is left untouched.
     """
+    output_target(Path(path))
     write_atomically(Path(path), render_pdf_bytes(report, page_size=page_size))
 
 

@@ -26,16 +26,83 @@ class ReportFileError(Exception):
     """A report file could not be read or written; the message is for the agent."""
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` so that ``path`` is either the old file or the whole new one.
+def output_target(path: Path) -> Path:
+    """The file a report written to ``path`` lands in, checked before anything is written.
 
-    A crash or Ctrl-C mid-write must never leave a half report an employer might receive.
+    Why up front: a check run takes minutes; an output path that cannot be written must be
+    an error before it starts, not after (the results would be lost). The rules:
+
+    - the folder must exist (it is never created silently: a typo in a folder name would
+      otherwise scatter reports) and be writable;
+    - ``path`` must not be a folder, nor an existing device, pipe or other special file;
+    - a symbolic link is followed: the report replaces the link's target, atomically, and
+      the link stays (docs/report.md, "Where reports are written").
+
+    Raises:
+        ReportFileError: naming ``path`` and what is wrong with it.
     """
     path = path.expanduser()
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        target = path.resolve() if path.is_symlink() else path
+    except (OSError, RuntimeError):  # a loop of links
+        raise ReportFileError(
+            _("Cannot write {path}: it is a symbolic link that does not lead to a file.").format(
+                path=path
+            )
+        ) from None
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        if target.is_dir():
+            raise ReportFileError(
+                _("Cannot write {path}: it is a folder; give a file name.").format(path=path)
+            )
+        if target.exists() and not target.is_file():
+            raise ReportFileError(
+                _("Cannot write {path}: it is not a regular file.").format(path=path)
+            )
+        if not folder.is_dir():
+            message = (
+                _("Cannot write {path}: {folder} is not a folder.")
+                if folder.exists()
+                else _("Cannot write {path}: the folder {folder} does not exist.")
+            )
+            raise ReportFileError(message.format(path=path, folder=folder))
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ReportFileError(
+                _("Cannot write {path}: the folder {folder} is not writable.").format(
+                    path=path, folder=folder
+                )
+            )
+    except OSError as exc:  # a path too long, a component that is not a folder…
+        raise ReportFileError(
+            _("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from None
+    return target
+
+
+def same_file(first: Path, second: Path) -> bool:
+    """True when two output paths name one file (``--json X --pdf X``, ``./X`` and ``X``,
+    or a link and its target): the second write would destroy the first."""
+    try:
+        return first.expanduser().resolve() == second.expanduser().resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` so that the target is either the old file or the whole new one.
+
+    A crash or Ctrl-C mid-write must never leave a half report an employer might receive.
+    The target is :func:`output_target` (a symbolic link's target; the link stays).
+
+    Raises:
+        ReportFileError: the path breaks a rule of :func:`output_target`, or the write
+            failed (full disk…); the target is left untouched.
+    """
+    target = output_target(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise ReportFileError(
             _("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)
@@ -45,7 +112,7 @@ def write_atomically(path: Path, data: bytes) -> None:
             fp.write(data)
             fp.flush()
             os.fsync(fp.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise ReportFileError(

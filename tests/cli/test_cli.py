@@ -105,6 +105,7 @@ def test_json_to_stdout_is_pure_json_and_verifies(deskready_bin, system_spec, tm
 
 def test_json_file_is_written(deskready_bin, system_spec, tmp_path, env):
     target = tmp_path / "out" / "report.json"
+    target.parent.mkdir()  # a missing folder is refused (tests/cli/test_output_paths.py)
     out = run(
         deskready_bin,
         "check",

@@ -130,6 +130,7 @@ def test_report_file_round_trip_and_edit_detection(tmp_path):
     s = session(phoneish__kind="corded")
     report = s.report(s.run())
     path = tmp_path / "sub" / "report.json"
+    path.parent.mkdir()  # a missing folder is an error, never created silently
     write_report_json(path, report)
     loaded = read_report_json(path)
     assert loaded == report

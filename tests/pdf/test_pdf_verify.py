@@ -125,9 +125,131 @@ def test_render_then_verify_a_letter_pdf(sample_report: dict[str, Any], tmp_path
 def test_incomplete_verdict_renders_and_verifies(
     sample_report: dict[str, Any], tmp_path: Path
 ) -> None:
+    # Consistent: the two failures fixed, the microphone still not measured.
+    for rule in sample_report["rules"]:
+        if rule["metric"] == "network.connection":
+            rule.update(actual="ethernet", actual_text="ethernet", outcome="pass", advice="")
+        if rule["metric"] == "network.rtt_ms":
+            rule.update(actual=38.0, actual_text="38 ms", outcome="pass", advice="")
     report = seal(dict(sample_report, verdict="incomplete"))
     path = tmp_path / "incomplete.pdf"
     render_pdf(report, path)
     result = verify_pdf(path, digest_check=verify_digest)
     assert result.ok, result.problems
     assert result.visible_verdict == "incomplete"
+
+
+# -- re-judging and hostile PDFs (issue 14, item 6) -------------------------------------
+def test_a_resealed_report_with_a_flipped_verdict_does_not_verify(
+    sample_report: dict[str, Any], tmp_path: Path
+) -> None:
+    """The digest is recomputed and the page shows the new verdict: only re-judging the
+    rules catches it."""
+    path = tmp_path / "flipped.pdf"
+    render_pdf(seal(dict(sample_report, verdict="ready")), path)
+    result = verify_pdf(path, digest_check=verify_digest)
+    assert result.readable
+    assert result.digest_valid is True
+    assert result.consistent  # the page agrees with the attachment…
+    assert not result.ok  # …but the attachment disagrees with itself
+    assert result.disagreements == ("verdict: says ready, but its rule outcomes make it not_ready",)
+    assert result.disagreements[0] in result.problems
+
+
+def test_a_resealed_rule_outcome_that_contradicts_its_value(
+    sample_report: dict[str, Any], tmp_path: Path
+) -> None:
+    for rule in sample_report["rules"]:
+        if rule["metric"] == "network.download_mbps":
+            rule["actual"] = 4.2
+    path = tmp_path / "rule.pdf"
+    render_pdf(seal(sample_report), path)
+    result = verify_pdf(path, digest_check=verify_digest)
+    assert not result.ok
+    assert (
+        "rule network.download_mbps: says pass, but 4.2 Mbps is not at least 10 Mbps"
+        in result.problems
+    )
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda r: r.pop("verdict"),
+        lambda r: r.update(results="x"),
+        lambda r: r.update(rules={"a": 1}),
+        lambda r: r["rules"].append(7),
+        lambda r: r["rules"][0].update(expected={"between": 3}),
+    ],
+)
+def test_a_sealed_attachment_that_is_no_report_is_unreadable_not_a_crash(
+    rendered: dict[str, Path], sample_report: dict[str, Any], tmp_path: Path, edit: Any
+) -> None:
+    edit(sample_report)
+    target = tmp_path / "odd.pdf"
+    _replace_attachment(rendered["sample"], target, seal(sample_report))
+    result = verify_pdf(target, digest_check=verify_digest)
+    assert not result.readable
+    assert not result.ok
+    assert "is not a deskready report" in result.problems[0]
+
+
+def _inflating_pdf(target: Path, limit: int) -> None:
+    """A PDF whose attachment inflates to more than pypdf's output limit (a zip bomb)."""
+    import zlib
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(100, 100)
+    writer.add_attachment(ATTACHMENT_NAME, b"x")
+    data = io.BytesIO()
+    writer.write(data)
+    bomb = zlib.compress(b" " * (limit + 1024), 9)
+    raw = data.getvalue()
+    # Swap the one-byte embedded file stream for the bomb, declared as FlateDecode.
+    marker = raw.index(b"/Type /EmbeddedFile")
+    start = raw.rindex(b"<<", 0, marker)
+    end = raw.index(b"endstream", marker) + len(b"endstream")
+    stream = (
+        b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length "
+        + str(len(bomb)).encode()
+        + b" >>\nstream\n"
+        + bomb
+        + b"\nendstream"
+    )
+    target.write_bytes(raw[:start] + stream + raw[end:])
+
+
+def test_an_attachment_past_pypdfs_limit_is_worded(tmp_path: Path) -> None:
+    """pypdf refuses to inflate a stream past 75 MB with LimitReachedError: a sentence."""
+    target = tmp_path / "bomb.pdf"
+    _inflating_pdf(target, 80_000_000)  # 80 KB on disk
+    result = verify_pdf(target, digest_check=verify_digest)
+    assert not result.readable
+    assert not result.ok
+    assert "not a readable PDF" in result.problems[0]
+    with pytest.raises(EmbeddedReportError):
+        extract_embedded_report(target)
+
+
+def test_pypdf_warnings_stay_out_of_the_answer(
+    rendered: dict[str, Path], tmp_path: Path, capfd: Any, caplog: Any
+) -> None:
+    """A wrong startxref makes pypdf log WARNING lines while it recovers; the verifier
+    words what matters itself and sends pypdf's lines to the debug log."""
+    import logging
+    import re
+
+    raw = rendered["sample"].read_bytes()
+    at = raw.rindex(b"startxref")
+    target = tmp_path / "damaged.pdf"
+    target.write_bytes(raw[:at] + re.sub(rb"startxref\s+\d+", b"startxref\n12", raw[at:]))
+    with caplog.at_level(logging.DEBUG):
+        result = verify_pdf(target, digest_check=verify_digest)
+    assert result.ok, result.problems  # pypdf recovers; the report is intact
+    pypdf_lines = [r for r in caplog.records if r.name == "pypdf" or "pypdf:" in r.getMessage()]
+    assert pypdf_lines, "this PDF should make pypdf warn (else the test tests nothing)"
+    assert all(r.levelno == logging.DEBUG for r in pypdf_lines)
+    captured = capfd.readouterr()
+    assert "startxref" not in captured.out + captured.err
