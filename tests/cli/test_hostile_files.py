@@ -232,9 +232,123 @@ def test_report_verify_refuses_a_hostile_file(deskready_bin, env, made, name, me
     out, seconds = run(deskready_bin, "report", "verify", path_of(made, name), env=env)
     text = assert_clean(out, seconds)
     assert message in text
-    if name.endswith(".pdf"):
-        # verify_pdf never raises: an unreadable PDF is listed as a problem, which the
-        # CLI reports as "could not be verified" (exit 1) today.
-        assert out.returncode in (1, 2), text
-    else:
-        assert out.returncode == 2, text
+    assert out.returncode == 2, text  # a PDF with nothing to verify too (item 6)
+
+
+# -- sealed but malformed, resealed, unsealed reports; bombs; output (items 6-8) -------
+
+REPORT_NOT_A_REPORT = [
+    ("report_sealed_no_verdict.json", "is not a deskready report: 'verdict' is missing."),
+    ("report_sealed_results_x.json", "is not a deskready report: 'results' is not a list."),
+    ("report_sealed_rules_object.json", "is not a deskready report: 'rules' is not a list."),
+    (
+        "report_sealed_rule_kind.json",
+        "'rules[0].expected' names the requirement 'between', which deskready does not know",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "message"), REPORT_NOT_A_REPORT)
+@pytest.mark.parametrize("command", ["show", "verify"])
+def test_a_sealed_malformed_report_is_not_a_report(deskready_bin, env, name, message, command):
+    out, seconds = run(deskready_bin, "report", command, str(HOSTILE / name), env=env)
+    text = assert_clean(out, seconds)
+    assert out.returncode == 2, text
+    assert message in text
+
+
+def test_a_resealed_report_with_a_flipped_verdict_fails_verify(deskready_bin, env):
+    path = str(HOSTILE / "report_resealed_ready.json")
+    out, seconds = run(deskready_bin, "report", "verify", path, env=env)
+    text = assert_clean(out, seconds)
+    assert out.returncode == 1, text
+    assert "✘ verdict: says ready, but its rule outcomes make it not_ready" in text
+    shown, seconds = run(deskready_bin, "report", "show", path, env=env)
+    assert shown.returncode == 1
+    assert "Warning: verdict: says ready" in assert_clean(shown, seconds)
+
+
+def test_an_unsealed_report_is_shown_with_a_warning(deskready_bin, env):
+    out, seconds = run(
+        deskready_bin, "report", "show", str(HOSTILE / "report_unsealed.json"), env=env
+    )
+    text = assert_clean(out, seconds)
+    assert out.returncode == 1, text
+    assert text.startswith("Warning: the report has no integrity digest")
+    assert text.endswith("nothing shows it is as deskready wrote it")
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory) -> dict[str, Path]:
+    """A zip bomb (an attachment inflating past pypdf's 75 MB limit, 80 kB on disk) and a
+    PDF with a wrong startxref, over which pypdf logs WARNING lines while it recovers."""
+    import re
+
+    from deskready.pdf import render_pdf
+    from tests.pdf.helpers import load_sample
+    from tests.pdf.test_pdf_verify import _inflating_pdf
+
+    root = tmp_path_factory.mktemp("hostile_pdf")
+    _inflating_pdf(root / "bomb.pdf", 80_000_000)
+    good = root / "good.pdf"
+    render_pdf(load_sample(), good)
+    raw = good.read_bytes()
+    at = raw.rindex(b"startxref")
+    (root / "warns.pdf").write_bytes(
+        raw[:at] + re.sub(rb"startxref\s+\d+", b"startxref\n12", raw[at:])
+    )
+    return {"bomb.pdf": root / "bomb.pdf", "warns.pdf": root / "warns.pdf"}
+
+
+@pytest.mark.parametrize("command", ["show", "verify"])
+def test_a_pdf_bomb_is_worded(deskready_bin, env, pdfs, command):
+    out, seconds = run(deskready_bin, "report", command, str(pdfs["bomb.pdf"]), env=env)
+    text = assert_clean(out, seconds)
+    assert out.returncode == 2, text
+    assert "is not a readable PDF: a part of it expands to more data than a report can hold" in text
+
+
+def test_pypdf_warnings_do_not_reach_the_terminal(deskready_bin, env, pdfs):
+    out, seconds = run(deskready_bin, "report", "verify", str(pdfs["warns.pdf"]), env=env)
+    text = assert_clean(out, seconds)
+    assert out.returncode == 0, text
+    assert "startxref" not in text
+    assert text.startswith("✔")
+    debug, _s = run(deskready_bin, "--debug", "report", "verify", str(pdfs["warns.pdf"]), env=env)
+    assert "pypdf: incorrect startxref" in debug.stderr  # --debug still shows them
+
+
+def test_json_to_a_full_stdout(deskready_bin, env, spec_file):
+    start = time.monotonic()
+    with open("/dev/full", "w") as full:
+        out = subprocess.run(
+            [deskready_bin, "check", "-p", spec_file, "--only", "os", "--no-input", "--json", "-"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=30,
+        )
+    text = " ".join(out.stderr.split())
+    assert time.monotonic() - start < LIMIT_S
+    assert out.returncode == 2, text
+    assert "Cannot write the JSON report to standard output: No space left on device" in text
+    assert "Unexpected problem" not in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--json", "{tmp}/missing/r.json"], "the folder {tmp}/missing does not exist"),
+        (["--json", "{tmp}/x", "--pdf", "{tmp}/x"], "--json and --pdf name the same file"),
+    ],
+)
+def test_bad_output_paths_before_the_run(deskready_bin, env, spec_file, tmp_path, args, message):
+    args = [a.format(tmp=tmp_path) for a in args]
+    out, seconds = run(
+        deskready_bin, "check", "-p", spec_file, "--only", "os", "--no-input", *args, env=env
+    )
+    text = assert_clean(out, seconds)
+    assert out.returncode == 2, text
+    assert message.format(tmp=tmp_path) in text
+    assert "Checking against" not in text
