@@ -22,6 +22,7 @@ from deskready import __version__
 from deskready.answers import AnswerError, load_answers_file, parse_answer_options
 from deskready.checks.i18n import N_, _, set_language
 from deskready.cli.exit_codes import ExitCode
+from deskready.cli.hub import hub as hub_group
 from deskready.cli.prompt import TerminalAsker
 from deskready.cli.render import (
     ProgressView,
@@ -570,6 +571,11 @@ def _unexpected(exc: Exception, debug: bool) -> Exception:
         ),
         ExitCode.USAGE,
     )
+
+
+# `deskready hub …`: the group imports click only; each hub command imports deskready.hub
+# (and the hub extra) when it runs, so `deskready check` never loads sqlalchemy.
+cli.add_command(hub_group)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -25,6 +25,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -504,6 +505,7 @@ def init_hub(
         if existing.exists():
             raise AdminError(_("{path} exists: there is a hub here already").format(path=existing))
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _private_sqlite_file(config.database_url)
     engine = make_engine(config.database_url)
     try:
         migrate(engine)
@@ -524,3 +526,18 @@ def init_hub(
         engine.dispose()
     save_config(config)
     return load_config(data_dir)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create a new SQLite database file with mode 0600 (before SQLite creates it 0644):
+    it holds password hashes and every report. SQLite gives its ``-wal`` and ``-shm``
+    files the database file's mode (https://www.sqlite.org/tempfiles.html)."""
+    from sqlalchemy.engine import make_url
+
+    from deskready.hub.db import is_sqlite
+
+    if is_sqlite(url):
+        path = make_url(url).database
+        if path and path != ":memory:" and not Path(path).exists():
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

@@ -159,9 +159,10 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "privacy": tuple(f.name for f in fields(Privacy)),
 }
 _INT_BOUNDS: dict[str, tuple[int, int]] = {
-    "api_port": (1, 65535),
-    "measure_port": (1, 65535),
-    "stun_port": (1, 65535),
+    # 0: any free port, chosen when the hub starts (tests, several hubs on one machine)
+    "api_port": (0, 65535),
+    "measure_port": (0, 65535),
+    "stun_port": (0, 65535),
     "body_max_bytes": (1024, 1024 * 1024 * 1024),
     # sessions.bytes_moved is a 32-bit INTEGER on PostgreSQL
     "session_max_bytes": (1024 * 1024, 2**31 - 1),
@@ -243,7 +244,7 @@ def _check_values(config: HubConfig) -> list[str]:
                         f"[{section}] {key}: "
                         + _("must be between {low} and {high}").format(low=low, high=high)
                     )
-    if config.api_port == config.measure_port:
+    if config.api_port == config.measure_port != 0:
         problems.append("[listen] measure_port: " + _("must differ from api_port"))
     timeout = config.limits.read_timeout_s
     if not (math.isfinite(timeout) and 0.5 <= timeout <= 600):
@@ -277,7 +278,12 @@ def _types(cls: type) -> dict[str, type]:
 
 
 _HUB_TYPES: dict[str, type] = {"name": str, "public_url": str, "database_url": str}
-_LISTEN_TYPES: dict[str, type] = {"host": str, "api_port": int, "measure_port": int, "stun_port": int}
+_LISTEN_TYPES: dict[str, type] = {
+    "host": str,
+    "api_port": int,
+    "measure_port": int,
+    "stun_port": int,
+}
 
 
 def parse_config(raw: dict[str, Any], data_dir: Path, where: str) -> HubConfig:

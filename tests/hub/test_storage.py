@@ -104,7 +104,7 @@ def test_every_bad_key_is_named(hub_dir: Path):
         load_config(hub_dir)
     assert caught.value.problems == [
         "[hub] public_url: plain http:// is only allowed to a loopback address; use https://",
-        "[listen] measure_port: must be between 1 and 65535",
+        "[listen] measure_port: must be between 0 and 65535",
     ]
 
 
