@@ -12,6 +12,8 @@ APT_PACKAGES=(
   poppler-utils qpdf
   # network lab: namespaces, shaping, loss, a real STUN server
   iproute2 nftables coturn
+  # the hub: a throwaway PostgreSQL cluster (tests/hub/conftest.py), a third-party STUN client
+  postgresql stun-client
   # Qt offscreen / under Xvfb, fonts with CJK glyphs
   xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libxkbcommon0 libfontconfig1

@@ -272,13 +272,15 @@ def hub_serve(
     stun_port: int | None,
 ) -> None:
     from deskready.hub.config import load_config
-    from deskready.hub.serve import run
+    from deskready.hub.serve import Ready, run
 
     console = plain_console(stderr=True)
 
-    def ready(url: str) -> None:
+    def ready(where: Ready) -> None:
         console.print(
-            _("The hub's API is listening on {url}. Stop it with Ctrl-C.").format(url=url),
+            _(
+                "The hub's API is listening on {url}, measurement on port {measure}, STUN on {stun}/udp. Stop it with Ctrl-C."
+            ).format(url=where.api_url, measure=where.measure_port, stun=where.stun_port),
             soft_wrap=True,
         )
 

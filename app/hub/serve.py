@@ -31,11 +31,18 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import Any
 
 from deskready.checks.i18n import _
 from deskready.hub.config import HubConfig
-from deskready.hub.db import current_revision, head_revision, make_engine, session_factory
+from deskready.hub.db import (
+    current_revision,
+    head_revision,
+    is_sqlite,
+    make_engine,
+    session_factory,
+)
 
 #: seconds uvicorn waits for requests in flight when told to stop
 GRACEFUL_STOP_S = 10
@@ -43,6 +50,15 @@ GRACEFUL_STOP_S = 10
 
 class ServeError(RuntimeError):
     """The hub cannot start; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Ready:
+    """Where a started hub listens (the ports actually bound, also when 0 was asked)."""
+
+    api_url: str
+    measure_port: int
+    stun_port: int
 
 
 def load_part(module: str, attribute: str) -> Any:
@@ -143,8 +159,11 @@ async def _stop(handle: Any) -> None:
             return
 
 
-def run(config: HubConfig, *, on_ready: Callable[[str], None] | None = None) -> None:
-    """Serve until SIGTERM or Ctrl-C; ``on_ready`` gets the API's URL once it listens.
+def run(config: HubConfig, *, on_ready: Callable[[Ready], None] | None = None) -> None:
+    """Serve until SIGTERM or Ctrl-C; ``on_ready`` is told where once everything listens.
+
+    With SQLite (one process) rate limits are counted in memory; with PostgreSQL (maybe
+    several processes behind one proxy) in the shared ``rate_buckets`` table.
 
     Raises:
         ServeError: the database is not at the current schema, a part of the hub is
@@ -162,7 +181,9 @@ def run(config: HubConfig, *, on_ready: Callable[[str], None] | None = None) -> 
         sessions = session_factory(engine)
         create_app = load_part("deskready.hub.api", "create_app")
         start_measure = load_part("deskready.hub.measure", "start")
-        app = create_app(config)
+        app = create_app(
+            config, sessions=sessions, buckets="memory" if is_sqlite(config.database_url) else "db"
+        )
         sock = bind(config.host, config.api_port)
         try:
             asyncio.run(_serve(config, app, sock, sessions, start_measure, on_ready))
@@ -178,12 +199,24 @@ async def _serve(
     sock: socket.socket,
     sessions: Any,
     start_measure: Callable[..., Any],
-    on_ready: Callable[[str], None] | None,
+    on_ready: Callable[[Ready], None] | None,
 ) -> None:
     server = _uvicorn_server(app, config)
-    handle = start_measure(config, sessions)
-    if inspect.isawaitable(handle):
-        handle = await handle
+    try:
+        handle = start_measure(config, sessions)
+        if inspect.isawaitable(handle):
+            handle = await handle
+    except OSError as exc:
+        raise ServeError(
+            _(
+                "cannot start the measurement servers on {host} (ports {measure}, {stun}/udp): {reason}"
+            ).format(
+                host=config.host,
+                measure=config.measure_port,
+                stun=config.stun_port,
+                reason=exc.strerror or exc,
+            )
+        ) from None
     try:
         serving = asyncio.ensure_future(server.serve(sockets=[sock]))
         while not server.started and not serving.done():
@@ -191,7 +224,13 @@ async def _serve(
         if server.started and on_ready is not None:
             host, port = sock.getsockname()[:2]
             shown = f"[{host}]" if ":" in host else host
-            on_ready(f"http://{shown}:{port}")
+            on_ready(
+                Ready(
+                    f"http://{shown}:{port}",
+                    int(getattr(handle, "measure_port", config.measure_port)),
+                    int(getattr(handle, "stun_port", config.stun_port)),
+                )
+            )
         await serving
     finally:
         await _stop(handle)
