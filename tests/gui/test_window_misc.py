@@ -74,6 +74,7 @@ def test_export_json_and_pdf_with_agent_fields(qtbot, make_window, tmp_path, mon
     wait_report(qtbot, window)
 
     json_path = tmp_path / "out" / "report.json"
+    json_path.parent.mkdir()  # the save dialog gives an existing folder; none is created
     window.export_json(json_path)
     qtbot.waitUntil(json_path.exists, timeout=5000)
     saved = json.loads(json_path.read_text(encoding="utf-8"))
