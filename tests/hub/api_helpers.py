@@ -1,0 +1,148 @@
+"""Helpers for the hub API tests: a hub app in-process, a real sealed report for a session.
+
+The report is built the way the agent's deskready builds it (:class:`deskready.session.Session`
+with fake network checks that report fixed figures), so it is sealed by the real code and
+its rules follow the spec the hub stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import httpx
+from fastapi import FastAPI
+
+from deskready.checks.api import Category, Check, CheckContext, Measurements, Metric, MetricType
+from deskready.hub.api import create_app
+from deskready.hub.config import HubConfig
+from deskready.hub.db import session_factory
+from deskready.session import Session
+from deskready.spec.loader import load_spec_bytes
+from tests.core.fakes import registry_of
+from tests.hub.conftest import HubEnv
+
+#: a spec on the figures the hub can check; its employer name holds markup on purpose
+SPEC = b"""
+[employer]
+name = "ACME <b>Calls</b>"
+spec_version = "1"
+
+[rules."network.download_mbps"]
+min = 20
+
+[rules."network.upload_mbps"]
+min = 5
+
+[rules."network.loss_pct"]
+max = 1
+"""
+
+
+class FakeBandwidth(Check):
+    id = "bandwidth"
+    title = "Bandwidth"
+    category = Category.NETWORK
+    metrics = (
+        Metric("network.download_mbps", MetricType.NUMBER, "Download", "Mbps"),
+        Metric("network.upload_mbps", MetricType.NUMBER, "Upload", "Mbps"),
+    )
+    figures: ClassVar[dict[str, float]] = {}
+
+    def run(self, ctx: CheckContext) -> Measurements:
+        return Measurements(
+            {
+                "network.download_mbps": self.figures.get("down", 48.0),
+                "network.upload_mbps": self.figures.get("up", 9.7),
+            }
+        )
+
+
+class FakeCallQuality(Check):
+    id = "call_quality"
+    title = "Call quality"
+    category = Category.NETWORK
+    metrics = (Metric("network.loss_pct", MetricType.NUMBER, "Loss", "%"),)
+    figures: ClassVar[dict[str, float]] = {}
+
+    def run(self, ctx: CheckContext) -> Measurements:
+        return Measurements({"network.loss_pct": self.figures.get("loss", 0.0)})
+
+
+REGISTRY = registry_of(FakeBandwidth, FakeCallQuality)
+
+
+def make_report(
+    joined: Mapping[str, Any],
+    *,
+    agent_id: str | None = None,
+    down: float = 48.0,
+    up: float = 9.7,
+    loss: float = 0.0,
+    only: list[str] | None = None,
+    spec: bytes = SPEC,
+) -> dict[str, Any]:
+    """A sealed report bound to the session ``joined`` (the response of POST /sessions)."""
+    loaded = load_spec_bytes(spec, REGISTRY, file_name="acme")
+    session = Session.planned(
+        loaded,
+        REGISTRY,
+        only=only,
+        agent={"name": "Aiko <script>alert(1)</script>", "id": agent_id or joined["agent_id"]},
+    )
+    session.hub = {
+        "url": "https://hub.example",
+        "session": joined["session"],
+        "nonce": joined["nonce"],
+        "stun_sent": 50,
+    }
+    FakeBandwidth.figures = {"down": down, "up": up}
+    FakeCallQuality.figures = {"loss": loss}
+    return session.report(session.run())
+
+
+@dataclass
+class Hub:
+    """A hub app on an initialised hub, and what the test may change on it."""
+
+    env: HubEnv
+    app: FastAPI
+    observed: dict[str, Any]
+
+    def invite(self, agent_id: str = "AG-7", **options: Any) -> str:
+        return self.env.invite(agent_id, "acme", **options)
+
+    def run(self, body: Callable[[httpx.AsyncClient], Awaitable[Any]]) -> Any:
+        """Run ``body`` with a client on the app in-process (``httpx.ASGITransport``)."""
+
+        async def main() -> Any:
+            transport = httpx.ASGITransport(
+                app=self.app, client=("203.0.113.9", 5000), raise_app_exceptions=False
+            )
+            async with httpx.AsyncClient(
+                transport=transport, base_url="https://hub.example", timeout=30
+            ) as client:
+                return await body(client)
+
+        return asyncio.run(main())
+
+
+def make_hub(env: HubEnv, config: HubConfig | None = None, **options: Any) -> Hub:
+    """An app on ``env`` with the spec ``acme`` uploaded; the hub 'observes' ``observed``."""
+    env.upload_spec("acme", SPEC)
+    observed: dict[str, Any] = {}
+    app = create_app(config or env.config, sessions=session_factory(env.engine), **options)
+    app.state.hub.intake.summarise = lambda _db, _session: dict(observed)
+    return Hub(env, app, observed)
+
+
+def app_from_env() -> FastAPI:
+    """The app of the hub in ``$DESKREADY_TEST_HUB_DIR`` (for ``uvicorn --factory``)."""
+    import os
+    from pathlib import Path
+
+    from deskready.hub.config import load_config
+
+    return create_app(load_config(Path(os.environ["DESKREADY_TEST_HUB_DIR"])))
