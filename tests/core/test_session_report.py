@@ -157,7 +157,7 @@ json_values = st.recursive(
 @settings(max_examples=150, deadline=None)
 @given(body=st.dictionaries(st.text(min_size=1, max_size=10), json_values, max_size=6))
 def test_seal_round_trips_through_json_and_detects_any_change(body):
-    report = seal({"schema": SCHEMA, **body})
+    report = seal({**body, "schema": SCHEMA})  # a generated "schema" key must not replace it
     again = parse_report_json(json.dumps(report, ensure_ascii=False).encode(), "x")
     assert verify_digest(again)
     again["schema_extra"] = 1
