@@ -42,6 +42,7 @@ import logging
 import os
 import secrets
 import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ MAX_CONNECTIONS = 256
 MAX_PER_ADDRESS = 32
 
 _RANDOM = os.urandom(RANDOM_BYTES + SEND_CHUNK)
+_LINGER_RESET = struct.pack("ii", 1, 0)  # struct linger {l_onoff = 1, l_linger = 0}
 
 _TITLES = {
     400: N_("Bad request"),
@@ -201,6 +203,9 @@ class _Connection:
         self.records: dict[tuple[str, str], _Record] = {}
         self.pings: dict[str, int] = {}
         self.dirty = False
+        #: end with a reset (SO_LINGER 0): a client cut off mid-download must not get the
+        #: megabytes still queued in the send buffer at its own slow pace after close
+        self.reset = False
         self.has_tcp_info = tcpinfo.read(sock) is not None
         sock.settimeout(POLL_S)
 
@@ -219,7 +224,8 @@ class _Connection:
             elif now - since > HEAD_S:
                 raise _Answer(408)
             try:
-                data = self.sock.recv(256 * 1024)
+                # small reads while a head comes in, so h11's head limit sees it grow
+                data = self.sock.recv(MAX_HEAD // 2)
             except TimeoutError:
                 continue
             except OSError as exc:
@@ -302,6 +308,8 @@ class _Connection:
                 else:
                     break
         except _Answer as answer:
+            if self.h11.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
+                self.reset = True  # mid-body: no answer fits; drop what is still queued
             with contextlib.suppress(_Closed):
                 self._problem(answer.status, answer.detail)
         except _Closed:
@@ -614,9 +622,14 @@ class MeasureHTTPServer:
             thread.start()
 
     def _run(self, sock: socket.socket, peer: str) -> None:
+        connection: _Connection | None = None
         try:
-            _Connection(self, sock, peer).serve()
+            connection = _Connection(self, sock, peer)
+            connection.serve()
         finally:
+            if connection is not None and connection.reset:
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
             with self._lock:
                 self._active.pop(sock, None)
                 self._threads.discard(threading.current_thread())

@@ -235,9 +235,8 @@ class Recorder:
                         self._unflushed[session_id] = left
                     else:
                         self._unflushed.pop(session_id, None)
-                    cached = self._cache.get(session_id)
-                    if cached is not None:
-                        cached.bytes_db += n
+                    # the table now holds these bytes: read it afresh next time
+                    self._cache.pop(session_id, None)
             with self._flushed:
                 self._flushed.notify_all()
 

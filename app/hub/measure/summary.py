@@ -130,7 +130,8 @@ def upstream(
         if seq not in first or arrival < first[seq]:
             first[seq] = arrival
     if not first:
-        return {"loss_pct": None, "jitter_ms": None, "received": 0, "expected": sent or 0}
+        loss = 100.0 if sent else None  # the client sent probes and none arrived
+        return {"loss_pct": loss, "jitter_ms": None, "received": 0, "expected": sent or 0}
     expected = max(max(first) + 1, sent or 0)
     received = len(first)
     loss = max(0.0, 100.0 * (1.0 - received / expected))
