@@ -164,8 +164,8 @@ _INT_BOUNDS: dict[str, tuple[int, int]] = {
     "measure_port": (0, 65535),
     "stun_port": (0, 65535),
     "body_max_bytes": (1024, 1024 * 1024 * 1024),
-    # sessions.bytes_moved is a 32-bit INTEGER on PostgreSQL
-    "session_max_bytes": (1024 * 1024, 2**31 - 1),
+    # sessions.bytes_moved is a 64-bit BIGINT; 1 TiB is far beyond any speed test
+    "session_max_bytes": (1024 * 1024, 2**40),
     "session_lifetime_s": (60, 7 * 24 * 3600),
     "rate_per_address_per_minute": (1, 1_000_000),
     "rate_per_invite_per_minute": (1, 1_000_000),

@@ -12,7 +12,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -79,7 +89,7 @@ class MeasureSession(Base):
     used_by_digest: Mapped[str | None] = mapped_column(String(80))
     source: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: bytes moved on the measurement endpoints, against the per-session cap
-    bytes_moved: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_moved: Mapped[int] = mapped_column(BigInteger, default=0)
     invite: Mapped[Invite] = relationship()
 
 

@@ -121,7 +121,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_by_digest", sa.String(length=80), nullable=True),
         sa.Column("source", sa.JSON(), nullable=False),
-        sa.Column("bytes_moved", sa.Integer(), nullable=False),
+        sa.Column("bytes_moved", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["invite_id"],
             ["invites.id"],
