@@ -96,6 +96,7 @@ REQUIRED_FILES: dict[str, list[str]] = {
     "the bundled profiles": ["deskready/resources/profiles/typical.toml"],
     "the app icon": ["deskready/resources/icons/deskready.svg"],
     "the compiled translation catalogues": ["deskready/resources/translations/*/LC_MESSAGES/*.mo"],
+    "the bundled fonts (without them Japanese is boxes)": ["deskready/resources/fonts/*.otf"],
     "Qt's SVG icon engine": ["PySide6/*plugins/iconengines/*qsvgicon*"],
     "Qt's platform plugin for this OS": [
         "PySide6/*plugins/platforms/*qxcb*",

@@ -36,6 +36,9 @@ def create_app(argv: Sequence[str]) -> QApplication:
     QCoreApplication.setApplicationVersion(__version__)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
+    from deskready.resources.fonts import register_bundled_fonts  # no CJK face: ours
+
+    register_bundled_fonts()
     app.setWindowIcon(app_icon())
     app.setApplicationDisplayName("deskready")
     return app

@@ -20,8 +20,10 @@ from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter
 
 from deskready import __version__
 from deskready.checks.i18n import _, active_language, using_language
+from deskready.checks.l10n import format_number
+from deskready.pdf.charts import ChartRow
 from deskready.pdf.content import mapping, report_blocks
-from deskready.pdf.fonts import CJK, font_set
+from deskready.pdf.fonts import CJK, font_set, require_all_drawable, require_drawable
 from deskready.pdf.layout import Block, Canvas, Placed, paginate
 from deskready.pdf.paper import choose_page_size, territory_of
 from deskready.pdf.qt import ensure_qt_app
@@ -120,6 +122,8 @@ def pdf_job(report: Report, *, page_size: str = "auto") -> PdfJob:
 
     Raises:
         ValueError: ``page_size`` is not "auto", "a4" or "letter".
+        MissingGlyphError: a character of the report (a translation, a name, an advice)
+            is in none of the fonts at hand; the PDF would show it as an empty box.
     """
     language = report_language(report)
     with using_language(language):
@@ -129,6 +133,8 @@ def pdf_job(report: Report, *, page_size: str = "auto") -> PdfJob:
         font_language = _font_language(report)
         canvas, geometry = _measuring_canvas(paper, font_language)
         layout, pages = _choose_layout(report, canvas, geometry)
+        frame = _frame_text(report)
+        _require_drawable(canvas, pages, frame)
         return PdfJob(
             report=report,
             language=language,
@@ -137,9 +143,34 @@ def pdf_job(report: Report, *, page_size: str = "auto") -> PdfJob:
             layout=layout,
             pages=tuple(tuple(page) for page in pages),
             geometry=geometry,
-            frame=_frame_text(report),
+            frame=frame,
             canvas=canvas,
         )
+
+
+def _require_drawable(canvas: Canvas, pages: list[list[Placed]], frame: FrameText) -> None:
+    """Fail before painting if any text would come out as an empty box (docs/report.md,
+    "Fonts"): the body as laid out, the running head and footer, the chart labels.
+
+    Raises:
+        MissingGlyphError: naming the character and the text it is in.
+    """
+    for (span, _width), (text_layout, _height) in canvas.layouts.items():
+        font = canvas.font(span.size, bold=span.bold, mono=span.mono)
+        require_drawable(span.text, font, canvas.device, text_layout)
+    regular, mono = canvas.font(7.5), canvas.font(7, mono=True)
+    texts = [(frame.head, regular), (frame.note, regular), (frame.page_label, regular)]
+    texts += [(f"{frame.version} · {frame.digest}", mono)]
+    # Chart axes: numbers, seconds and the limit, painted with drawText (not laid out here).
+    label = canvas.font(6.5)
+    digits = format_number(-1234567.89)
+    texts += [(_("{seconds} s").format(seconds=digits), label)]
+    for placed in (item for page in pages for item in page):
+        if isinstance(placed.block, ChartRow):
+            for series in placed.block.charts:
+                limit = _("limit {value} {unit}").format(value=digits, unit=series.unit)
+                texts += [(limit, label)]
+    require_all_drawable(texts, canvas.device)
 
 
 def _font_language(report: Report) -> str:

@@ -2,9 +2,10 @@
 
 ``deskready.resources.resource()`` uses ``importlib.resources``, which in a frozen app
 resolves to ``_internal/deskready/resources/`` on disk, so the files are copied there with
-their folders: profiles/*.toml, os_support.toml, icons/*.svg and the compiled translation
-catalogues (translations/<lang>/LC_MESSAGES/deskready.mo). Translation sources (.po, .pot)
-are only for translators and stay out.
+their folders: profiles/*.toml, os_support.toml, icons/*.svg, the compiled translation
+catalogues (translations/<lang>/LC_MESSAGES/deskready.mo) and the bundled fonts with their
+licenses (fonts/*.otf, *.ttf, LICENSE-*.txt: 1.7 MB, see docs/packaging.md). Translation
+sources (.po, .pot) are only for translators and stay out.
 
 The package's folder is the one PyInstaller analysed (the spec's laid-out copy, see
 source_tree.py), as the hook API reports it; importing the package instead could answer

@@ -140,6 +140,7 @@ def test_filter_stops_a_build_that_lacks_portaudio():
         ("deskready/resources/profiles/typical.toml", "x", "DATA"),
         ("deskready/resources/icons/deskready.svg", "x", "DATA"),
         ("deskready/resources/translations/de/LC_MESSAGES/deskready.mo", "x", "DATA"),
+        ("deskready/resources/fonts/DeskreadySansCJK-Regular.otf", "x", "DATA"),
         ("PySide6/Qt/plugins/iconengines/libqsvgicon.so", "x", "BINARY"),
         ("PySide6/Qt/plugins/platforms/libqxcb.so", "x", "BINARY"),
     ]
