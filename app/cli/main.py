@@ -183,6 +183,19 @@ def _registry(*, announce: bool = True) -> CheckRegistry:
 @click.option(
     "--agent-id", metavar="ID", help=N_("Your agent or employee ID, printed on the report.")
 )
+@click.option("--hub", metavar="URL", help=N_("Your employer's hub (https://…)."))
+@click.option(
+    "--invite",
+    metavar="CODE|LINK",
+    help=N_("The invite code or link your employer sent (a link also names the hub)."),
+)
+@click.option(
+    "--hub-key",
+    "hub_keys",
+    multiple=True,
+    metavar="KEY",
+    help=N_("The hub's public key, if your employer gave you one."),
+)
 @click.option("--debug", is_flag=True, help=N_("Show tracebacks and debug logging."))
 @click.pass_context
 def check(
@@ -198,6 +211,9 @@ def check(
     no_input: bool,
     agent_name: str | None,
     agent_id: str | None,
+    hub: str | None,
+    invite: str | None,
+    hub_keys: Sequence[str],
     debug: bool,
 ) -> None:
     """Run the checks against an employer spec and show the verdict."""
@@ -207,11 +223,25 @@ def check(
     console = plain_console(stderr=to_stdout, highlight=False)
     registry = _registry()
     agent = {k: v for k, v in (("name", agent_name), ("id", agent_id)) if v}
+    joined = None
+    if hub or invite:  # the employer's hub hands out the spec and measures (hubclient)
+        from deskready.hubclient import run as hub_run
+
+        try:
+            joined = hub_run.join_for_run(
+                hub, invite, hub_keys, registry, profile=profile, agent_id=agent_id
+            )
+        except hub_run.JoinError as exc:
+            fail(str(exc))
+        for line in hub_run.joined_lines(joined):
+            console.print(line)
     try:
-        spec = load_profile(profile, registry)
+        spec = hub_run.hub_spec(joined, registry) if joined else load_profile(profile, registry)
         session = Session.planned(spec, registry, only=only, skip=skip, agent=agent or None)
     except (SpecError, PlanError) as exc:
         fail(str(exc))
+    if joined:
+        hub_run.bind(session, joined, agent_name)
     if not session.checks:
         fail(_("Nothing to check: the spec has no rules for the selected checks."))
     try:
@@ -243,9 +273,14 @@ def check(
             on_event=view.handle, ask=asker.ask_during_run if interactive else None
         )
 
+    if joined:
+        hub_run.record_stun_sent(session, outcome)
     # Saved reports are in the spec's report language; the screen speaks the agent's.
     shown, report = session.reports(outcome)
     print_report(console, shown)
+    delivery = hub_run.deliver_report(report, json_path, pdf_path, paper) if joined else None
+    for line in hub_run.delivery_lines(delivery) if delivery else ():
+        console.print(line)
     try:
         if json_path is not None:
             if to_stdout:
@@ -260,6 +295,8 @@ def check(
         fail(str(exc))
     if report.get("interrupted"):
         sys.exit(int(ExitCode.INTERRUPTED))
+    if delivery is not None and delivery.refused:
+        sys.exit(int(ExitCode.USAGE))
     sys.exit(int(ExitCode.for_verdict(report["verdict"])))
 
 
@@ -389,6 +426,33 @@ def profiles() -> None:
             console.print(f"    {p.notes}")
 
 
+@cli.command(help=N_("Send the reports still waiting for your employer's hub."))
+@click.option(
+    "--json",
+    "json_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=N_("Write the signed JSON report here (one waiting report only)."),
+)
+@click.option(
+    "--pdf",
+    "pdf_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=N_("Write the signed PDF report here (one waiting report only)."),
+)
+def submit(json_path: Path | None, pdf_path: Path | None) -> None:
+    """Send the reports still waiting for your employer's hub (exit 1: some still wait)."""
+    from deskready.hubclient import run as hub_run
+
+    _check_outputs(str(json_path) if json_path else None, pdf_path)
+    try:
+        code = hub_run.submit_pending(plain_console(highlight=False), json_path, pdf_path)
+    except hub_run.JoinError as exc:
+        fail(str(exc))
+    sys.exit(code)
+
+
 @cli.group(help=N_("Show, verify or convert a saved report."))
 def report() -> None:
     """Show, verify or convert a saved report."""
@@ -457,7 +521,14 @@ def report_show(file: Path) -> None:
     "verify", help=N_("Check that a report (JSON or PDF) was not edited after deskready wrote it.")
 )
 @click.argument("file", type=click.Path(path_type=Path))
-def report_verify(file: Path) -> None:
+@click.option(
+    "--hub-key",
+    "hub_keys",
+    multiple=True,
+    metavar="KEY",
+    help=N_("Check the employer hub's signature with this public key (default: the pinned)."),
+)
+def report_verify(file: Path, hub_keys: Sequence[str] = ()) -> None:
     """Check that a report (JSON or PDF) was not edited after deskready wrote it."""
     console = plain_console(highlight=False)
     problems: list[str] = []
@@ -478,6 +549,13 @@ def report_verify(file: Path) -> None:
         disagreements = _rejudged(file, report_data)
         digest = _digest_problem(report_data)
         problems.extend(([digest] if digest else []) + disagreements)
+    from deskready.hubclient import run as hub_run  # the hub's signature (attestation)
+
+    try:
+        hub_problems, hub_lines = hub_run.verify_lines(report_data, hub_keys)
+    except hub_run.JoinError as exc:
+        fail(str(exc))
+    problems.extend(hub_problems)
     if problems:
         for problem in problems:
             console.print(Text.assemble(("✘ ", "red"), problem))
@@ -494,6 +572,8 @@ def report_verify(file: Path) -> None:
     )
     for line in scope_lines(report_data):
         console.print(line)
+    for hub_line in hub_lines:
+        console.print(hub_line)
 
 
 @report.command("pdf", help=N_("Render a saved JSON report as a PDF."))

@@ -23,6 +23,8 @@ class LoadAfterPaint(QObject):
 
     #: (registry, None) or (None, the error)
     loaded = Signal(object, object)
+    #: (the outcomes of deskready.hubclient.outbox.send_pending, None) or (None, the error)
+    outbox_sent = Signal(object, object)
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
@@ -43,9 +45,20 @@ class LoadAfterPaint(QObject):
         if window is not None:
             window.removeEventFilter(self)
         run_task(load_checks, self._done)
+        # Reports that waited for the employer's hub go out now, on a worker (network).
+        run_task(send_outbox, self.outbox_sent.emit)
 
     def _done(self, registry: Any, error: BaseException | None) -> None:
         self.loaded.emit(registry, error)
+
+
+def send_outbox() -> list[Any]:
+    """Worker: send the reports waiting for an employer's hub (docs/hub-protocol.md §7)."""
+    from deskready.hubclient import outbox
+
+    if not outbox.pending():
+        return []
+    return outbox.send_pending()
 
 
 def load_checks() -> CheckRegistry:

@@ -27,7 +27,7 @@ from deskready.spec.validation_messages import describe_error
 
 #: A spec is a short hand-written file; anything bigger is a mistake (or an attack).
 MAX_SPEC_BYTES = 1024 * 1024
-TOP_LEVEL_KEYS = ("employer", "rules", "checks", "declarations", "report_language")
+TOP_LEVEL_KEYS = ("employer", "rules", "checks", "declarations", "report_language", "hub")
 #: Keys a rule table may hold besides its conditions (the kinds in deskready.spec.kinds).
 RULE_OPTIONS = ("severity", "advice")
 #: Employer texts that may carry translations (``text_ja = "…"``), see deskready.spec.texts.
@@ -195,6 +195,7 @@ class _SpecBuilder:
                 + _language_hint(language),
             )
             language = None
+        hub_key = self._hub_key()
         return Spec(
             source=source,
             sha256=sha256,
@@ -205,7 +206,39 @@ class _SpecBuilder:
             declarations=tuple(declarations),
             report_language=language,
             time_budgets=budgets,
+            hub_key=hub_key,
         )
+
+    # -- [hub] -----------------------------------------------------------------------------
+    def _hub_key(self) -> str | None:
+        """``[hub] public_key``: the employer hub's key, in base64 (docs/hub-protocol.md §1)."""
+        table = self.raw.get("hub")
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            self.problem(("hub",), _('must be a table: [hub] with public_key = "…"'))
+            return None
+        for key in table:
+            if key != "public_key":
+                self.problem(
+                    ("hub", key),
+                    _("unknown setting '{key}'").format(key=key)
+                    + did_you_mean(key, ("public_key",)),
+                )
+        text = table.get("public_key")
+        if text is None:
+            return None
+        from deskready.trust.keys import KeyProblem, public_from_text
+
+        try:
+            public_from_text(text if isinstance(text, str) else "")
+        except KeyProblem:
+            self.problem(
+                ("hub", "public_key"),
+                _("must be the hub's Ed25519 public key in base64 (44 characters)"),
+            )
+            return None
+        return str(text).strip()
 
     # -- [employer] ----------------------------------------------------------------------
     def _employer(self) -> Employer:

@@ -111,6 +111,7 @@ class Spec:
         sha256: of the exact bytes loaded, so a report names the spec it was judged by.
         check_settings: validated ``[checks.<id>]`` tables, defaults not yet applied.
         disabled_checks: checks the spec turned off with ``enabled = false``.
+        hub_key: the employer hub's public key from ``[hub]`` (docs/hub-protocol.md §1).
     """
 
     source: str
@@ -122,6 +123,8 @@ class Spec:
     declarations: tuple[Declaration, ...] = ()
     report_language: str | None = None
     time_budgets: Mapping[str, float] = field(default_factory=dict)
+    #: ``[hub] public_key``: the employer hub's Ed25519 key (base64), or None
+    hub_key: str | None = None
 
     def rules_for(self, metric_id: str) -> tuple[Rule, ...]:
         """Every rule on ``metric_id``, in file order."""

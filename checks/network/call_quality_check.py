@@ -70,6 +70,14 @@ class CallQualityCheck(Check):
             max=60.0,
             unit=N_("seconds"),
         ),
+        # The hub mode (set by `deskready check --hub`, docs/hub-protocol.md §4): the test
+        # stream's requests name the employer hub's session, so the hub counts them.
+        Setting(
+            "stun_username",
+            str,
+            "",
+            N_("Employer hub only: the session name each test packet carries (USERNAME)"),
+        ),
     )
     metrics = (
         Metric(
@@ -130,6 +138,7 @@ class CallQualityCheck(Check):
         """Find a STUN server that answers, stream to it, and compute the call metrics."""
         servers = list(ctx.setting("stun_servers"))
         duration = ctx.setting("duration_s")
+        username = str(ctx.setting("stun_username") or "") or None
         udp = ctx.adapter(UdpAdapter)
         ctx.progress(0.0, M_("Looking for a call test server"))
         sock, address, server, first_ms, problems = self._find_server(ctx, udp, servers)
@@ -156,12 +165,18 @@ class CallQualityCheck(Check):
                 ctx.bounded(LATE_S),
                 lambda: ctx.cancelled,
                 tick,
+                username=username,
             )
+            # In the hub mode only the stream names the session (and is counted by the hub);
+            # the first ping and the second look do not.
             second = self._second_look(ctx, sock, address, result)
         finally:
             sock.close()
         ctx.raise_if_cancelled()
-        return self._measurements(result, server, first_ms, problems, duration, second)
+        measured = self._measurements(result, server, first_ms, problems, duration, second)
+        if username is not None:
+            measured.details["stun_sent"] = len(result.probes)
+        return measured
 
     def _second_look(
         self, ctx: CheckContext, sock: socket.socket, address: Any, result: StreamResult

@@ -18,6 +18,9 @@ BINDING_SUCCESS = 0x0101
 BINDING_ERROR = 0x0111
 HEADER = struct.Struct("!HHI12s")
 ATTR_MAPPED_ADDRESS = 0x0001
+ATTR_USERNAME = 0x0006
+#: RFC 8489 §14.3: USERNAME is at most 513 bytes; 508 keeps the padded value a multiple of 4.
+MAX_USERNAME_BYTES = 508
 ATTR_XOR_MAPPED_ADDRESS = 0x0020
 
 
@@ -41,11 +44,26 @@ def new_transaction_id() -> bytes:
     return os.urandom(12)
 
 
-def binding_request(transaction_id: bytes) -> bytes:
-    """A Binding Request without attributes (20 bytes)."""
+def sequenced_transaction_id(seq: int) -> bytes:
+    """A transaction id whose first 4 bytes are ``seq`` (big-endian), the other 8 random:
+    how an employer hub counts a stream's probes (docs/hub-protocol.md §4)."""
+    return struct.pack("!I", seq & 0xFFFFFFFF) + os.urandom(8)
+
+
+def binding_request(transaction_id: bytes, username: str | None = None) -> bytes:
+    """A Binding Request: 20 bytes, plus a USERNAME attribute when ``username`` is given
+    (the hub mode: it names the hub's measurement session)."""
     if len(transaction_id) != 12:
         raise ValueError("a STUN transaction id has 12 bytes")
-    return HEADER.pack(BINDING_REQUEST, 0, MAGIC_COOKIE, transaction_id)
+    attributes = b""
+    if username is not None:
+        value = username.encode("utf-8")
+        if len(value) > MAX_USERNAME_BYTES:
+            raise ValueError("a STUN USERNAME has at most 508 bytes here")
+        attributes = (
+            struct.pack("!HH", ATTR_USERNAME, len(value)) + value + b"\0" * (-len(value) % 4)
+        )
+    return HEADER.pack(BINDING_REQUEST, len(attributes), MAGIC_COOKIE, transaction_id) + attributes
 
 
 def parse_response(data: bytes) -> StunResponse | None:

@@ -14,7 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from deskready.checks.network.stun import binding_request, new_transaction_id, parse_response
+from deskready.checks.network.stun import (
+    binding_request,
+    new_transaction_id,
+    parse_response,
+    sequenced_transaction_id,
+)
 
 
 @dataclass
@@ -73,11 +78,14 @@ def stream(
     grace_s: float,
     should_stop: Callable[[], bool],
     on_tick: Callable[[float, list[Probe]], None] | None = None,
+    username: str | None = None,
 ) -> StreamResult:
     """Send ``count`` requests every ``interval_s``; wait ``grace_s`` after the last one.
 
     Answers arriving later than that count as lost (a voice packet that late is useless).
     ``should_stop`` is polled every tick and ends the stream early (cancellation).
+    With ``username`` (the hub mode) each request carries it as USERNAME and its
+    transaction id starts with the probe's sequence number (docs/hub-protocol.md §4).
     """
     by_tid: dict[bytes, Probe] = {}
     probes: list[Probe] = []
@@ -90,10 +98,11 @@ def stream(
     while True:
         now = time.monotonic()
         if len(probes) < count and now >= next_send:
-            tid = new_transaction_id()
-            probe = Probe(len(probes), time.monotonic())
+            seq = len(probes)
+            tid = new_transaction_id() if username is None else sequenced_transaction_id(seq)
+            probe = Probe(seq, time.monotonic())
             with contextlib.suppress(OSError):  # counts as lost, like a packet the OS dropped
-                sock.sendto(binding_request(tid), address)
+                sock.sendto(binding_request(tid, username), address)
             by_tid[tid] = probe
             probes.append(probe)
             next_send = start + len(probes) * interval_s
