@@ -346,7 +346,7 @@ def test_the_bundle_analyses_deskready_laid_out_like_the_wheel(tmp_path):
 
 #: lock file -> the extras it holds (as scripts/lock.sh lists them), and who installs it
 LOCKS = {
-    "requirements-test.txt": ("test", "bundle"),
+    "requirements-test.txt": ("test", "bundle", "hub"),
     "requirements-run.txt": (),
     "requirements-bundle.txt": ("bundle",),
 }
