@@ -114,7 +114,6 @@ class Recorder:
         self._probe_counts: dict[str, int] = {}
         self._unflushed: dict[str, int] = {}  # moved by this process, not yet in the table
         self._stop = threading.Event()
-        self._flushed = threading.Condition()
         self._thread: threading.Thread | None = None
 
     # -- sessions --------------------------------------------------------------------
@@ -237,8 +236,6 @@ class Recorder:
                         self._unflushed.pop(session_id, None)
                     # the table now holds these bytes: read it afresh next time
                     self._cache.pop(session_id, None)
-            with self._flushed:
-                self._flushed.notify_all()
 
     def _live_for_probes(self, username: str) -> bool:
         cached = self._lookup(username)
