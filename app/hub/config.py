@@ -87,8 +87,9 @@ class Limits:
     #: largest request body the API reads (a sealed report is tens of kB); more → 413
     body_max_bytes: int = 2 * 1024 * 1024
     #: bytes one measurement session may move on the measurement port (both directions);
-    #: a 100 Mbit/s test of 15 s each way moves about 400 MB
-    session_max_bytes: int = 1024 * 1024 * 1024
+    #: a 1 Gbit/s test of 15 s each way moves about 3.75 GB, so 4 GiB lets the fastest home
+    #: link finish while a runaway client is still stopped
+    session_max_bytes: int = 4 * 1024 * 1024 * 1024
     #: how long a session (and its nonce) lives after the agent joins (hub-protocol §2)
     session_lifetime_s: int = 3600
     #: a client that sends nothing for this long is cut off (a 1-byte-per-second client)
