@@ -67,6 +67,8 @@ def attestation_lines(report: Mapping[str, Any], result: AttestationResult) -> l
                 Text("  " + _("Network it came from: {source}").format(source=_source_text(value)))
             )
             continue
+        if isinstance(value, Mapping | list) or value is None:
+            continue  # the hub's working data (bytes, TCP counters) stays in the statement
         rule = rules.get(metric, {})
         label, unit = HUB_METRICS.get(metric, (metric, ""))
         label = str(rule.get("label") or _(label))
