@@ -13,6 +13,7 @@ import importlib
 import ipaddress
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Protocol
@@ -60,6 +61,9 @@ log = logging.getLogger("deskready.hub")
 
 API = "/api/v1"
 REPORT_PATH_SUFFIX = "/report"
+#: seconds ``/api/v1/info`` reuses the key list it read (a key rotated in by another
+#: process is listed within this time; the process's own new key at once)
+PUBLIC_KEYS_CACHE_S = 5.0
 
 
 class Keys(Protocol):
@@ -228,7 +232,11 @@ class _AddressLimit:
             client = scope.get("client")
             address = client[0] if client else "unknown"
             rate = self.state.address_rate
-            wait = await run_in_threadpool(self.state.buckets.take, f"addr:{address}", rate)
+            take = self.state.buckets.take
+            if isinstance(self.state.buckets, MemoryBuckets):  # no I/O: no thread needed
+                wait = take(f"addr:{address}", rate)
+            else:
+                wait = await run_in_threadpool(take, f"addr:{address}", rate)
             if wait > 0:
                 problem = rate_limited(wait)
                 response = problem_response(
@@ -395,6 +403,7 @@ def _session_from_header(db: Session, authorization: str | None) -> MeasureSessi
 
 def _api_routes(app: FastAPI, state: HubState) -> None:
     config = state.config
+    key_cache: dict[str, tuple[float, dict[str, str]]] = {}
 
     @app.get(f"{API}/info", response_model=HubInfo, responses=_problems())
     def info() -> HubInfo:
@@ -402,8 +411,13 @@ def _api_routes(app: FastAPI, state: HubState) -> None:
         from deskready.hub.keyring import public_keys
 
         current = state.keys.key_id()
-        with state.sessions() as db:
-            keys = public_keys(db)
+        cached = key_cache.get("keys")
+        if cached is not None and cached[0] > time.monotonic() and current in cached[1]:
+            keys = cached[1]
+        else:
+            with state.sessions() as db:
+                keys = public_keys(db)
+            key_cache["keys"] = (time.monotonic() + PUBLIC_KEYS_CACHE_S, keys)
         if current not in keys:
             from deskready.trust.keys import public_to_text
 

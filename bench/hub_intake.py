@@ -1,0 +1,309 @@
+"""Signed report submissions per second on one hub, with 32 concurrent clients (issue 15:
+≥ 300 reports/s and p99 ≤ 250 ms on PostgreSQL, this 2-core machine).
+
+Usage: .venv/bin/python bench/hub_intake.py [--clients 32] [--reports 1500] [--workers 2]
+       [--db sqlite|postgresql|both]
+
+For each database: a fresh hub (``deskready.hub.admin.init_hub``; PostgreSQL on a
+throwaway cluster started here with ``initdb``/``pg_ctl`` on 127.0.0.1, ``fsync`` on, as
+the ``postgres`` user when run as root), served by uvicorn on 127.0.0.1 with ``--workers``
+processes. Sessions are opened first, and one real sealed report (built by
+:class:`deskready.session.Session`) is rebound to each session and resealed, so the timed
+part is only ``POST /api/v1/sessions/<id>/report``: parse, digest, the protocol's checks,
+the hub's observations, re-judging, the insert and the Ed25519 signature. The baseline is
+the same clients against ``GET /api/v1/info`` in the same run. The load generator (httpx,
+asyncio) runs on the same two cores as the hub, so the figures are a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from deskready.hub import admin  # noqa: E402
+from deskready.hub.config import load_config, save_config  # noqa: E402
+from deskready.report.integrity import seal  # noqa: E402
+from tests.hub.api_helpers import SPEC, make_report  # noqa: E402
+
+GOAL_RPS = 300.0
+GOAL_P99_MS = 250.0
+START_TIMEOUT_S = 60
+REQUEST_TIMEOUT_S = 30
+BASELINE_REQUESTS = 3000
+ADMIN = "bench@hub.example"
+PASSWORD = "bench password 1234"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _pg_bin() -> Path:
+    found = shutil.which("initdb")
+    if found and shutil.which("pg_ctl"):
+        return Path(found).parent
+    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (folder / "pg_ctl").exists():
+            return folder
+    raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) are missing")
+
+
+@contextlib.contextmanager
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1; yields a database URL."""
+    bin_dir = _pg_bin()
+    as_root = os.geteuid() == 0
+    base = Path(tempfile.mkdtemp(prefix="deskready-bench-pg-"))
+    if as_root:
+        import pwd
+
+        owner = pwd.getpwnam("postgres")
+        os.chown(base, owner.pw_uid, owner.pw_gid)
+
+    def run(*args: str) -> None:
+        command = ["runuser", "-u", "postgres", "--", *args] if as_root else list(args)
+        subprocess.run(command, check=True, capture_output=True, timeout=START_TIMEOUT_S + 10)
+
+    port = _free_port()
+    data = base / "data"
+    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+    options = f"-c listen_addresses=127.0.0.1 -c port={port} -k {base} -c max_connections=200"
+    run(
+        str(bin_dir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(base / "log"),
+        "-w",
+        "-o",
+        options,
+        "start",
+    )
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True, connect_timeout=10
+        ) as conn:
+            conn.execute('CREATE DATABASE "hub"')
+        yield f"postgresql://postgres@127.0.0.1:{port}/hub"
+    finally:
+        with contextlib.suppress(Exception):
+            run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop")
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def make_hub(folder: Path, database_url: str | None, port: int, sessions: int) -> str:
+    """A hub in ``folder`` with no rate limits to speak of; returns an invite code."""
+    admin.init_hub(
+        folder,
+        admin_email=ADMIN,
+        admin_password=PASSWORD,
+        database_url=database_url,
+        public_url=f"http://127.0.0.1:{port}",
+    )
+    config = load_config(folder)
+    save_config(
+        replace(
+            config,
+            limits=replace(
+                config.limits,
+                rate_per_address_per_minute=1_000_000,
+                rate_per_invite_per_minute=1_000_000,
+            ),
+        )
+    )
+    from deskready.hub.db import make_engine, session_factory
+
+    engine = make_engine(config.database_url)
+    with session_factory(engine)() as db:
+        admin.upload_spec(db, "acme", SPEC, actor=ADMIN)
+        made = admin.create_invite(
+            db,
+            agent_id="AG-7",
+            spec_name="acme",
+            expires=timedelta(days=1),
+            uses=sessions,
+            actor=ADMIN,
+        )
+        db.commit()
+    engine.dispose()
+    return made.code
+
+
+@contextlib.contextmanager
+def serve(folder: Path, port: int, workers: int) -> Iterator[str]:
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "tests.hub.api_helpers:app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DESKREADY_TEST_HUB_DIR": str(folder)},
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/api/v1/info", timeout=1).status_code == 200:
+                    break
+            if server.poll() is not None:
+                raise SystemExit("uvicorn exited")
+            time.sleep(0.2)
+        else:
+            raise SystemExit("the hub did not start")
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=15)
+
+
+async def _drive(
+    url: str, clients: int, requests: list[tuple[str, str, bytes | None]], expect: set[int]
+) -> tuple[float, list[float], int]:
+    """Send ``requests`` from ``clients`` concurrent clients; wall time, latencies, errors."""
+    queue: asyncio.Queue[tuple[str, str, bytes | None]] = asyncio.Queue()
+    for item in requests:
+        queue.put_nowait(item)
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while not queue.empty():
+            method, path, body = queue.get_nowait()
+            started = time.perf_counter()
+            answer = await client.request(
+                method, path, content=body, headers={"content-type": "application/json"}
+            )
+            latencies.append(time.perf_counter() - started)
+            if answer.status_code not in expect:
+                errors += 1
+
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=REQUEST_TIMEOUT_S) as c:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(c) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return elapsed, latencies, errors
+
+
+def _row(name: str, elapsed: float, latencies: list[float], errors: int) -> dict[str, Any]:
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return {
+        "what": name,
+        "requests": len(latencies),
+        "per_s": len(latencies) / elapsed,
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": p99 * 1000,
+        "errors": errors,
+    }
+
+
+def bench(kind: str, database_url: str | None, args: argparse.Namespace) -> list[dict[str, Any]]:
+    folder = Path(tempfile.mkdtemp(prefix="deskready-bench-hub-")) / "hub"
+    port = _free_port()
+    code = make_hub(folder, database_url, port, args.reports + 10)
+    rows = []
+    try:
+        with serve(folder, port, args.workers) as url, httpx.Client(base_url=url) as client:
+            joined = [
+                client.post("/api/v1/sessions", json={"invite": code}).json()
+                for _ in range(args.reports)
+            ]
+            template = make_report(joined[0])
+            bodies = []
+            for session in joined:
+                report = json.loads(json.dumps(template))
+                report["hub"].update(session=session["session"], nonce=session["nonce"])
+                bodies.append(
+                    (
+                        "POST",
+                        f"/api/v1/sessions/{session['session']}/report",
+                        json.dumps(seal(report)).encode(),
+                    )
+                )
+            info = [("GET", "/api/v1/info", None)] * BASELINE_REQUESTS
+            rows.append(
+                _row(
+                    f"{kind}: GET /api/v1/info (baseline)",
+                    *asyncio.run(_drive(url, args.clients, info, {200})),
+                )
+            )
+            rows.append(
+                _row(
+                    f"{kind}: POST …/report (signed)",
+                    *asyncio.run(_drive(url, args.clients, bodies, {201})),
+                )
+            )
+    finally:
+        shutil.rmtree(folder.parent, ignore_errors=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--reports", type=int, default=1500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
+    if args.db in ("sqlite", "both"):
+        rows += bench("SQLite", None, args)
+    if args.db in ("postgresql", "both"):
+        with postgres() as url:
+            rows += bench("PostgreSQL", url, args)
+    print(f"{args.clients} clients, {args.workers} uvicorn workers, {os.cpu_count()} CPUs")
+    print(f"| {'what':<38} | requests | per s | p50 ms | p99 ms | errors |")
+    print(f"|{'-' * 40}|---------:|------:|-------:|-------:|-------:|")
+    for row in rows:
+        print(
+            f"| {row['what']:<38} | {row['requests']:>8} | {row['per_s']:>5.0f} "
+            f"| {row['p50_ms']:>6.1f} | {row['p99_ms']:>6.1f} | {row['errors']:>6} |"
+        )
+    print(f"goal on PostgreSQL: ≥ {GOAL_RPS:.0f} reports/s, p99 ≤ {GOAL_P99_MS:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
