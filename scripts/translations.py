@@ -66,7 +66,8 @@ def extract() -> Catalog:
     for folder in SOURCES:
         found = extract_from_dir(
             ROOT / folder,
-            method_map=[("**.py", "python")],
+            # the hub's Jinja templates call _() like the Python code (Jinja2's extractor)
+            method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
             keywords=KEYWORDS,
             comment_tags=COMMENT_TAGS,
             strip_comment_tags=True,
