@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 from deskready.checks.api import CheckContext  # noqa: E402
 from deskready.checks.network.bandwidth_check import BandwidthCheck  # noqa: E402
 from deskready.checks.network.call_quality_check import CallQualityCheck  # noqa: E402
-from tests.network.conftest import spawn, start_coturn  # noqa: E402
-from tests.network.netlab import Lab, lab_available, stop  # noqa: E402
+from tests.checks.network.conftest import spawn, start_coturn  # noqa: E402
+from tests.checks.network.netlab import Lab, lab_available, stop  # noqa: E402
 
 RATES = (1, 5, 20, 100, 300)
 LOSSES = (0.0, 2.0, 5.0)

@@ -2,7 +2,7 @@
 
 The hub's measurement servers run inside a network namespace (``python -m
 deskready.hub.measure`` under ``ip netns exec``); the agent's real bandwidth check runs in
-the root namespace, across a veth pair shaped with tc tbf (tests/network/netlab.py).
+the root namespace, across a veth pair shaped with tc tbf (tests/checks/network/netlab.py).
 
 Rates: HTTP payload over Ethernet + IPv4 + TCP with timestamps is at most
 1448 / 1514 = 95.6 % of what tbf lets through (tbf counts the 14-byte Ethernet header; a
@@ -29,9 +29,9 @@ pytest.importorskip("h11", reason="the hub extra is not installed")
 from deskready.checks.api import CheckContext
 from deskready.checks.network.bandwidth_check import BandwidthCheck
 from deskready.checks.network.stun import parse_response
+from tests.checks.network.conftest import lab  # noqa: F401  (the fixture)
+from tests.checks.network.netlab import Lab
 from tests.hub.test_measure import MeasureDB, make_db, stun_request
-from tests.network.conftest import lab  # noqa: F401  (the fixture)
-from tests.network.netlab import Lab
 
 pytestmark = pytest.mark.netns
 

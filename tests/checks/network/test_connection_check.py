@@ -190,7 +190,7 @@ def test_in_a_namespace_with_only_a_veth_the_connection_is_virtual(lab: object) 
     import subprocess
     import sys
 
-    from tests.network.netlab import Lab
+    from tests.checks.network.netlab import Lab
 
     assert isinstance(lab, Lab)
     script = (

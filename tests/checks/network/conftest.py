@@ -22,9 +22,9 @@ import pytest
 from deskready.checks.network.adapters import ROUTE_PROBES, NetAdapter
 from deskready.checks.network.speedtest_backend import SpeedtestDirectory
 from deskready.checks.network.stun import binding_request, new_transaction_id
-from tests.network.netlab import HERE, Lab, lab_available, read_ready, stop
+from tests.checks.network.netlab import HERE, Lab, lab_available, read_ready, stop
 
-DATA = HERE.parent / "data" / "network"
+DATA = HERE.parents[1] / "data" / "network"
 
 # ---- guard: these tests may only talk to loopback and the namespaces they create --------
 _ALLOWED = (

@@ -14,8 +14,8 @@ import pytest
 from deskready.checks.api import CheckContext
 from deskready.checks.network.bandwidth_check import BandwidthCheck
 from deskready.checks.network.call_quality_check import CallQualityCheck
-from tests.network.conftest import start_coturn
-from tests.network.netlab import Lab
+from tests.checks.network.conftest import start_coturn
+from tests.checks.network.netlab import Lab
 
 pytestmark = pytest.mark.netns
 

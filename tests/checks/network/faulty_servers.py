@@ -38,7 +38,7 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from deskready.checks.network.stun import BINDING_REQUEST, BINDING_SUCCESS, HEADER, MAGIC_COOKIE
-from tests.network.lab_servers import BLOCK, Handler, Server
+from tests.checks.network.lab_servers import BLOCK, Handler, Server
 
 #: Longest any handler holds a connection open: a test that forgot to stop its server
 #: still ends its threads.

@@ -19,8 +19,8 @@ from deskready.checks.network.bandwidth_check import BandwidthCheck
 from deskready.checks.network.call_quality_check import CallQualityCheck
 from deskready.checks.network.rate_estimator import GRACE_S
 from deskready.checks.network.speedtest_backend import SpeedtestDirectory
-from tests.network.conftest import directory_for
-from tests.network.faulty_servers import FaultyHttpServer, FaultyStunServer
+from tests.checks.network.conftest import directory_for
+from tests.checks.network.faulty_servers import FaultyHttpServer, FaultyStunServer
 
 BANDWIDTH = BandwidthCheck()
 CALL = CallQualityCheck()

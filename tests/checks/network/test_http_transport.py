@@ -29,7 +29,7 @@ from deskready.checks.network.transfer_errors import (
     RequestTimeout,
     TransferError,
 )
-from tests.network.faulty_servers import FaultyHttpServer
+from tests.checks.network.faulty_servers import FaultyHttpServer
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from deskready.checks.network.speedtest_backend import (
     distance_km,
     parse_servers,
 )
-from tests.network.conftest import RecordingNet, directory_for
+from tests.checks.network.conftest import RecordingNet, directory_for
 
 _CONNECTS: list[object] = []
 _AUDITING = False
@@ -136,8 +136,8 @@ def test_speedtest_server_id(http_server: str) -> None:
 
 
 def test_ipv6_loopback_librespeed(http_server: str) -> None:
-    from tests.network.conftest import spawn
-    from tests.network.netlab import stop
+    from tests.checks.network.conftest import spawn
+    from tests.checks.network.netlab import stop
 
     proc, port = spawn("http", "--bind", "::1")
     try:
