@@ -23,7 +23,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from deskready.checks.i18n import N_, _
+from deskready.checks.i18n import N_, _, ngettext
 from deskready.cli.exit_codes import ExitCode
 from deskready.cli.render import plain_console
 from deskready.cli.translated import TranslatedGroup
@@ -435,8 +435,10 @@ def hub_invite(
     console.print(made.code)
     console.print(config.join_link(made.code), soft_wrap=True)
     console.print(
-        _(
-            "For agent {agent}, spec {spec} (sha256 {sha256}); {uses} use(s), expires {when}."
+        ngettext(
+            "For agent {agent}, spec {spec} (sha256 {sha256}); {uses} use, expires {when}.",
+            "For agent {agent}, spec {spec} (sha256 {sha256}); {uses} uses, expires {when}.",
+            uses,
         ).format(
             agent=made.invite.agent_id,
             spec=spec.name,

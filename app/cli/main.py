@@ -526,7 +526,7 @@ def report_show(file: Path) -> None:
     "hub_keys",
     multiple=True,
     metavar="KEY",
-    help=N_("Check the employer hub's signature with this public key (default: the pinned)."),
+    help=N_("Check the employer hub's signature with this public key (default: the pinned key)."),
 )
 def report_verify(file: Path, hub_keys: Sequence[str] = ()) -> None:
     """Check that a report (JSON or PDF) was not edited after deskready wrote it."""

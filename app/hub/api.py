@@ -506,6 +506,32 @@ def _api_routes(app: FastAPI, state: HubState) -> None:
             content = spec.content
         return Response(content, media_type="application/toml")
 
+    @app.get(
+        f"{API}/sessions/{{session}}/observed",
+        response_model=ObservedResponse,
+        responses=_problems(401, 403, 410),
+    )
+    def observed(
+        session: Annotated[str, Path(max_length=64)],
+        authorization: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> ObservedResponse:
+        """What the hub counted in this session so far (§4): the agent's ``upstream``
+        check reads its upstream loss and jitter here, before the report is built."""
+        with state.sessions() as db:
+            own = _session_from_header(db, authorization)
+            if own.id != session:
+                raise Problem(403, status_title(403), _("This is not your session."))
+            state.limit_invite(str(own.invite_id))
+            if utc(own.expires_at) <= utc_now():
+                raise Problem(410, _("Session expired"), _("This session has expired; join again."))
+            figures = state.intake.summarise(db, session)
+        shown = {
+            key: value
+            for key, value in (figures or {}).items()
+            if key in OBSERVED_FOR_AGENT and isinstance(value, int | float)
+        }
+        return ObservedResponse(observed=shown)
+
     @app.post(
         f"{API}/sessions/{{session}}/report",
         status_code=201,
@@ -525,6 +551,21 @@ def _api_routes(app: FastAPI, state: HubState) -> None:
         """Submit the sealed report; the hub answers with its attestation (§5, §6)."""
         body = await request.body()
         return await run_in_threadpool(_submit, state, session, body)
+
+
+#: The figures the agent may read back during its run (the rest is for the attestation).
+OBSERVED_FOR_AGENT = (
+    "network.download_mbps",
+    "network.upload_mbps",
+    "network.upstream_loss_pct",
+    "network.upstream_jitter_ms",
+)
+
+
+class ObservedResponse(BaseModel):
+    """What the hub counted in a session (hub-protocol §4)."""
+
+    observed: dict[str, float]
 
 
 def _submit(state: HubState, session_id: str, body: bytes) -> Response:

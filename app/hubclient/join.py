@@ -370,7 +370,12 @@ def hub_settings(spec: Spec, joined: Joined, wanted: set[str]) -> Spec:
         settings.setdefault("bandwidth", {}).update(
             backend="librespeed", server=joined.endpoints.librespeed
         )
-    if "call_quality" in wanted:
+    if "upstream" in wanted:
+        # the hub counts the call-quality stream's requests; the upstream check reads the
+        # count back, so the stream must run too (a settings table plans it)
+        settings.setdefault("upstream", {}).update(hub_url=joined.hub, session=joined.session)
+        settings.setdefault("call_quality", {})
+    if "call_quality" in wanted or "upstream" in wanted:
         settings.setdefault("call_quality", {}).update(
             stun_servers=[joined.endpoints.stun], stun_username=joined.endpoints.stun_username
         )

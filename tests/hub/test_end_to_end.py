@@ -37,6 +37,8 @@ min = 1
 min = 1
 [rules."network.loss_pct"]
 max = 5
+[rules."network.upstream_loss_pct"]
+max = 5
 [checks.bandwidth]
 max_seconds = 6
 [checks.call_quality]
@@ -152,6 +154,10 @@ def test_invite_check_submit_verify_and_what_a_verifier_catches(hub: Hub, tmp_pa
     assert "Observed by the hub:" in verified.stdout
     assert "Reported by this computer about itself:" in verified.stdout
     assert "Memory" in verified.stdout.split("Reported by this computer about itself:")[1]
+    # the upstream loss is the hub's own count, read back during the run
+    upstream = next(r for r in report["rules"] if r["metric"] == "network.upstream_loss_pct")
+    assert upstream["outcome"] == "pass", upstream
+    assert "Packets lost on the way to the hub" in verified.stdout.split("Reported by")[0]
     pdf_verified = agent(hub, "report", "verify", str(pdf_path))
     assert pdf_verified.returncode == 0, pdf_verified.stdout + pdf_verified.stderr
 

@@ -282,3 +282,31 @@ def test_join_errors(hub: Hub) -> None:
         )
 
     hub.run(flow)
+
+
+def test_the_agent_reads_back_what_the_hub_counted_in_its_own_session(hub: Hub) -> None:
+    hub.observed.update(
+        {
+            "network.upstream_loss_pct": 2.5,
+            "network.upstream_jitter_ms": 1.5,
+            "tcp": {"rtt_ms": 3.0},  # working data stays on the hub
+            "source": {"family": "ipv4", "prefix": "203.0.113.0/24"},
+        }
+    )
+    mine, theirs = hub.invite(), hub.invite("AG-8")
+
+    async def flow(client: httpx.AsyncClient) -> None:
+        joined = await _join(client, mine)
+        other = await _join(client, theirs)
+        url = f"/api/v1/sessions/{joined['session']}/observed"
+        answer = await client.get(url, headers={"Authorization": f"Session {joined['session']}"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {
+            "observed": {"network.upstream_loss_pct": 2.5, "network.upstream_jitter_ms": 1.5}
+        }
+        _problem(await client.get(url), 401)  # no session header
+        _problem(
+            await client.get(url, headers={"Authorization": f"Session {other['session']}"}), 403
+        )
+
+    hub.run(flow)

@@ -27,7 +27,7 @@ class OneOf(RuleKind):
         if not raw:
             raise KindError(_("must not be empty"))
         if len(raw) > MAX_OPTIONS:
-            raise KindError(_("lists at most {count} values").format(count=MAX_OPTIONS))
+            raise KindError(_("must list at most {count} values").format(count=MAX_OPTIONS))
         return cls(tuple(metric_value(item, metric) for item in raw))
 
     def meets(self, value: MetricValue) -> bool:
