@@ -33,13 +33,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, select, update
 from sqlalchemy.orm import Session
 
 from deskready.checks.i18n import N_, _
 from deskready.hub.config import HubConfig, load_config, save_config, sqlite_url
 from deskready.hub.db import make_engine, migrate, now, session_factory, utc
-from deskready.hub.models import AuditEntry, Invite, SpecFile, User
+from deskready.hub.models import AuditEntry, Invite, MeasureSession, SpecFile, User
 
 ROLES = ("admin", "supervisor")
 #: NIST SP 800-63B §5.1.1.2 asks for at least 8; a hub's admin can sign every agent's
@@ -541,3 +541,23 @@ def _private_sqlite_file(url: str) -> None:
         if path and path != ":memory:" and not Path(path).exists():
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+# -- privacy -------------------------------------------------------------------------------
+def purge_sources(db: Session, days: int, *, moment: datetime | None = None) -> int:
+    """Forget where sessions older than ``days`` came from; returns how many were cleared.
+
+    The source address class (and prefix) helps an employer notice a report measured from
+    another network, for as long as such a question can come up; after the retention
+    period (``[privacy] source_retention_days``) it is deleted, keeping only what the
+    signed reports themselves carry.
+    """
+    cutoff = (moment or now()) - timedelta(days=days)
+    result = db.execute(
+        update(MeasureSession)
+        # JSON has no equality on PostgreSQL; its text form does, on both databases
+        .where(MeasureSession.created_at < cutoff, cast(MeasureSession.source, String) != "{}")
+        .values(source={})
+    )
+    db.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import importlib
 import inspect
+import logging
 import signal
 import socket
 import threading
@@ -193,6 +194,30 @@ def run(config: HubConfig, *, on_ready: Callable[[Ready], None] | None = None) -
         engine.dispose()
 
 
+log = logging.getLogger(__name__)
+#: how often stored source addresses past their retention are cleared
+PURGE_EVERY_S = 3600.0
+
+
+async def _purge_sources_daily(config: HubConfig, sessions: Any) -> None:
+    """Clear source addresses past ``[privacy] source_retention_days``: at start, then
+    hourly (off the event loop: it is a database write)."""
+    from deskready.hub.admin import purge_sources
+
+    def purge() -> None:
+        with sessions() as db:
+            cleared = purge_sources(db, config.privacy.source_retention_days)
+        if cleared:
+            log.info("cleared the source address of %d old sessions", cleared)
+
+    while True:
+        try:
+            await asyncio.to_thread(purge)
+        except Exception:  # the database may be away for a moment: try again later
+            log.exception("clearing old source addresses failed")
+        await asyncio.sleep(PURGE_EVERY_S)
+
+
 async def _serve(
     config: HubConfig,
     app: Any,
@@ -217,6 +242,7 @@ async def _serve(
                 reason=exc.strerror or exc,
             )
         ) from None
+    purging = asyncio.ensure_future(_purge_sources_daily(config, sessions))
     try:
         serving = asyncio.ensure_future(server.serve(sockets=[sock]))
         while not server.started and not serving.done():
@@ -233,4 +259,5 @@ async def _serve(
             )
         await serving
     finally:
+        purging.cancel()
         await _stop(handle)

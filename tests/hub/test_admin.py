@@ -324,3 +324,30 @@ def test_rotation_keeps_the_old_public_key_for_verification(hub_db: HubEnv):
         keyring.rotate(config, db)
         assert len(keyring.public_keys(db)) == 3
         assert len(db.scalars(select(HubKey).where(HubKey.retired_at.is_(None))).all()) == 1
+
+
+def test_source_addresses_are_forgotten_after_the_retention_period(hub_db: HubEnv) -> None:
+    from datetime import timedelta
+
+    from deskready.hub.db import now
+    from deskready.hub.models import MeasureSession
+
+    code = hub_db.invite()
+    with hub_db.sessions() as db:
+        invite = admin.redeem(db, code)
+        old = MeasureSession(
+            id="a" * 32, invite_id=invite.id, nonce="1" * 64,
+            created_at=now() - timedelta(days=91), expires_at=now(),
+            source={"family": "ipv4", "prefix": "203.0.113.0/24"},
+        )  # fmt: skip
+        fresh = MeasureSession(
+            id="b" * 32, invite_id=invite.id, nonce="2" * 64,
+            created_at=now() - timedelta(days=1), expires_at=now(),
+            source={"family": "ipv4", "prefix": "198.51.100.0/24"},
+        )  # fmt: skip
+        db.add_all([old, fresh])
+        db.commit()
+        assert admin.purge_sources(db, 90) == 1
+        assert db.get(MeasureSession, "a" * 32).source == {}
+        assert db.get(MeasureSession, "b" * 32).source["prefix"] == "198.51.100.0/24"
+        assert admin.purge_sources(db, 90) == 0  # nothing left to clear
