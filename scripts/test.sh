@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   # audio: PortAudio for sounddevice, a PulseAudio server with a null sink, test signals
   libportaudio2 libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox
-  # PDF read-back
-  poppler-utils qpdf
+  # PDF read-back; zbarimg decodes the verification QR code on a rendered page
+  poppler-utils qpdf zbar-tools
   # network lab: namespaces, shaping, loss, a real STUN server
   iproute2 nftables coturn
   # the hub: a throwaway PostgreSQL cluster (tests/hub/conftest.py), a third-party STUN client

@@ -101,6 +101,10 @@ class RunController(QObject):
             )
             if bridge.cancelled.is_set() and not outcome.interrupted:
                 outcome = replace(outcome, interrupted=True)
+            if session.hub is not None:  # the employer's hub: STUN probes sent, sealed in
+                from deskready.hubclient.run import record_stun_sent
+
+                record_stun_sent(session, outcome)
             return outcome, session.reports(outcome, shown_language)
 
         def done(value: Any, error: BaseException | None) -> None:

@@ -2,8 +2,10 @@
 
 The list holds the bundled profiles and the spec files opened recently
 (:mod:`deskready.gui.recent`); :func:`plan_profile` turns a choice into a planned
-:class:`~deskready.session.Session`. The bar only picks; the window decides what a new
-plan means for the rest of it.
+:class:`~deskready.session.Session`. The *Employer code* field takes the code or link of an
+employer's hub instead (:mod:`deskready.gui.hub_join` joins it); while a hub's spec is in
+use the list is disabled and *Leave* returns to it. The bar only picks; the window decides
+what a new plan means for the rest of it.
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ class ProfileBar(QWidget):
 
     #: the agent picked an entry of the list: a bundled profile's name or a recent spec's path
     chosen = Signal(str)
+    #: the agent entered an employer code or link (Enter or Join)
+    code_entered = Signal(str)
+    #: the agent pressed Leave: back from the employer's hub to the profiles
+    leave_requested = Signal()
 
     def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +84,16 @@ class ProfileBar(QWidget):
         self.agent_id = QLineEdit(str(settings.value("agent/id", "") or ""))
         self.agent_id.setAccessibleName(_("Agent ID (optional)"))
         self.agent_id.setPlaceholderText(_("optional"))
+        self.code = QLineEdit()
+        self.code.setAccessibleName(_("Employer code"))
+        self.code.setPlaceholderText(_("Code or link from your employer"))
+        self.code.returnPressed.connect(self._on_join_pressed)
+        self.join_button = QPushButton(_("Join"))
+        self.join_button.setAccessibleName(_("Join your employer's hub with this code"))
+        self.join_button.clicked.connect(self._on_join_pressed)
+        #: the employer's hub whose spec is in use (its name), None for a profile
+        self.hub_name: str | None = None
+        self._own_agent_id = ""  # what the ID field held before a hub's invite filled it
 
         top = QGridLayout(self)
         top.setContentsMargins(0, 0, 0, 0)  # the window's layout gives the margins
@@ -86,14 +102,19 @@ class ProfileBar(QWidget):
         top.addWidget(profile_label, 0, 0)
         top.addWidget(self.profile_combo, 0, 1, 1, 3)
         top.addWidget(self.open_button, 0, 4)
+        code_label = QLabel(_("E&mployer code:"))
+        code_label.setBuddy(self.code)
+        top.addWidget(code_label, 1, 0)
+        top.addWidget(self.code, 1, 1, 1, 3)
+        top.addWidget(self.join_button, 1, 4)
         name_label = QLabel(_("Your &name:"))
         name_label.setBuddy(self.agent_name)
         id_label = QLabel(_("Agent &ID:"))
         id_label.setBuddy(self.agent_id)
-        top.addWidget(name_label, 1, 0)
-        top.addWidget(self.agent_name, 1, 1)
-        top.addWidget(id_label, 1, 2)
-        top.addWidget(self.agent_id, 1, 3, 1, 2)
+        top.addWidget(name_label, 2, 0)
+        top.addWidget(self.agent_name, 2, 1)
+        top.addWidget(id_label, 2, 2)
+        top.addWidget(self.agent_id, 2, 3, 1, 2)
         top.setColumnStretch(1, 2)
         top.setColumnStretch(3, 1)
 
@@ -144,15 +165,55 @@ class ProfileBar(QWidget):
         agent = {k: v for k, v in (("name", name), ("id", agent_id)) if v}
         return agent or None
 
+    def agent_name_text(self) -> str | None:
+        """The name as typed (remembered for next time); None when empty."""
+        name = self.agent_name.text().strip()
+        self.settings.setValue("agent/name", name)
+        return name or None
+
     def take_over(self, old: ProfileBar) -> None:
         """Keep what the agent typed in the window this one replaces."""
         self.agent_name.setText(old.agent_name.text())
-        self.agent_id.setText(old.agent_id.text())
+        if old.hub_name is None:
+            self.agent_id.setText(old.agent_id.text())
+            self.code.setText(old.code.text())
 
-    def set_choosable(self, choosable: bool) -> None:
-        """No other profile while a run goes on."""
-        self.profile_combo.setEnabled(choosable)
-        self.open_button.setEnabled(choosable)
+    def set_choosable(self, choosable: bool, *, joinable: bool | None = None) -> None:
+        """No other profile while a run goes on, nor while a hub's spec is in use;
+        Join / Leave while nothing runs (``joinable``, default ``choosable``)."""
+        on_hub = self.hub_name is not None
+        self.profile_combo.setEnabled(choosable and not on_hub)
+        self.open_button.setEnabled(choosable and not on_hub)
+        self.join_button.setEnabled(choosable if joinable is None else joinable)
+        self.code.setReadOnly(on_hub or not (choosable if joinable is None else joinable))
+
+    def show_hub(self, name: str | None, agent_id: str | None = None) -> None:
+        """Show that the hub ``name``'s spec is in use (the invite's agent ID with it), or
+        with None that the profiles are back."""
+        if name is not None and self.hub_name is None:
+            self._own_agent_id = self.agent_id.text()
+        elif name is None and self.hub_name is not None:
+            self.agent_id.setText(self._own_agent_id)
+            self.code.clear()
+        self.hub_name = name
+        if name is not None:
+            self.agent_id.setText(agent_id or "")
+            self.join_button.setText(_("Lea&ve"))
+            self.join_button.setAccessibleName(_("Leave the employer's hub and choose a profile"))
+        else:
+            self.join_button.setText(_("Join"))
+            self.join_button.setAccessibleName(_("Join your employer's hub with this code"))
+        # The invite carries the agent ID: it is shown, not typed.
+        self.agent_id.setReadOnly(name is not None)
+
+    def _on_join_pressed(self) -> None:
+        if self.hub_name is not None:
+            if self.sender() is self.join_button:
+                self.leave_requested.emit()
+            return
+        text = self.code.text().strip()
+        if text and self.join_button.isEnabled():
+            self.code_entered.emit(text)
 
     def _select(self, value: str) -> None:
         index = self.profile_combo.findData(value)

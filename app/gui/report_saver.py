@@ -8,6 +8,7 @@ so tests (and the offscreen platform) need no native file dialog.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from deskready.gui.controller import RunController
 
 Report = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 class ReportSaver(QObject):
@@ -111,4 +113,16 @@ class ReportSaver(QObject):
             )
             self.changed.emit()
 
-        run_task(lambda: save(report, target), done)
+        def work() -> Path:
+            saved = Path(save(report, target))
+            if report.get("hub") is not None and report.get("attestation") is None:
+                # Waiting in the outbox: this file gets the attestation when it is sent.
+                from deskready.gui.hub_join import note_saved_file
+
+                try:
+                    note_saved_file(report, "json" if suffix == ".json" else "pdf", saved)
+                except OSError as exc:
+                    log.warning("the outbox entry could not name %s: %s", saved, exc)
+            return saved
+
+        run_task(work, done)

@@ -54,11 +54,13 @@ class LoadAfterPaint(QObject):
 
 def send_outbox() -> list[Any]:
     """Worker: send the reports waiting for an employer's hub (docs/hub-protocol.md §7)."""
+    from deskready.gui.hub_join import write_report_file
     from deskready.hubclient import outbox
 
     if not outbox.pending():
         return []
-    return outbox.send_pending()
+    # The files the run wrote get the attestation: the JSON, and the PDF rendered again.
+    return outbox.send_pending(writer=write_report_file)
 
 
 def load_checks() -> CheckRegistry:

@@ -1,7 +1,8 @@
 """The main window: the parts of deskready's one window, put together and wired.
 
 Each part has one job: :class:`~deskready.gui.profile_bar.ProfileBar` picks the profile
-(bundled or a recent spec file) and holds the agent's name and ID;
+(bundled or a recent spec file), takes an employer code, and holds the agent's name and ID;
+:class:`~deskready.gui.hub_join.HubLink` joins the employer's hub and submits the report;
 :class:`~deskready.gui.question_flow.QuestionFlow` asks what only the agent can answer;
 :class:`~deskready.gui.run_view.RunView` shows the run and its results;
 :class:`~deskready.gui.report_saver.ReportSaver` saves the report;
@@ -29,6 +30,7 @@ from deskready.gui import handover
 from deskready.gui.about import AboutDialog
 from deskready.gui.banners import MessageBar, VerdictBanner
 from deskready.gui.controller import RunController
+from deskready.gui.hub_join import HubLink, delivery_message, outbox_message
 from deskready.gui.icons import app_icon
 from deskready.gui.menus import MenuHandlers, build_menus
 from deskready.gui.profile_bar import ProfileBar, ProfileError, plan_profile
@@ -70,6 +72,10 @@ class MainWindow(QMainWindow):
         self.registry: CheckRegistry | None = None
         self._pending_profile = profile
         self._chosen_profile: str | None = None
+        #: the run started goes to the employer's hub when it is judged
+        self._submit_next = False
+        #: what the outbox sent at start, shown once the first profile is loaded
+        self._outbox_notice: tuple[str, str] | None = None
 
         self.setWindowTitle("deskready")
         self.setWindowIcon(app_icon())
@@ -80,6 +86,7 @@ class MainWindow(QMainWindow):
         self.message = MessageBar()
         self.banner = VerdictBanner()
         self.profile_bar = ProfileBar(self.settings)
+        self.hub = HubLink(self.settings, self)
         self.questions = QuestionFlow(self)
         # No part holds a Python reference to the window (it would outlive its C++ side).
         view = self.run_view = RunView(self.banner, self.message, self)
@@ -109,7 +116,9 @@ class MainWindow(QMainWindow):
             self._on_registry(registry, None)
         else:
             self.banner.show_idle(_("Loading the checks…"))
-            LoadAfterPaint(self).loaded.connect(self._on_registry)
+            loader = LoadAfterPaint(self)
+            loader.loaded.connect(self._on_registry)
+            loader.outbox_sent.connect(self._on_outbox_sent)
 
     # -- composition ---------------------------------------------------------------------
     def _expose_parts(self) -> None:
@@ -119,6 +128,8 @@ class MainWindow(QMainWindow):
         self.open_button = bar.open_button
         self.agent_name = bar.agent_name
         self.agent_id = bar.agent_id
+        self.code_field = bar.code
+        self.join_button = bar.join_button
         self.checks_scroll = view.checks_scroll
         self.details = view.details
         self.tabs = view.tabs
@@ -151,6 +162,11 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         view, controller = self.run_view, self.controller
         self.profile_bar.chosen.connect(self.choose_profile)
+        self.profile_bar.code_entered.connect(self.join_hub)
+        self.profile_bar.leave_requested.connect(self.leave_hub)
+        self.hub.join_done.connect(self._on_joined)
+        self.hub.sent.connect(self._on_sent)
+        self.hub.changed.connect(self._update_buttons)
         view.run_requested.connect(self.run_one)
         self.open_button.clicked.connect(lambda: self.open_spec_file())
         self.run_button.clicked.connect(self.run_all)
@@ -163,17 +179,21 @@ class MainWindow(QMainWindow):
         controller.check_finished.connect(view.check_finished)
         controller.question_asked.connect(self.questions.answer_during_run)
         controller.report_ready.connect(view.show_report)
+        controller.report_ready.connect(self._on_report)
         controller.report_ready.connect(lambda _report: self._update_buttons())
         controller.run_failed.connect(view.run_failed)
         controller.run_failed.connect(lambda _message: self._update_buttons())
 
     def _update_buttons(self) -> None:
         running = self.controller.running
-        ready = self.controller.session is not None
+        hub = self.hub
+        # A report the hub signed used the session's nonce: a new run needs a new code.
+        ready = self.controller.session is not None and not hub.busy and not hub.signed
         self.run_view.set_state(ready=ready, running=running)
         self.menus.set_state(ready=ready, running=running)
-        self.profile_bar.set_choosable(not running)
-        self.saver.set_state(has_report=self.report is not None and not running)
+        self.menus.language_menu.setEnabled(not running and not hub.busy)
+        self.profile_bar.set_choosable(not running and not hub.busy)
+        self.saver.set_state(has_report=self.report is not None and not running and not hub.busy)
 
     # -- state the parts hold, under the window's names ----------------------------------
     @property
@@ -211,6 +231,9 @@ class MainWindow(QMainWindow):
         self.registry = registry
         self.profile_bar.fill()
         self.choose_profile(self._pending_profile or self.profile_bar.current())
+        if self._outbox_notice is not None:  # came before the checks: shown now
+            self.message.show_message(*self._outbox_notice)
+            self._outbox_notice = None
 
     def open_spec_file(self, path: str | None = None) -> bool:
         """Load a spec file (asks with a file dialog when ``path`` is None)."""
@@ -223,6 +246,11 @@ class MainWindow(QMainWindow):
     def choose_profile(self, name_or_path: str | None) -> bool:
         """Plan a run for a bundled profile or a spec file; errors go to the message bar."""
         if self.registry is None or self.controller.running:
+            return False
+        if self.hub.joined is not None:
+            self.message.show_message(
+                _("The employer's hub gave the requirements; press Leave to choose a profile.")
+            )
             return False
         try:
             session = plan_profile(name_or_path, self.registry)
@@ -242,6 +270,98 @@ class MainWindow(QMainWindow):
         )
         self._update_buttons()
         return True
+
+    # -- the employer's hub ----------------------------------------------------------------
+    def join_hub(self, text: str) -> bool:
+        """Join the hub of an employer code or link, in a worker (see :meth:`_on_joined`)."""
+        if self.registry is None or self.controller.running:
+            return False
+        if not self.hub.join(text, self.registry):
+            return False
+        self.message.show_message(_("Joining your employer's hub…"), "not_checked")
+        return True
+
+    def _on_joined(self, plan: Any, problem: str | None) -> None:
+        if problem is not None or plan is None:
+            self.message.show_message(problem or "")
+            return
+        self._use_hub_plan(plan.session)
+        from deskready.hubclient.pins import Trust
+
+        joined = plan.joined
+        text = _("Joined {name} ({hub}) as agent {agent}.").format(
+            name=joined.name, hub=joined.hub, agent=joined.agent_id
+        )
+        kind = "pass"
+        if joined.trust is Trust.FIRST_CONTACT:
+            kind = "warn"
+            text += "\n" + _(
+                "First contact with this hub: its key {key} is now trusted on this "
+                "computer (check it with your employer if in doubt)."
+            ).format(key=joined.key_id)
+        self.message.show_message(text, kind)
+
+    def _use_hub_plan(self, session: Any) -> None:
+        """Check against the hub's spec from now on (the profile list is disabled)."""
+        joined = self.hub.joined
+        if joined is None:
+            return
+        self.controller.set_session(session)
+        self.questions.reset()
+        self.run_view.show_plan(session)
+        self.profile_bar.show_hub(joined.name, joined.agent_id)
+        self.banner.show_idle(
+            _("Your employer's hub: {employer}. Press Run all to check your setup.").format(
+                employer=_(session.spec.employer.name)
+            )
+        )
+        self._update_buttons()
+
+    def leave_hub(self) -> None:
+        """Back to the profiles (a report sent or waiting stays so)."""
+        if self.controller.running or self.hub.busy or self.hub.joined is None:
+            return
+        self.hub.leave()
+        self.profile_bar.show_hub(None)
+        self.choose_profile(self._chosen_profile or self.profile_bar.current())
+
+    def _on_report(self, _report: Any) -> None:
+        """A run was judged: with a hub, a complete run's report goes to it."""
+        if self.hub.joined is None:
+            return
+        submit, self._submit_next = self._submit_next, False
+        if not submit:  # judged again (a language switch): the report sent stays the one saved
+            if self.hub.final is not None:
+                self.controller.report_to_save = self.hub.final
+            return
+        report = self.controller.report_to_save
+        if report is None:
+            return
+        if report.get("interrupted") or (report.get("scope") or {}).get("complete") is False:
+            self.message.show_message(
+                _(
+                    "Not sent to your employer: only a complete run counts. "
+                    "Press Run all to check everything."
+                ),
+                "warn",
+            )
+            return
+        self.message.show_message(_("Sending the report to your employer's hub…"), "not_checked")
+        self.hub.submit(report)
+
+    def _on_sent(self, sent: Any) -> None:
+        if not sent.delivery.refused:
+            self.controller.report_to_save = sent.report
+        self.message.show_message(*delivery_message(sent))
+
+    def _on_outbox_sent(self, outcomes: Any, error: BaseException | None) -> None:
+        notice = outbox_message(outcomes, error)
+        if notice is None:
+            return
+        if self.registry is None:  # the first profile's plan would hide it
+            self._outbox_notice = notice
+        else:
+            self.message.show_message(*notice)
 
     def current_profile(self) -> str | None:
         """The bundled profile name or spec path now chosen."""
@@ -271,7 +391,11 @@ class MainWindow(QMainWindow):
         session = self.controller.session
         if session is None:
             return
-        session.agent = self.profile_bar.agent()
+        if self.hub.joined is not None:
+            self.hub.bind(session, self.profile_bar.agent_name_text())
+            self._submit_next = True
+        else:
+            session.agent = self.profile_bar.agent()
         adapters: dict[type, object] = {ScreenInfo: QtScreenInfo()}
         adapters.update(self.extra_adapters)
         self.controller.start(check_ids, adapters)
@@ -294,6 +418,10 @@ class MainWindow(QMainWindow):
     def take_over(self, old: MainWindow) -> None:
         """Continue where ``old`` stopped (after a language switch): the same answers and
         results, the report judged again so it reads in the new language."""
+        if old.hub.joined is not None and old.controller.session is not None:
+            self.hub.take_over(old.hub)
+            # The same session object the old window planned: its hub binding and answers.
+            self._use_hub_plan(old.controller.session)
         handover.take_over(self, old)
 
     def show_about(self) -> None:

@@ -207,6 +207,8 @@ def send_pending(
             continue
         report = dict(entry.report)
         report["attestation"] = sent.attestation
+        if sent.verify_url:
+            report["verify_url"] = sent.verify_url
         updated, problems = _update_files(entry, report, writer, files)
         if not problems:  # else kept: the hub answers 200 with the same attestation next time
             entry.path.unlink(missing_ok=True)

@@ -128,4 +128,6 @@ def deliver(
             )
         return Delivery(queued=where, problem=str(exc))
     report["attestation"] = sent.attestation
+    if sent.verify_url:
+        report["verify_url"] = sent.verify_url
     return Delivery(sent=sent)

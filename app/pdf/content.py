@@ -38,6 +38,7 @@ from deskready.pdf.layout import (
     draw_stack,
     stack_height,
 )
+from deskready.pdf.qr import MAX_LINK, SignedBox, qr_matrix
 from deskready.report.view import (
     category_label,
     is_partial,
@@ -199,6 +200,66 @@ def verdict_block(report: Report) -> VerdictBox:
     if is_partial(report):
         counts += " · " + _("Not checked: {count}").format(count=summary.get("not_checked", 0))
     return VerdictBox(verdict, explanation, counts)
+
+
+def _statement(envelope: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The attestation's statement as it reads, unchecked: the PDF shows what the hub
+    signed; ``deskready report verify`` and the link are where it is checked."""
+    import base64
+    import binascii
+    import json
+
+    try:
+        return mapping(json.loads(base64.b64decode(text(envelope.get("payload")), validate=True)))
+    except (binascii.Error, ValueError, RecursionError):
+        return {}
+
+
+def verify_link(report: Report) -> str:
+    """The hub's verification link, if it is a plain web address short enough for a code."""
+    url = text(report.get("verify_url")).strip()
+    if len(url) > MAX_LINK or not url.startswith(("https://", "http://")):
+        return ""
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        return ""
+    return url
+
+
+def signed_blocks(report: Report) -> list[Block]:
+    """For a report the employer's hub countersigned: who signed and when, the
+    verification link and its QR code (docs/report.md, "Signed by the employer's hub")."""
+    envelope = mapping(report.get("attestation"))
+    if not envelope:
+        return []
+    statement = _statement(envelope)
+    signatures = [s for s in _list(envelope.get("signatures")) if isinstance(s, Mapping)]
+    key = text(signatures[0].get("keyid")) if signatures else ""
+    hub = text(statement.get("hub")) or text(mapping(report.get("hub")).get("url"))
+    spans = [Span(_("Signed by your employer's hub"), 10, True)]
+    if hub:
+        spans.append(Span(hub, 8.5, color=GREY))
+    spans.append(
+        Span(
+            _("Key {key} · signed on {date}").format(
+                key=key or "–", date=format_time(text(statement.get("received_at"))) or "–"
+            ),
+            8.5,
+        )
+    )
+    link = verify_link(report)
+    matrix = None
+    if link:
+        spans.append(Span(_("Verification link: {url}").format(url=link), 8.5))
+        spans.append(
+            Span(_("Scan the code or open the link to see what the hub signed."), 8, color=GREY)
+        )
+        try:
+            matrix = qr_matrix(link)
+        except ValueError:
+            matrix = None
+    else:
+        spans.append(Span(_("Check the signature with “deskready report verify”."), 8, color=GREY))
+    return [SignedBox(spans, matrix)]
 
 
 def not_checked_blocks(report: Report) -> list[Block]:
@@ -476,6 +537,7 @@ def report_blocks(report: Report, *, charts: bool = True, compact: bool = False)
         *header_blocks(report),
         Spacer(6),
         verdict_block(report),
+        *signed_blocks(report),
         *not_checked_blocks(report),
         *advice_blocks(report),
         *results(report, charts=charts),

@@ -15,8 +15,9 @@ from typing import Any
 
 ALGORITHM = "sha256"
 #: Members outside the seal: the digest itself, and an employer hub's attestation, which
-#: signs the digest (docs/hub-protocol.md §6) and so is added after sealing.
-UNSEALED = ("integrity", "attestation")
+#: signs the digest (docs/hub-protocol.md §6) and so is added after sealing, with the
+#: verification link the hub answered with (printed in the PDF, with its QR code).
+UNSEALED = ("integrity", "attestation", "verify_url")
 
 
 def canonical_bytes(report: dict[str, Any]) -> bytes:
