@@ -114,7 +114,7 @@ def detect_os(host: SystemFacts) -> OsInfo:
 
 
 def _description(name: str, build: str | None) -> str | None:
-    """"Windows 11 Pro (build 22631)": how the report's machine summary names the system."""
+    """ "Windows 11 Pro (build 22631)": how the report's machine summary names the system."""
     if not name:
         return None
     return f"{name} (build {build})" if build else name

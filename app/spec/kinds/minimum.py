@@ -24,7 +24,11 @@ class Minimum(RuleKind):
         return cls(value)
 
     def meets(self, value: MetricValue) -> bool:
-        return isinstance(value, int | float) and is_number(value) and value >= self.threshold - TOLERANCE
+        return (
+            isinstance(value, int | float)
+            and is_number(value)
+            and value >= self.threshold - TOLERANCE
+        )
 
     def describe(self, unit: str, words: Mapping[str, str]) -> str:
         return _("at least {value}").format(value=format_value(self.threshold, unit))
