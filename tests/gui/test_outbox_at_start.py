@@ -1,4 +1,8 @@
-"""The window sends the outbox on a worker after its first paint."""
+"""The window sends the outbox on a worker after its first paint.
+
+Here, under tests/gui, so it shares the one QApplication of the GUI tests: a QWidget made
+after another test's headless QGuiApplication would abort the interpreter.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,19 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from deskready.gui import startup
 from deskready.hubclient import outbox
+from tests.hubclient.conftest import fake_hub, hub_home, registry  # noqa: F401 (fixtures)
 from tests.hubclient.test_outbox import hub_report
 
 
-@pytest.fixture(scope="session")
-def qapp_cls():
-    return QApplication
-
-
 def test_the_outbox_is_sent_off_the_gui_thread_after_the_first_paint(
-    qtbot, fake_hub, registry, monkeypatch
+    qtbot,
+    fake_hub,
+    registry,
+    monkeypatch,  # noqa: F811 (the fixtures imported above)
 ):
     fake_hub.report_status = 503
     report = hub_report(fake_hub, registry)
