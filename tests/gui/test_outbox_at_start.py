@@ -16,16 +16,23 @@ from PySide6.QtWidgets import QWidget
 
 from deskready.gui import startup
 from deskready.hubclient import outbox
-from tests.hubclient.conftest import fake_hub, hub_home, registry  # noqa: F401 (fixtures)
+from deskready.registry import discover_checks
+from tests.hubclient.fake_hub import FakeHub
 from tests.hubclient.test_outbox import hub_report
 
 
-def test_the_outbox_is_sent_off_the_gui_thread_after_the_first_paint(
-    qtbot,
-    fake_hub,
-    registry,
-    monkeypatch,  # noqa: F811 (the fixtures imported above)
-):
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    """The fake hub, with pins and outbox in this test's own folders (as tests/hubclient)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    started = FakeHub().start()
+    yield started
+    started.stop()
+
+
+def test_the_outbox_is_sent_off_the_gui_thread_after_the_first_paint(qtbot, hub, monkeypatch):
+    fake_hub, registry = hub, discover_checks()
     fake_hub.report_status = 503
     report = hub_report(fake_hub, registry)
     outbox.save(report)
