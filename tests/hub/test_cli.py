@@ -113,7 +113,7 @@ def test_the_admin_flow(deskready_bin: str, cli_hub: Path, tmp_path: Path):
     code, link = made.stdout.splitlines()[:2]
     assert re.fullmatch(r"[A-Z2-7]{32}", code)
     assert link == f"https://hub.acme.example/join/{code}"
-    assert "2 use(s)" in made.stdout
+    assert "2 uses" in made.stdout
 
     for bad in (
         ("--spec", "strict"),
