@@ -38,8 +38,14 @@ def qapp_cls():
 def qapp(qapp_args, qapp_cls):  # pytest-qt's fixture, made through our own factory
     existing = QApplication.instance()
     if existing is not None and not isinstance(existing, QApplication):
-        # Qt allows one application per process; the PDF tests make a widget-less one.
-        pytest.skip("a QGuiApplication already runs here (PDF tests first); run tests/gui alone")
+        # Qt allows one application per process, and a headless one (made by rendering a
+        # PDF in-process) cannot host widgets. Failing, not skipping: a silent skip would
+        # drop every GUI test from the full run. Render PDFs in a subprocess before tests/gui
+        # (tests/pdf runs after it), or run the PDF tests on their own.
+        pytest.fail(
+            "a headless QGuiApplication already runs in this process (a test before tests/gui "
+            "rendered a PDF in-process); the GUI tests need a QApplication"
+        )
     app = create_app([])
     apply_theme(app, "light")
     return app
