@@ -73,6 +73,27 @@ class RuleKind(ABC):
         return self.threshold
 
 
+class NumericBound(RuleKind):
+    """A bound on a number (``min``, ``max``): a finite threshold, a numeric metric."""
+
+    threshold: float
+
+    @classmethod
+    def parse(cls, raw: object, metric: Metric) -> Self:
+        value = finite_number(raw)
+        numeric_metric(metric)
+        return cls(value)
+
+    def meets(self, value: MetricValue) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False  # True is not 1, and text is no number
+        return self.within(float(value))
+
+    @abstractmethod
+    def within(self, value: float) -> bool:
+        """True when the number ``value`` keeps to the bound (tolerance included)."""
+
+
 def is_number(value: object) -> bool:
     """A real number: ``True`` is not 1 here."""
     return isinstance(value, int | float) and not isinstance(value, bool)
