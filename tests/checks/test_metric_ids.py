@@ -8,7 +8,10 @@ from deskready.registry import discover_checks
 
 PLUGINS_DOC = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 #: Groups shared by a family of checks, or not named after their check (docs/plugins.md).
-FAMILY_GROUPS = {"network": {"connection", "bandwidth", "call_quality"}, "room": {"room_noise"}}
+FAMILY_GROUPS = {
+    "network": {"connection", "bandwidth", "call_quality", "upstream"},
+    "room": {"room_noise"},
+}
 
 
 def test_every_metric_group_is_its_check_id_or_a_documented_family() -> None:
