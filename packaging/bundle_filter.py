@@ -43,6 +43,27 @@ EXCLUDED_MODULES: list[str] = [
     # itself (4 MB of compiled modules) when the build venv is the test venv, which has mypy.
     "pydantic.mypy",
     "mypy",
+    # The employer's hub is a server (the `hub` extra), never part of the agent's app;
+    # `deskready hub` in the bundle says it needs the extra. PyInstaller would otherwise
+    # follow the CLI's lazy imports into it and its server libraries (40 MB).
+    "deskready.hub",
+    "sqlalchemy",
+    "alembic",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "psycopg",
+    "psycopg_binary",
+    "argon2",
+    "jinja2",
+    "yaml",
+    # Test and build tools of the venv the bundle is built from, reached only by optional
+    # imports: the font subsetter (scripts/build_font_subset.py) and the test libraries.
+    "fontTools",
+    "httpx",
+    "schemathesis",
+    "hypothesis",
+    "pytest",
 ]
 
 #: Bundle paths left out after analysis. Each group says why it is safe.
