@@ -45,7 +45,7 @@ import httpx  # noqa: E402
 from deskready.hub import admin  # noqa: E402
 from deskready.hub.config import load_config, save_config  # noqa: E402
 from deskready.report.integrity import seal  # noqa: E402
-from tests.hub.api_helpers import SPEC, make_report  # noqa: E402
+from tests.hub.api_helpers import SPEC, make_report, uvicorn_hub  # noqa: E402
 
 GOAL_RPS = 300.0
 GOAL_P99_MS = 250.0
@@ -153,50 +153,6 @@ def make_hub(folder: Path, database_url: str | None, port: int, sessions: int) -
         db.commit()
     engine.dispose()
     return made.code
-
-
-@contextlib.contextmanager
-def serve(folder: Path, port: int, workers: int) -> Iterator[str]:
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "tests.hub.api_helpers:app_from_env",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DESKREADY_TEST_HUB_DIR": str(folder)},
-    )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/api/v1/info", timeout=1).status_code == 200:
-                    break
-            if server.poll() is not None:
-                raise SystemExit("uvicorn exited")
-            time.sleep(0.2)
-        else:
-            raise SystemExit("the hub did not start")
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
 
 
 async def _drive(
@@ -329,7 +285,10 @@ def bench(kind: str, database_url: str | None, args: argparse.Namespace) -> list
     code = make_hub(folder, database_url, port, args.reports + 10)
     rows = []
     try:
-        with serve(folder, port, args.workers) as url, httpx.Client(base_url=url) as client:
+        with (
+            uvicorn_hub(folder, port, workers=args.workers) as url,
+            httpx.Client(base_url=url) as client,
+        ):
             joined = [
                 client.post("/api/v1/sessions", json={"invite": code}).json()
                 for _ in range(args.reports)

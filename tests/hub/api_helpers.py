@@ -8,8 +8,14 @@ its rules follow the spec the hub stores.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -22,7 +28,7 @@ from deskready.hub.db import session_factory
 from deskready.session import Session
 from deskready.spec.loader import load_spec_bytes
 from tests.core.fakes import registry_of
-from tests.hub.conftest import HubEnv
+from tests.hub.conftest import ROOT, HubEnv
 
 #: a spec on the figures the hub can check; its employer name holds markup on purpose
 SPEC = b"""
@@ -146,3 +152,47 @@ def app_from_env() -> FastAPI:
     from deskready.hub.config import load_config
 
     return create_app(load_config(Path(os.environ["DESKREADY_TEST_HUB_DIR"])))
+
+
+#: how long a uvicorn process may take to answer /api/v1/info
+SERVE_START_S = 60
+
+
+@contextlib.contextmanager
+def uvicorn_hub(folder: Path, port: int, *, workers: int = 1) -> Iterator[str]:
+    """The hub in ``folder`` served by real uvicorn processes on 127.0.0.1; yields its URL.
+
+    Shared by the tests that need a real socket (slow clients) and bench/hub_intake.py.
+
+    Raises:
+        RuntimeError: uvicorn exited or did not answer within :data:`SERVE_START_S`.
+    """
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "uvicorn", "--factory", "tests.hub.api_helpers:app_from_env",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+            "--log-level", "warning", "--no-access-log",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DESKREADY_TEST_HUB_DIR": str(folder)},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + SERVE_START_S
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/api/v1/info", timeout=1).status_code == 200:
+                    break
+            if server.poll() is not None:
+                raise RuntimeError("uvicorn exited")
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the hub did not start")
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=15)

@@ -4,11 +4,7 @@ on every form (403), the audit log, and problem details on every error."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -31,11 +27,8 @@ from deskready.hub.security import (
     MemoryBuckets,
     Rate,
 )
-from tests.hub.api_helpers import Hub, make_hub, make_report
+from tests.hub.api_helpers import Hub, make_hub, make_report, uvicorn_hub
 from tests.hub.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, HubEnv
-
-ROOT = Path(__file__).resolve().parents[2]
-SERVER_START_S = 30
 
 
 def _env(config: HubConfig) -> HubEnv:
@@ -242,42 +235,10 @@ def served(hub_dir: Path) -> Iterator[tuple[str, HubEnv]]:
     from tests.hub.api_helpers import SPEC
 
     env.upload_spec("acme", SPEC)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "tests.hub.api_helpers:app_from_env",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DESKREADY_TEST_HUB_DIR": str(hub_dir)},
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/api/v1/info", timeout=1).status_code == 200:
-                    break
-            assert server.poll() is None, "uvicorn exited"
-            time.sleep(0.1)
-        else:
-            pytest.fail("the hub did not start")
-        yield url, env
+        with uvicorn_hub(hub_dir, port) as url:
+            yield url, env
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
         env.engine.dispose()
 
 
