@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from tests.plugin_package import install_plugin
 
 SLOW_PLUGIN = '''
 import time
@@ -34,31 +33,12 @@ class SlowpokeCheck(Check):
 @pytest.fixture(scope="session")
 def slow_plugin_path(tmp_path_factory) -> str:
     """A real plugin package with a slow check, installed into a private folder."""
-    root = tmp_path_factory.mktemp("slowplugin")
-    (root / "src" / "deskready_slowpoke").mkdir(parents=True)
-    (root / "src" / "deskready_slowpoke" / "__init__.py").write_text(textwrap.dedent(SLOW_PLUGIN))
-    (root / "src" / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["setuptools>=69"]\nbuild-backend = "setuptools.build_meta"\n'
-        '[project]\nname = "deskready-slowpoke"\nversion = "1.0"\n'
-        '[project.entry-points."deskready.checks"]\nslowpoke = "deskready_slowpoke:SlowpokeCheck"\n'
+    return install_plugin(
+        tmp_path_factory.mktemp("slowplugin"),
+        "deskready_slowpoke",
+        SLOW_PLUGIN,
+        {"slowpoke": "deskready_slowpoke:SlowpokeCheck"},
     )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(root / "site"),
-            str(root / "src"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return str(root / "site")
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pexpect
 import pytest
+
+from tests.plugin_package import install_plugin
 
 MARK = "[/] [bold]b[link=https://x]x[/link] :smile:"
 
@@ -86,33 +86,15 @@ text = "Declaration {MARK}"
 
 @pytest.fixture(scope="module")
 def plugin_path(tmp_path_factory) -> str:
-    root = tmp_path_factory.mktemp("markupplugin")
-    (root / "src" / "deskready_markup").mkdir(parents=True)
-    (root / "src" / "deskready_markup" / "__init__.py").write_text(textwrap.dedent(PLUGIN))
-    (root / "src" / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["setuptools>=69"]\nbuild-backend = "setuptools.build_meta"\n'
-        '[project]\nname = "deskready-markup"\nversion = "1.0"\n'
-        '[project.entry-points."deskready.checks"]\n'
-        'markup = "deskready_markup:MarkupCheck"\n'
-        'markup_broken = "deskready_markup:BrokenMarkupCheck"\n'
+    return install_plugin(
+        tmp_path_factory.mktemp("markupplugin"),
+        "deskready_markup",
+        PLUGIN,
+        {
+            "markup": "deskready_markup:MarkupCheck",
+            "markup_broken": "deskready_markup:BrokenMarkupCheck",
+        },
     )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(root / "site"),
-            str(root / "src"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return str(root / "site")
 
 
 @pytest.fixture

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import textwrap
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
 from deskready.registry import ENTRY_POINT_GROUP, discover_checks
+from tests.plugin_package import install_plugin
 
 
 def ep(name: str, value: str) -> EntryPoint:
@@ -71,20 +70,6 @@ class BrokenCheck(Check):
     category = "system"
 """
 
-PYPROJECT = """
-[build-system]
-requires = ["setuptools>=69"]
-build-backend = "setuptools.build_meta"
-[project]
-name = "deskready-uptime"
-version = "1.0"
-[project.entry-points."deskready.checks"]
-uptime = "deskready_uptime:UptimeCheck"
-broken = "deskready_uptime:BrokenCheck"
-[tool.setuptools.package-data]
-deskready_uptime = ["locale/*/LC_MESSAGES/*.mo"]
-"""
-
 
 def write_german_catalogue(package: Path) -> None:
     """The plugin's own German catalogue, compiled with Babel as a plugin author would."""
@@ -100,29 +85,15 @@ def write_german_catalogue(package: Path) -> None:
 
 
 def test_a_real_third_party_plugin_package_is_discovered_and_run(tmp_path, deskready_bin):
-    src = tmp_path / "src"
-    (src / "deskready_uptime").mkdir(parents=True)
-    (src / "deskready_uptime" / "__init__.py").write_text(textwrap.dedent(PLUGIN))
-    write_german_catalogue(src / "deskready_uptime")
-    (src / "pyproject.toml").write_text(PYPROJECT)
-    target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(src),
-        ],
-        check=True,
-        capture_output=True,
+    target = install_plugin(
+        tmp_path,
+        "deskready_uptime",
+        PLUGIN,
+        {"uptime": "deskready_uptime:UptimeCheck", "broken": "deskready_uptime:BrokenCheck"},
+        package_data="locale/*/LC_MESSAGES/*.mo",
+        prepare=write_german_catalogue,
     )
-    env = {**os.environ, "PYTHONPATH": str(target)}
+    env = {**os.environ, "PYTHONPATH": target}
     listing = subprocess.run(
         [deskready_bin, "checks", "--json"], env=env, capture_output=True, text=True, check=True
     )
