@@ -154,3 +154,71 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# -- alerts (docs/hub-alerts.md) ------------------------------------------------------------
+
+
+class WebhookSetting(Base):
+    """The hub's one webhook: where alerts are posted and the secret they are signed with.
+
+    In the database rather than config.toml so that ``deskready hub webhook set`` reaches
+    every running hub process at once and its audit entry is written in the same
+    transaction. The secret is kept in clear: the hub needs it to sign (HMAC).
+    """
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AlertEvent(Base):
+    """Something an employer is told about (an agent turned not ready, a report disputed,
+    an agent overdue). ``key`` is unique, so an event is recorded once however often the
+    intake or the sweep that finds it runs (one ``agent.overdue`` per overdue period)."""
+
+    __tablename__ = "alert_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    agent_id: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    #: set once the dispatcher has made this event's deliveries (one per channel)
+    fanned_out: Mapped[bool] = mapped_column(default=False, index=True)
+
+
+class AlertDelivery(Base):
+    """One event to one channel (a webhook URL, an e-mail address list): the outbox row a
+    hub process claims, sends and retries until delivered or out of attempts."""
+
+    __tablename__ = "alert_deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("alert_events.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))  # webhook | email
+    target: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime]
+    #: a process that claimed this row owns it until then (a crashed sender's claim lapses)
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    delivered_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_alert_deliveries_due", "status", "next_at"),)
+
+
+class AlertAttempt(Base):
+    """The delivery log: one row per attempt, with what the other side answered."""
+
+    __tablename__ = "alert_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("alert_deliveries.id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(2000))
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None]
+    error: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(index=True)
