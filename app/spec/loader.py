@@ -21,13 +21,23 @@ from deskready.registry import CheckRegistry
 from deskready.spec.errors import SpecError, SpecProblem, did_you_mean
 from deskready.spec.kinds import KINDS, KindError, RuleKind, conflicts
 from deskready.spec.locate import find_line, key_lines
-from deskready.spec.model import Declaration, Employer, Rule, Severity, Spec
+from deskready.spec.model import Declaration, Employer, Reverify, Rule, Severity, Spec
 from deskready.spec.texts import SplitTexts, split_translations
 from deskready.spec.validation_messages import describe_error
 
 #: A spec is a short hand-written file; anything bigger is a mistake (or an attack).
 MAX_SPEC_BYTES = 1024 * 1024
-TOP_LEVEL_KEYS = ("employer", "rules", "checks", "declarations", "report_language", "hub")
+TOP_LEVEL_KEYS = (
+    "employer",
+    "rules",
+    "checks",
+    "declarations",
+    "report_language",
+    "hub",
+    "reverify",
+)
+#: ``[reverify] every_days``: at least daily, at most yearly (docs/spec.md).
+REVERIFY_DAYS = (1, 365)
 #: Keys a rule table may hold besides its conditions (the kinds in deskready.spec.kinds).
 RULE_OPTIONS = ("severity", "advice")
 #: Employer texts that may carry translations (``text_ja = "…"``), see deskready.spec.texts.
@@ -207,6 +217,7 @@ class _SpecBuilder:
             report_language=language,
             time_budgets=budgets,
             hub_key=hub_key,
+            reverify=self._reverify(),
         )
 
     # -- [hub] -----------------------------------------------------------------------------
@@ -239,6 +250,39 @@ class _SpecBuilder:
             )
             return None
         return str(text).strip()
+
+    # -- [reverify] -----------------------------------------------------------------------
+    def _reverify(self) -> Reverify:
+        """``[reverify] every_days = 30``, ``before_shift = true`` (docs/spec.md)."""
+        table = self.raw.get("reverify")
+        if table is None:
+            return Reverify()
+        if not isinstance(table, dict):
+            self.problem(("reverify",), _("must be a table: [reverify] with every_days = 30"))
+            return Reverify()
+        known = ("every_days", "before_shift")
+        for key in table:
+            if key not in known:
+                self.problem(
+                    ("reverify", key),
+                    _("unknown setting '{key}'").format(key=key) + did_you_mean(key, known),
+                )
+        every = table.get("every_days")
+        low, high = REVERIFY_DAYS
+        # bool is an int to Python; ``every_days = true`` is a mistake, not 1 day.
+        if every is not None and (
+            isinstance(every, bool) or not isinstance(every, int) or not low <= every <= high
+        ):
+            self.problem(
+                ("reverify", "every_days"),
+                _("must be a whole number of days from {low} to {high}").format(low=low, high=high),
+            )
+            every = None
+        before = table.get("before_shift", False)
+        if not isinstance(before, bool):
+            self.problem(("reverify", "before_shift"), _("must be true or false"))
+            before = False
+        return Reverify(every_days=every, before_shift=before)
 
     # -- [employer] ----------------------------------------------------------------------
     def _employer(self) -> Employer:

@@ -103,6 +103,20 @@ class Declaration:
 
 
 @dataclass(frozen=True)
+class Reverify:
+    """``[reverify]``: how often the employer wants the setup checked again.
+
+    Attributes:
+        every_days: a new complete check is due this many days after the last one
+            (1..365), or None: no re-verification asked for.
+        before_shift: a quick network-only check at the start of each shift.
+    """
+
+    every_days: int | None = None
+    before_shift: bool = False
+
+
+@dataclass(frozen=True)
 class Spec:
     """A loaded employer spec.
 
@@ -125,6 +139,8 @@ class Spec:
     time_budgets: Mapping[str, float] = field(default_factory=dict)
     #: ``[hub] public_key``: the employer hub's Ed25519 key (base64), or None
     hub_key: str | None = None
+    #: ``[reverify]``: re-verification asked for (both off when the section is absent)
+    reverify: Reverify = field(default_factory=Reverify)
 
     def rules_for(self, metric_id: str) -> tuple[Rule, ...]:
         """Every rule on ``metric_id``, in file order."""
