@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from deskready.checks.api import (
     Category,
@@ -16,8 +17,10 @@ from deskready.checks.api import (
 from deskready.checks.audio.classify import Bus, Endpoint, classify_by_name
 from deskready.checks.audio.errors import AudioError, check_failed
 from deskready.checks.audio.os_devices import OsAudioAdapter
-from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
 from deskready.checks.i18n import M_, N_
+
+if TYPE_CHECKING:
+    from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
 
 
 class HeadsetCheck(Check):
@@ -79,6 +82,10 @@ class HeadsetCheck(Check):
 
     def run(self, ctx: CheckContext) -> Measurements:
         """List the devices, classify them, and report the headset the agent would use."""
+        # Imported here, not at the top: numpy and PortAudio cost ~15 MB and ~40 ms, and every
+        # run imports this module for its metadata (docs/architecture.md, start-up).
+        from deskready.checks.audio.sd_adapter import SoundDeviceAdapter
+
         endpoints = ctx.adapter(OsAudioAdapter).endpoints()
         portaudio_note = ""
         default_input_name = ""

@@ -11,8 +11,6 @@ from deskready.checks.api import (
     MetricType,
     Setting,
 )
-from deskready.checks.audio.capture import capture
-from deskready.checks.audio.levels import SpeechAnalysis
 from deskready.checks.i18n import M_, N_, _
 
 #: Recording length. The sentence takes ~3.5 s at a normal pace and the agent starts while
@@ -94,6 +92,11 @@ class MicrophoneCheck(Check):
 
     def run(self, ctx: CheckContext) -> Measurements:
         """Show the sentence, record it, and measure speech level, peak, clipping and SNR."""
+        # Imported here, not at the top: numpy and PortAudio cost ~15 MB and ~40 ms, and every
+        # run imports this module for its metadata (docs/architecture.md, start-up).
+        from deskready.checks.audio.capture import capture
+        from deskready.checks.audio.levels import SpeechAnalysis
+
         prompt = M_("Please read aloud: \u201c{sentence}\u201d", sentence=_(SENTENCE))
         recording = capture(ctx, ctx.setting("seconds"), prompt)
         result = SpeechAnalysis(recording.samples, recording.samplerate)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from deskready.checks.api import (
     Category,
     Check,
@@ -12,14 +10,6 @@ from deskready.checks.api import (
     Metric,
     MetricType,
     Setting,
-)
-from deskready.checks.audio.capture import capture
-from deskready.checks.audio.levels import (
-    FLOOR_DBFS,
-    block_dbfs,
-    noise_floor_dbfs,
-    peak_dbfs,
-    typical_dbfs,
 )
 from deskready.checks.i18n import M_, N_
 
@@ -66,6 +56,19 @@ class RoomNoiseCheck(Check):
 
     def run(self, ctx: CheckContext) -> Measurements:
         """Record quietly and report the median block level as the room's noise."""
+        # Imported here, not at the top: numpy and PortAudio cost ~15 MB and ~40 ms, and every
+        # run imports this module for its metadata (docs/architecture.md, start-up).
+        import numpy as np
+
+        from deskready.checks.audio.capture import capture
+        from deskready.checks.audio.levels import (
+            FLOOR_DBFS,
+            block_dbfs,
+            noise_floor_dbfs,
+            peak_dbfs,
+            typical_dbfs,
+        )
+
         message = M_("Please stay quiet for a few seconds while we listen to your room.")
         recording = capture(ctx, ctx.setting("seconds"), message)
         if peak_dbfs(recording.samples) < DEAD_MIC_PEAK_DBFS:

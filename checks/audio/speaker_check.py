@@ -7,8 +7,7 @@ A blind "yes, I can hear" cannot pass: the agent must give the count, which chan
 from __future__ import annotations
 
 import random
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from deskready.checks.api import (
     AnswerType,
@@ -21,9 +20,10 @@ from deskready.checks.api import (
     Question,
     Setting,
 )
-from deskready.checks.audio.capture import play
-from deskready.checks.audio.levels import FloatArray, sine
 from deskready.checks.i18n import M_, N_
+
+if TYPE_CHECKING:
+    from deskready.checks.audio.levels import FloatArray
 
 SAMPLERATE = 48000.0
 BEEP_HZ = 880.0
@@ -44,6 +44,10 @@ QUESTION = Question(
 
 def beeps(count: int, samplerate: float = SAMPLERATE) -> FloatArray:
     """``count`` beeps with a short lead-in (outputs may swallow the first milliseconds)."""
+    import numpy as np  # here, not at the top: see SpeakerCheck.run
+
+    from deskready.checks.audio.levels import sine
+
     tone = sine(BEEP_HZ, BEEP_S, samplerate, BEEP_DBFS, fade_s=0.01)
     gap = np.zeros(round(GAP_S * samplerate), dtype=np.float32)
     parts = [np.zeros(round(LEAD_IN_S * samplerate), dtype=np.float32)]
@@ -80,6 +84,10 @@ class SpeakerCheck(Check):
 
     def run(self, ctx: CheckContext) -> Measurements:
         """Play 2–5 beeps, ask how many were heard, compare."""
+        # Imported here, not at the top: numpy and PortAudio cost ~15 MB and ~40 ms, and every
+        # run imports this module for its metadata (docs/architecture.md, start-up).
+        from deskready.checks.audio.capture import play
+
         count = random.SystemRandom().randint(MIN_BEEPS, MAX_BEEPS)
         device = play(
             ctx,
