@@ -36,6 +36,7 @@ from deskready.checks.i18n import _
 from deskready.evaluate import judge, verdict_of
 from deskready.hub.db import now as utc_now
 from deskready.hub.db import utc
+from deskready.hub.fleet import record as fleet
 from deskready.hub.models import MeasureSession, Report, SpecFile
 from deskready.outcomes import Outcome
 from deskready.registry import CheckRegistry
@@ -385,21 +386,21 @@ def accept(db: Session, intake: Intake, session_id: str, data: bytes) -> Accepte
         db.rollback()
         return _stored_or_replay(db, session.id, digest, intake.public_url)
     body = {k: v for k, v in report.items() if k != "attestation"}
-    db.add(
-        Report(
-            id=report_id,
-            session_id=session.id,
-            agent_id=invite.agent_id,
-            spec_id=spec_row.id,
-            verdict=verdict,
-            disputed=bool(hub_values),
-            received_at=received,
-            digest=digest,
-            body=body,
-            observed=observed,
-            attestation=envelope,
-        )
+    stored = Report(
+        id=report_id,
+        session_id=session.id,
+        agent_id=invite.agent_id,
+        spec_id=spec_row.id,
+        verdict=verdict,
+        disputed=bool(hub_values),
+        received_at=received,
+        digest=digest,
+        body=body,
+        observed=observed,
+        attestation=envelope,
     )
+    db.add(stored)
+    fleet.record_report(db, stored, team=invite.team, spec=spec_row)
     try:
         db.commit()
     except IntegrityError:

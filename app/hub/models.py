@@ -9,12 +9,13 @@ plus the hub's own observations and its signed attestation.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -222,3 +223,56 @@ class AlertAttempt(Base):
     status_code: Mapped[int | None]
     error: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+# -- the fleet (docs/hub.md "Dashboard"; deskready.hub.fleet) ------------------------------
+
+
+class FleetAgent(Base):
+    """One agent's latest accepted report, kept up to date at intake
+    (:func:`deskready.hub.fleet.record.record_report`).
+
+    The dashboard lists 100 000 agents from this table, never by scanning ``reports``: each
+    filter and each sort has its own index ending in ``agent_id`` (the keyset pagination's
+    tie-breaker). ``overdue_at`` is when re-verification falls due (the spec's
+    ``[reverify] every_days`` after ``received_at``), None when the spec asks for none.
+    """
+
+    __tablename__ = "fleet_agents"
+    agent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team: Mapped[str] = mapped_column(String(64), default="")
+    spec_name: Mapped[str] = mapped_column(String(64))
+    report_id: Mapped[str] = mapped_column(String(32))
+    verdict: Mapped[str] = mapped_column(String(20))
+    disputed: Mapped[bool] = mapped_column(default=False)
+    received_at: Mapped[datetime]
+    overdue_at: Mapped[datetime | None]
+    reports: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (
+        Index("ix_fleet_agents_verdict", "verdict", "agent_id"),
+        Index("ix_fleet_agents_spec", "spec_name", "agent_id"),
+        Index("ix_fleet_agents_team", "team", "agent_id"),
+        Index("ix_fleet_agents_received", "received_at", "agent_id"),
+        Index("ix_fleet_agents_overdue", "overdue_at", "agent_id"),
+        Index("ix_fleet_agents_disputed", "disputed", "agent_id"),
+    )
+
+
+class FleetFailure(Base):
+    """A required rule an agent's latest report failed: what "failed most often" counts."""
+
+    __tablename__ = "fleet_failures"
+    agent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(120), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    __table_args__ = (Index("ix_fleet_failures_metric", "metric"),)
+
+
+class FleetDay(Base):
+    """How many reports of each verdict the hub accepted on one UTC day (the overview's
+    readiness chart), counted up at intake."""
+
+    __tablename__ = "fleet_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(20), primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer, default=0)
