@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from deskready.checks.api import Metric, MetricValue
-from deskready.checks.i18n import _, retranslate
+from deskready.checks.i18n import _
 from deskready.format import format_value
 from deskready.outcomes import Outcome, Status, Verdict
 from deskready.runner import CheckResult
@@ -168,16 +168,15 @@ def evaluate(
 
 
 def _advice(rule: Rule, metric: Metric, outcome: Outcome, result: CheckResult | None) -> str:
-    """Plain words on what to do; empty when the rule passed."""
+    """Plain words on what to do; empty when the rule passed, and when its check could not
+    measure (the check's error is the one place that cause is told: report.fixes)."""
     if outcome is Outcome.PASS:
         return ""
     if outcome is Outcome.NOT_CHECKED:
         return _("Not checked in this run. Run the full check to include it.")
     if outcome is Outcome.UNKNOWN:
         if result is not None and result.error:
-            return _("{problem} Then run the check again.").format(
-                problem=retranslate(result.error)
-            )
+            return ""  # one message per cause: the check's own error says it, once
         return _("Not measured or not answered yet. Run the check again and answer its questions.")
     if rule.advice:
         return _(rule.advice)  # the employer's own words, in their best-matching language

@@ -100,11 +100,21 @@ def test_rule_without_specific_advice_still_says_something():
     assert results[0].advice
 
 
-def test_unmeasured_value_explains_why():
+def test_unmeasured_value_leaves_the_reason_to_its_check():
+    """One message per cause: the check's error says why; its rules only say "not measured"."""
     results, verdict = judge_values(
-        [Rule("net.down_mbps", min=10)], {}, METRICS, errors={"speed": "You are offline."}
+        [Rule("net.down_mbps", min=10), Rule("net.down_mbps", max=900)],
+        {},
+        METRICS,
+        errors={"speed": "You are offline."},
     )
     assert verdict is Verdict.INCOMPLETE
-    assert results[0].outcome is Outcome.UNKNOWN
-    assert results[0].advice.startswith("You are offline.")
+    assert [r.outcome for r in results] == [Outcome.UNKNOWN, Outcome.UNKNOWN]
+    assert [r.advice for r in results] == ["", ""]
     assert results[0].actual_text == "not measured"
+
+
+def test_unanswered_value_without_a_check_error_still_says_what_to_do():
+    results, _ = judge_values([Rule("ram.gb", min=8)], {}, METRICS)
+    assert results[0].outcome is Outcome.UNKNOWN
+    assert "Run the check again" in results[0].advice

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from deskready.checks.api import Answer
 from deskready.report import SCHEMA
 from deskready.report.files import parse_report_json, read_report_json, write_report_json
+from deskready.report.fixes import FixKind, what_to_fix
 from deskready.report.integrity import compute_digest, seal, verify_digest
 from deskready.session import Session, select_checks
 from deskready.spec import load_spec_text
@@ -88,7 +89,7 @@ def test_declining_a_declaration_is_not_ready():
     assert report["verdict"] == "not_ready"
 
 
-def test_check_error_is_in_the_report_and_the_advice():
+def test_check_error_is_told_once_in_the_report_and_what_to_fix():
     text = SPEC.replace(
         '"ram.gb" = { min = 4 }', '"ram.gb" = { min = 4 }\n"failing.value" = { min = 1 }'
     )
@@ -98,8 +99,14 @@ def test_check_error_is_in_the_report_and_the_advice():
     assert failing["status"] == "error"
     assert failing["error"] == "No microphone was found."
     rule = next(r for r in report["rules"] if r["metric"] == "failing.value")
-    assert rule["advice"].startswith("No microphone was found.")
+    assert rule["advice"] == ""  # the cause is the check's, told there once
+    assert rule["actual_text"] == "not measured"
     assert report["verdict"] == "incomplete"
+    fixes = [f for f in what_to_fix(report) if f.check_id == "failing"]
+    assert len(fixes) == 1
+    assert fixes[0].kind is FixKind.COULD_NOT_CHECK
+    assert fixes[0].advice.startswith("No microphone was found.")
+    assert fixes[0].metrics == ("failing.value",)
 
 
 def test_only_lists_what_it_left_out_as_not_checked():
