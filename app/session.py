@@ -165,6 +165,9 @@ class Session:
     #: the employer hub this run is measured by and reports to (``{"url", "session",
     #: "nonce", …}``, docs/hub-protocol.md §5); sealed into the report, None without a hub
     hub: dict[str, Any] | None = None
+    #: the run not yet kept in the local history (deskready.history); set by run(), kept
+    #: by the first reports() of it, so judging it again (a language switch) adds nothing
+    _unrecorded: RunOutcome | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def planned(
@@ -232,6 +235,7 @@ class Session:
             results.append(result)
         outcome = RunOutcome(tuple(results), interrupted, tuple(self.left_out))
         self.last = outcome
+        self._unrecorded = outcome
         return outcome
 
     def cancel(self) -> None:
@@ -280,6 +284,14 @@ class Session:
         """The report to show (in ``shown_language``, default the agent's) and the one to
         save (in the spec's report language); the same object when the languages agree."""
         saved = self.report(outcome)
+        kept = self._unrecorded
+        # The same results (a front-end may mark a cancelled outcome interrupted with
+        # dataclasses.replace): this is the run's first report, so the history keeps it.
+        if kept is not None and outcome.results is kept.results:
+            self._unrecorded = None
+            from deskready.history.record import record_finished
+
+            record_finished(saved, reverify_days=self.spec.reverify.every_days)
         shown_in = shown_language or active_language()
         if saved["language"] == shown_in:
             return saved, saved

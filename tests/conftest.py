@@ -17,6 +17,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # about other languages ask for them explicitly (--lang, set_language, env of a child).
 os.environ["LANGUAGE"] = "en"
 os.environ["LC_ALL"] = "C.UTF-8"
+# Runs are not kept in this machine's real history (docs/history.md); the history tests
+# point XDG_DATA_HOME at their own folder and switch it on.
+os.environ["DESKREADY_HISTORY"] = "off"
 
 
 @pytest.fixture
