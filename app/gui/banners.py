@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from deskready.checks.i18n import _
@@ -30,7 +31,7 @@ class VerdictBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.addWidget(self.label)
-        self.show_idle(_("Choose your employer's profile, then press Run all."))
+        self.show_idle(_("Choose your employer, then press Start."))
         theme_changed().connect(self._restyle)
 
     def show_idle(self, text: str) -> None:
@@ -48,6 +49,7 @@ class VerdictBanner(QFrame):
         if interrupted:
             text += " " + _("The run was cancelled; this covers only what finished.")
         self._show(verdict, text)
+        announce(self.label, text)
 
     def _show(self, kind: str, text: str) -> None:
         self.kind = kind
@@ -70,6 +72,18 @@ class VerdictBanner(QFrame):
 
     def text(self) -> str:
         return self._text
+
+
+def announce(widget: QWidget, text: str) -> None:
+    """Tell screen readers about ``text`` now (the verdict the agent waited for).
+
+    The name change alone is read only when the label has focus; the announcement event
+    (Qt 6.8+, assertive) makes assistive technology speak it wherever focus is.
+    """
+    widget.setAccessibleName(_("Overall result: {verdict}").format(verdict=text))
+    event = QAccessibleAnnouncementEvent(widget, text)
+    event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive)
+    QAccessible.updateAccessibility(event)
 
 
 class MessageBar(QFrame):

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from deskready.checks.i18n import active_language
+from deskready.gui.steps import StepGate
 from deskready.gui.worker import run_task
 
 if TYPE_CHECKING:
     from deskready.gui.bridge import RunBridge
+    from deskready.gui.steps import Step
     from deskready.runner import CheckResult
     from deskready.session import RunOutcome, Session
 
@@ -35,6 +37,10 @@ class RunController(QObject):
     check_progressed = Signal(str, object)
     check_finished = Signal(str, object)
     question_asked = Signal(object)  # AskRequest
+    #: a guided run began a step (its index in the steps given to :meth:`start`)
+    step_started = Signal(int)
+    #: a guided run waits for the agent before a step (a :class:`~deskready.gui.steps.StepGate`)
+    gate_reached = Signal(object)
     report_ready = Signal(object)  # report dict
     run_failed = Signal(str)
 
@@ -66,8 +72,19 @@ class RunController(QObject):
         self.report = None
         self.report_to_save = None
 
-    def start(self, check_ids: Sequence[str] | None, adapters: Mapping[type, object]) -> bool:
-        """Run ``check_ids`` (all when None). False if a run is already going."""
+    def start(
+        self,
+        check_ids: Sequence[str] | None,
+        adapters: Mapping[type, object],
+        steps: Sequence[Step] | None = None,
+    ) -> bool:
+        """Run ``check_ids`` (all when None). False if a run is already going.
+
+        With ``steps`` the checks run one step after another, each a
+        :meth:`Session.run` over the step's checks merged into the outcome so far (so the
+        report still covers the whole plan); before a step with a gate the worker waits
+        for the agent (:attr:`gate_reached`). One report comes at the end, as for one run.
+        """
         session = self.session
         if session is None or self._bridge is not None:
             return False
@@ -91,14 +108,35 @@ class RunController(QObject):
             if bridge.cancelled.is_set():
                 session.cancel()  # Cancel pressed before the runner existed
 
+        groups = [ids] if steps is None else [[i for i in s.check_ids if i in ids] for s in steps]
+
         def work() -> tuple[RunOutcome, tuple[dict[str, Any], dict[str, Any]]]:
-            outcome = session.run(
-                only=ids,
-                previous=previous,
-                on_event=on_event,
-                ask=bridge.ask,
-                adapters=adapters,
-            )
+            outcome = previous
+            ran = False
+            for index, group in enumerate(groups):
+                if bridge.cancelled.is_set():
+                    break
+                step = steps[index] if steps is not None else None
+                if step is not None and step.gate:
+                    gate = StepGate(index, step)
+                    self.gate_reached.emit(gate)  # queued to the GUI thread
+                    if not gate.wait(bridge.cancelled):
+                        bridge.cancelled.set()
+                        break
+                if step is not None:
+                    self.step_started.emit(index)
+                outcome = session.run(
+                    only=group,
+                    previous=outcome,
+                    on_event=on_event,
+                    ask=bridge.ask,
+                    adapters=adapters,
+                )
+                ran = True
+                if outcome.interrupted:
+                    break
+            if outcome is None or not ran:  # stopped before the first step: nothing ran
+                outcome = session.run(only=(), previous=outcome, adapters=adapters)
             if bridge.cancelled.is_set() and not outcome.interrupted:
                 outcome = replace(outcome, interrupted=True)
             if session.hub is not None:  # the employer's hub: STUN probes sent, sealed in
@@ -109,6 +147,7 @@ class RunController(QObject):
 
         def done(value: Any, error: BaseException | None) -> None:
             self._bridge = None
+            bridge.cancelled.set()  # a gate still on screen is released
             if self.session is not session:
                 return  # the profile changed while this run went on
             if error is not None:

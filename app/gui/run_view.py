@@ -64,8 +64,8 @@ class RunView(QObject):
         self.tabs.addTab(self.checks_scroll, _("Checks"))
         self.tabs.addTab(self.details, _("Details"))
 
-        self.run_button = QPushButton(_("&Run all"))
-        self.run_button.setAccessibleName(_("Run all checks"))
+        self.run_button = QPushButton(_("&Start"))
+        self.run_button.setAccessibleName(_("Start the check"))
         self.run_button.setDefault(True)
         self.cancel_button = QPushButton(_("&Cancel"))
         self.cancel_button.setAccessibleName(_("Cancel the run"))
@@ -154,7 +154,7 @@ class RunView(QObject):
         self.message.show_message(
             _("The run stopped because of a problem: {problem}").format(problem=message)
         )
-        self.banner.show_idle(_("The run did not finish. Press Run all to try again."))
+        self.banner.show_idle(_("The run did not finish. Press Start to try again."))
         for row in self.rows.values():
             if row.state in ("waiting", "running"):
                 row.set_finished("skipped", None)

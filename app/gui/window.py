@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from deskready.checks.display.screen_info import ScreenInfo
 from deskready.checks.i18n import _
@@ -30,15 +30,19 @@ from deskready.gui import handover
 from deskready.gui.about import AboutDialog
 from deskready.gui.banners import MessageBar, VerdictBanner
 from deskready.gui.controller import RunController
+from deskready.gui.guided_view import GuidedView
 from deskready.gui.hub_join import HubLink, delivery_message, outbox_message
 from deskready.gui.icons import app_icon
 from deskready.gui.menus import MenuHandlers, build_menus
 from deskready.gui.profile_bar import ProfileBar, ProfileError, plan_profile
 from deskready.gui.question_flow import QuestionFlow
 from deskready.gui.report_saver import ReportSaver
+from deskready.gui.results_page import ResultsPage
 from deskready.gui.run_view import RunView
 from deskready.gui.screens import QtScreenInfo
+from deskready.gui.start_page import StartPage
 from deskready.gui.startup import LoadAfterPaint
+from deskready.gui.steps import plan_steps
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog
@@ -91,6 +95,15 @@ class MainWindow(QMainWindow):
         # No part holds a Python reference to the window (it would outlive its C++ side).
         view = self.run_view = RunView(self.banner, self.message, self)
         self.saver = ReportSaver(self, self.controller, lambda: view.report, self.message)
+        self.start_page = StartPage(self.profile_bar, view.run_button)
+        self.guided = GuidedView()
+        self.results_page = ResultsPage()
+        self.pages = QStackedWidget()
+        self.pages.setAccessibleName(_("Overview"))
+        for page in (self.start_page, self.guided, self.results_page):
+            self.pages.addWidget(page)
+        view.tabs.insertTab(0, self.pages, _("Overview"))
+        view.tabs.setCurrentIndex(0)
         self._expose_parts()
         self._lay_out()
         self.menus = build_menus(
@@ -142,7 +155,6 @@ class MainWindow(QMainWindow):
 
     def _lay_out(self) -> None:
         bottom = QHBoxLayout()
-        bottom.addWidget(self.run_button)
         bottom.addWidget(self.cancel_button)
         bottom.addWidget(self.overall, 1)
         bottom.addStretch(0)
@@ -152,7 +164,6 @@ class MainWindow(QMainWindow):
 
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.addWidget(self.profile_bar)
         layout.addWidget(self.message)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
@@ -168,6 +179,16 @@ class MainWindow(QMainWindow):
         self.hub.sent.connect(self._on_sent)
         self.hub.changed.connect(self._update_buttons)
         view.run_requested.connect(self.run_one)
+        results, guided = self.results_page, self.guided
+        results.run_requested.connect(self.run_one)
+        results.details_requested.connect(lambda: self.tabs.setCurrentIndex(1))
+        results.restart_requested.connect(self.start_over)
+        controller.step_started.connect(guided.step_started)
+        controller.gate_reached.connect(guided.show_gate)
+        controller.check_started.connect(guided.check_started)
+        controller.check_progressed.connect(guided.check_progressed)
+        controller.report_ready.connect(self._show_results)
+        controller.run_failed.connect(lambda _message: self._after_failed_run())
         self.open_button.clicked.connect(lambda: self.open_spec_file())
         self.run_button.clicked.connect(self.run_all)
         self.cancel_button.clicked.connect(self.cancel)
@@ -190,6 +211,7 @@ class MainWindow(QMainWindow):
         # A report the hub signed used the session's nonce: a new run needs a new code.
         ready = self.controller.session is not None and not hub.busy and not hub.signed
         self.run_view.set_state(ready=ready, running=running)
+        self.results_page.set_enabled_to_run(ready and not running)
         self.menus.set_state(ready=ready, running=running)
         self.menus.language_menu.setEnabled(not running and not hub.busy)
         self.profile_bar.set_choosable(not running and not hub.busy)
@@ -262,9 +284,10 @@ class MainWindow(QMainWindow):
         self.controller.set_session(session)
         self.questions.reset()
         self.run_view.show_plan(session)
+        self._show_start(session)
         self.profile_bar.show_chosen(name_or_path)
         self.banner.show_idle(
-            _("Profile: {employer}. Press Run all to check your setup.").format(
+            _("Profile: {employer}. Press Start to check your setup.").format(
                 employer=_(session.spec.employer.name)
             )
         )
@@ -309,9 +332,10 @@ class MainWindow(QMainWindow):
         self.controller.set_session(session)
         self.questions.reset()
         self.run_view.show_plan(session)
+        self._show_start(session)
         self.profile_bar.show_hub(joined.name, joined.agent_id)
         self.banner.show_idle(
-            _("Your employer's hub: {employer}. Press Run all to check your setup.").format(
+            _("Your employer's hub: {employer}. Press Start to check your setup.").format(
                 employer=_(session.spec.employer.name)
             )
         )
@@ -398,7 +422,42 @@ class MainWindow(QMainWindow):
             session.agent = self.profile_bar.agent()
         adapters: dict[type, object] = {ScreenInfo: QtScreenInfo()}
         adapters.update(self.extra_adapters)
-        self.controller.start(check_ids, adapters)
+        wanted = None if check_ids is None else set(check_ids)
+        checks = [c for c in session.checks if wanted is None or c.id in wanted]
+        # A run of everything waits for the agent where a step needs them; a re-run after
+        # a fix does not (they pressed Run again with the headset on).
+        steps = plan_steps(checks, gates=check_ids is None)
+        self.guided.show_steps(steps, {c.id: _(c.title) for c in checks})
+        self.pages.setCurrentWidget(self.guided)
+        if check_ids is None:
+            self.tabs.setCurrentIndex(0)
+        self.controller.start(check_ids, adapters, steps)
+
+    # -- the pages -----------------------------------------------------------------------
+    def _show_start(self, session: Any) -> None:
+        self.start_page.show_steps(plan_steps(session.checks))
+        self.pages.setCurrentWidget(self.start_page)
+
+    def _show_results(self, report: Any) -> None:
+        """Results first: the verdict is in the banner; the page says what to fix."""
+        self.guided.run_over()
+        self.results_page.show_report(report)
+        self.pages.setCurrentWidget(self.results_page)
+        if self.tabs.currentIndex() == 0 and self.isActiveWindow():
+            self.results_page.first_control().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _after_failed_run(self) -> None:
+        self.guided.run_over()
+        has_results = self.report is not None
+        self.pages.setCurrentWidget(self.results_page if has_results else self.start_page)
+
+    def start_over(self) -> None:
+        """Back to the start page (to choose another employer or run everything again)."""
+        if self.controller.running:
+            return
+        self.pages.setCurrentWidget(self.start_page)
+        self.tabs.setCurrentIndex(0)
+        self.run_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def cancel(self) -> None:
         if self.controller.running:

@@ -76,6 +76,7 @@ def make_window(qtbot, settings, tmp_path) -> Iterator[Callable[..., MainWindow]
 
     def make(*, slow: bool = False, registry=None, spec: str | None = None) -> MainWindow:
         window = MainWindow(registry=registry or fake_registry(slow=slow), settings=settings)
+        window.guided.countdown_s = 0  # the countdown has its own test
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()

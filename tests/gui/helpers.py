@@ -18,8 +18,19 @@ def answer_dialog(dialog: QuestionsDialog, values: dict[str, str | bool]) -> Non
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
 
 
+def auto_ready(window: MainWindow, delay_ms: int = 30) -> None:
+    """Press *I'm ready* whenever a step of the guided run waits for the agent."""
+
+    def on_gate(_gate: object) -> None:
+        QTimer.singleShot(delay_ms, window.guided.ready_button.click)
+
+    window.controller.gate_reached.connect(on_gate)
+
+
 def auto_answer(window: MainWindow, values: dict[str, str | bool], delay_ms: int = 30) -> None:
-    """Answer every question a check asks during the run, shortly after it appears."""
+    """Answer every question a check asks during the run, shortly after it appears, and
+    say "ready" at each step that waits for the agent."""
+    auto_ready(window, delay_ms)
 
     def on_question(_request: object) -> None:
         def answer() -> None:

@@ -94,7 +94,7 @@ def test_switching_language_rebuilds_the_window_and_keeps_the_run(qtbot, setting
         qtbot.addWidget(window)
         assert active_language() == code
         assert settings.value(SETTING) == code
-        assert window.run_button.text() == tr(code, "&Run all")
+        assert window.run_button.text() == tr(code, "&Start")
         report = wait_report(qtbot, window)  # judged again from the kept results
         assert report["language"] == code
         assert report["verdict"] == english["verdict"]
@@ -111,7 +111,7 @@ def test_switching_language_rebuilds_the_window_and_keeps_the_run(qtbot, setting
         window.resize(1280, 800)
         window.tabs.setCurrentIndex(0)
         screenshot(window, f"gui-{code}")
-        window.tabs.setCurrentIndex(1)
+        window.tabs.setCurrentIndex(2)
         screenshot(window, f"gui-{code}-details")
         window.tabs.setCurrentIndex(0)
     assert window is not None

@@ -10,11 +10,12 @@ from PySide6.QtCore import Qt, QTimer
 from deskready.gui.questions import AskDialog, QuestionsDialog
 from tests.gui.conftest import screenshot, wait_report
 from tests.gui.fakes import FakeBroken, FakeLatency
-from tests.gui.helpers import answer_dialog, auto_answer, preanswer
+from tests.gui.helpers import answer_dialog, auto_answer, auto_ready, preanswer
 
 
 def test_full_run_click_through_with_questions_and_failures(qtbot, make_window):
     window = make_window()
+    auto_ready(window)  # "Put on your headset": the audio step waits for the agent
     screenshot(window, "gui-idle")
     shots: dict[str, bool] = {}
 
@@ -74,7 +75,7 @@ def test_full_run_click_through_with_questions_and_failures(qtbot, make_window):
     assert window.pdf_button.isEnabled()
     window.checks_scroll.verticalScrollBar().setValue(window.rows["fake_latency"].y() - 40)
     screenshot(window, "gui-results")
-    window.tabs.setCurrentIndex(1)
+    window.tabs.setCurrentIndex(2)
     screenshot(window, "gui-details")
     window.tabs.setCurrentIndex(0)
 
