@@ -21,7 +21,6 @@ from deskready.checks.i18n import _
 from deskready.checks.l10n import format_datetime
 from deskready.outcomes import (
     GREY,
-    NEEDS_ACTION,
     outcome_look,
     partial_notice,
     verdict_look,
@@ -39,6 +38,7 @@ from deskready.pdf.layout import (
     stack_height,
 )
 from deskready.pdf.qr import MAX_LINK, SignedBox, qr_matrix
+from deskready.report.fixes import FixKind, what_to_fix
 from deskready.report.view import (
     category_label,
     is_partial,
@@ -54,8 +54,6 @@ CHECK_COLUMNS = (0.78, 0.22)
 SUMMARY_COLUMNS = (0.2, 0.38, 0.24, 0.18)
 HEAD_FILL = "#f1f3f4"
 CHECK_FILL = "#f8f9fa"
-#: Outcomes listed under "What to fix" (not-checked requirements get a list of their own).
-FIX_ORDER = tuple(o for o in NEEDS_ACTION if o != "not_checked")
 CATEGORY_ORDER = [c.value for c in Category]
 
 
@@ -284,70 +282,46 @@ def not_checked_blocks(report: Report) -> list[Block]:
     return blocks
 
 
-def _titles(report: Report) -> dict[str, str]:
-    return {r.get("check", ""): _(text(r.get("title"))) for r in entries(report.get("results"))}
-
-
 def advice_blocks(report: Report) -> list[Block]:
-    """Every failed, warned or unmeasured rule with its advice, worst first."""
-    rules = [r for r in entries(report.get("rules")) if r.get("outcome") in FIX_ORDER]
-    rules.sort(key=lambda r: FIX_ORDER.index(r["outcome"]))
-    errors = [r for r in entries(report.get("results")) if r.get("error")]
-    if not rules and not errors:
+    """ "What to fix": the shared list (report.fixes), one row per cause, in its order.
+
+    What a partial run left out is listed by :func:`not_checked_blocks` beside the notice
+    that the report is no readiness proof, so it is not repeated here.
+    """
+    fixes = [fix for fix in what_to_fix(report) if fix.kind is not FixKind.NOT_CHECKED]
+    if not fixes:
         return []
-    titles = _titles(report)
-    blocks: list[Block] = []
-    if rules:
-        blocks.append(heading(_("What to fix")))
-        for rule in rules:
-            look = outcome_look(rule["outcome"])
-            advice = text(rule.get("advice")) or _("No advice was given for this requirement.")
-            label = text(rule.get("label"))
-            check = titles.get(text(rule.get("check")), "")
-            blocks.append(
-                Row(
-                    [
-                        [Span(look.text(), 9, True, look.ink)],
-                        [
-                            Span(
-                                f"{label} ({check})" if check and check != label else label, 9, True
-                            ),
-                            Span(advice, 9),
-                        ],
-                    ],
-                    (0.21, 0.79),
-                    rule="#e8eaed",
-                )
+    blocks: list[Block] = [heading(_("What to fix"))]
+    shown: FixKind | None = None
+    for fix in fixes:
+        if fix.kind is not shown:
+            shown = fix.kind
+            blocks.append(heading(fix.kind.heading(), size=9.5, before=4))
+        look = outcome_look(fix.kind.outcome)
+        title = fix.title
+        if fix.check_title and fix.check_title != fix.title:
+            title = f"{fix.title} ({fix.check_title})"
+        about = [Span(title, 9, True)]
+        if fix.found:
+            about.append(Span(fix.found, 8.5, color=GREY))
+        about.append(Span(fix.advice, 9))
+        blocks.append(
+            Row([[Span(look.text(), 9, True, look.ink)], about], (0.21, 0.79), rule="#e8eaed")
+        )
+    contact = text(mapping(mapping(report.get("spec")).get("employer")).get("contact"))
+    if contact:
+        blocks.append(
+            Paragraph(
+                [
+                    Span(
+                        _("Questions about these requirements: {contact}").format(contact=contact),
+                        8.5,
+                        color=GREY,
+                    )
+                ],
+                before_pt=4,
             )
-        contact = text(mapping(mapping(report.get("spec")).get("employer")).get("contact"))
-        if contact:
-            blocks.append(
-                Paragraph(
-                    [
-                        Span(
-                            _("Questions about these requirements: {contact}").format(
-                                contact=contact
-                            ),
-                            8.5,
-                            color=GREY,
-                        )
-                    ],
-                    before_pt=4,
-                )
-            )
-    if errors:
-        blocks.append(heading(_("Checks that could not run")))
-        for result in errors:
-            blocks.append(
-                Row(
-                    [
-                        [Span(_(text(result.get("title"))), 9, True)],
-                        [Span(text(result["error"]), 9)],
-                    ],
-                    (0.3, 0.7),
-                    rule="#e8eaed",
-                )
-            )
+        )
     return blocks
 
 
@@ -380,8 +354,8 @@ def _check_row(result: Mapping[str, Any], has_rules: bool, header: Block) -> Row
     if not has_rules and (measured := measured_text(result)):
         first.append(Span(measured, 8.5, color=GREY))
     first += [Span(text(message), 8.5, color=GREY) for message in _list(result.get("messages"))]
-    if result.get("error"):
-        first.append(Span(text(result["error"]), 8.5, color=look.ink))
+    if result.get("error"):  # the reason itself is in "What to fix": one message per cause
+        first.append(Span(_("Could not measure: see “What to fix” above."), 8.5, color=look.ink))
     return Row(
         [first, [Span(look.text(), 9, True, look.ink)]],
         CHECK_COLUMNS,
