@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from deskready.checks.i18n import _
+from deskready.checks.network.adapters import call_with_timeout
 
 #: Seconds one request may take in all (connect, send, every read).
 TIMEOUT_S = 20.0
@@ -122,6 +123,33 @@ def _opener(url: str) -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(*handlers)
 
 
+def _look_up_within(url: str, timeout: float) -> None:
+    """Resolve the hub's name within ``timeout``: ``getaddrinfo`` has no timeout of its own,
+    and a resolver that never answers must not hang a run or ``deskready submit``.
+
+    The OS caches the answer for urllib's own lookup right after. Skipped when a proxy
+    carries the request (the proxy resolves the name).
+
+    Raises:
+        _SlowLookup: the lookup took longer than ``timeout``.
+        OSError: the name does not resolve (``socket.gaierror``).
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    proxies = urllib.request.getproxies()
+    if parts.scheme in proxies and not urllib.request.proxy_bypass(host):
+        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        call_with_timeout(lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout)
+    except TimeoutError:
+        raise _SlowLookup from None
+
+
+class _SlowLookup(OSError):
+    """The name lookup did not finish in time."""
+
+
 def _read_bounded(stream: Any, limit: int, deadline: float) -> bytes:
     chunks: list[bytes] = []
     total = 0
@@ -159,6 +187,10 @@ def unreachable(url: str, reason: str) -> HubError:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, _SlowLookup):
+        return _("looking up its name took too long")
+    if isinstance(exc, socket.gaierror):
+        return _("its name could not be looked up")
     if isinstance(exc, TimeoutError | socket.timeout):
         return _("no answer in time")
     if isinstance(exc, urllib.error.URLError):
@@ -222,8 +254,9 @@ def request(
     req = urllib.request.Request(url, data=body, headers=all_headers, method=method)
     deadline = time.monotonic() + timeout
     try:
+        _look_up_within(url, timeout)
         try:
-            answer = _opener(url).open(req, timeout=timeout)
+            answer = _opener(url).open(req, timeout=max(0.1, deadline - time.monotonic()))
         except urllib.error.HTTPError as exc:  # a status outside 2xx: still an answer
             answer = exc
         with answer:
