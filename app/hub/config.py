@@ -113,6 +113,41 @@ class Privacy:
 
 
 @dataclass(frozen=True)
+class Alerts:
+    """How the hub tells the employer about agents (docs/hub-alerts.md).
+
+    The webhook's URL and secret are not here but in the database (``deskready hub
+    webhook set``), so a change reaches every hub process at once and is audit-logged.
+    """
+
+    #: how often the overdue sweep looks for agents whose latest report is too old
+    sweep_every_s: float = 60.0
+    #: how often a hub process looks for alerts to send (new ones, and retries now due)
+    poll_every_s: float = 1.0
+    #: attempts per delivery before it is given up (marked failed in the delivery log)
+    max_attempts: int = 6
+    #: the wait before the 2nd attempt; each further wait doubles (1, 2, 4, 8, 16 s)
+    backoff_base_s: float = 1.0
+    #: seconds one webhook request or SMTP conversation may take
+    timeout_s: float = 10.0
+    #: e-mail recipients, comma-separated ("" = no e-mail); sent through [smtp]
+    email_to: str = ""
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """The SMTP relay e-mail alerts go through (``host = ""``: none)."""
+
+    host: str = ""
+    port: int = 587
+    #: upgrade the connection with STARTTLS before logging in (RFC 3207)
+    starttls: bool = True
+    user: str = ""
+    password: str = ""
+    sender: str = ""
+
+
+@dataclass(frozen=True)
 class HubConfig:
     """Everything a hub process needs to know; see the module docstring for the file."""
 
@@ -126,6 +161,8 @@ class HubConfig:
     stun_port: int = 3478
     limits: Limits = field(default_factory=Limits)
     privacy: Privacy = field(default_factory=Privacy)
+    alerts: Alerts = field(default_factory=Alerts)
+    smtp: Smtp = field(default_factory=Smtp)
 
     @property
     def config_path(self) -> Path:
@@ -158,6 +195,8 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "listen": ("host", "api_port", "measure_port", "stun_port"),
     "limits": tuple(f.name for f in fields(Limits)),
     "privacy": tuple(f.name for f in fields(Privacy)),
+    "alerts": tuple(f.name for f in fields(Alerts)),
+    "smtp": tuple(f.name for f in fields(Smtp)),
 }
 _INT_BOUNDS: dict[str, tuple[int, int]] = {
     # 0: any free port, chosen when the hub starts (tests, several hubs on one machine)
@@ -172,6 +211,16 @@ _INT_BOUNDS: dict[str, tuple[int, int]] = {
     "rate_per_invite_per_minute": (1, 1_000_000),
     "rate_login_per_minute": (1, 1_000_000),
     "source_retention_days": (1, 36500),
+    "max_attempts": (1, 20),
+    "port": (1, 65535),
+}
+#: (low, high) seconds of the [alerts] durations: milliseconds are allowed (tests), more
+#: than a day between sweeps or before a retry is a mistake
+_SECONDS_BOUNDS: dict[str, tuple[float, float]] = {
+    "sweep_every_s": (0.01, 86400.0),
+    "poll_every_s": (0.01, 3600.0),
+    "backoff_base_s": (0.001, 3600.0),
+    "timeout_s": (0.1, 300.0),
 }
 
 
@@ -236,6 +285,8 @@ def _check_values(config: HubConfig) -> list[str]:
         ("listen", {**ports, "stun_port": config.stun_port}),
         ("limits", vars(config.limits)),
         ("privacy", vars(config.privacy)),
+        ("alerts", vars(config.alerts)),
+        ("smtp", vars(config.smtp)),
     ):
         for key, value in values.items():
             if key in _INT_BOUNDS:
@@ -250,7 +301,44 @@ def _check_values(config: HubConfig) -> list[str]:
     timeout = config.limits.read_timeout_s
     if not (math.isfinite(timeout) and 0.5 <= timeout <= 600):
         problems.append("[limits] read_timeout_s: " + _("must be between 0.5 and 600 seconds"))
+    problems += _check_alerts(config.alerts, config.smtp)
     return problems
+
+
+def _check_alerts(alerts: Alerts, smtp: Smtp) -> list[str]:
+    """Problems with the [alerts] and [smtp] values (ranges, addresses)."""
+    problems: list[str] = []
+    for key, (low, high) in _SECONDS_BOUNDS.items():
+        value = getattr(alerts, key)
+        if not (math.isfinite(value) and low <= value <= high):
+            problems.append(
+                f"[alerts] {key}: "
+                + _("must be between {low} and {high} seconds").format(low=low, high=high)
+            )
+    for address in email_recipients(alerts):
+        if not _looks_like_address(address):
+            problems.append(
+                "[alerts] email_to: "
+                + _("{address} is not an e-mail address").format(address=repr(address))
+            )
+    if email_recipients(alerts) and not smtp.host:
+        problems.append("[alerts] email_to: " + _("needs an SMTP relay: set [smtp] host"))
+    if smtp.host and not _looks_like_address(smtp.sender):
+        problems.append("[smtp] sender: " + _("must be the e-mail address alerts come from"))
+    if smtp.password and not smtp.user:
+        problems.append("[smtp] password: " + _("is given without a user"))
+    return problems
+
+
+def email_recipients(alerts: Alerts) -> list[str]:
+    """The addresses in ``[alerts] email_to`` (comma-separated), in order."""
+    return [part.strip() for part in alerts.email_to.split(",") if part.strip()]
+
+
+def _looks_like_address(text: str) -> bool:
+    """``local@domain``, no spaces or line breaks (a header cannot be smuggled in)."""
+    local, at, domain = text.rpartition("@")
+    return bool(at and local and "." in domain) and not any(c.isspace() for c in text)
 
 
 def _typed(section: str, key: str, value: object, expected: type) -> tuple[object, str | None]:
@@ -300,6 +388,8 @@ def parse_config(raw: dict[str, Any], data_dir: Path, where: str) -> HubConfig:
         "listen": _LISTEN_TYPES,
         "limits": _types(Limits),
         "privacy": _types(Privacy),
+        "alerts": _types(Alerts),
+        "smtp": _types(Smtp),
     }
     for section, table in raw.items():
         if section not in _SECTIONS:
@@ -336,6 +426,8 @@ def parse_config(raw: dict[str, Any], data_dir: Path, where: str) -> HubConfig:
         **values["listen"],  # type: ignore[arg-type]
         limits=Limits(**values["limits"]),  # type: ignore[arg-type]
         privacy=Privacy(**values["privacy"]),  # type: ignore[arg-type]
+        alerts=Alerts(**values["alerts"]),  # type: ignore[arg-type]
+        smtp=Smtp(**values["smtp"]),  # type: ignore[arg-type]
     )
     problems = _check_values(config)
     if problems:
@@ -409,6 +501,8 @@ def render_config(config: HubConfig) -> str:
         },
         "limits": dict(vars(config.limits)),
         "privacy": dict(vars(config.privacy)),
+        "alerts": dict(vars(config.alerts)),
+        "smtp": dict(vars(config.smtp)),
     }
     lines = [
         "# deskready hub settings (docs/hub.md). Mode 0600: database_url may hold a password.",

@@ -205,6 +205,8 @@ class AlertDelivery(Base):
     next_at: Mapped[datetime]
     #: a process that claimed this row owns it until then (a crashed sender's claim lapses)
     claimed_until: Mapped[datetime | None]
+    #: which process holds the claim (a random token per dispatcher)
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     delivered_at: Mapped[datetime | None]
     __table_args__ = (Index("ix_alert_deliveries_due", "status", "next_at"),)
