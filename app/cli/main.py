@@ -22,6 +22,7 @@ from deskready import __version__
 from deskready.answers import AnswerError, load_answers_file, parse_answer_options
 from deskready.checks.i18n import N_, _, set_language
 from deskready.cli.exit_codes import ExitCode
+from deskready.cli.history import history as history_group
 from deskready.cli.hub import hub as hub_group
 from deskready.cli.prompt import TerminalAsker
 from deskready.cli.render import (
@@ -31,6 +32,7 @@ from deskready.cli.render import (
     scope_lines,
     verdict_word,
 )
+from deskready.cli.schedule import schedule as schedule_group
 from deskready.cli.translated import TranslatedGroup
 from deskready.format import format_timestamp
 from deskready.profiles import bundled_profiles, load_profile
@@ -293,6 +295,10 @@ def check(
             console.print(_("PDF report written to {path}").format(path=pdf_path))
     except ReportFileError as exc:
         fail(str(exc))
+    from deskready.cli.history import after_run_lines  # when the employer wants the next check
+
+    for line in after_run_lines(spec):
+        console.print(line)
     if report.get("interrupted"):
         sys.exit(int(ExitCode.INTERRUPTED))
     if delivery is not None and delivery.refused:
@@ -656,6 +662,9 @@ def _unexpected(exc: Exception, debug: bool) -> Exception:
 # `deskready hub …`: the group imports click only; each hub command imports deskready.hub
 # (and the hub extra) when it runs, so `deskready check` never loads sqlalchemy.
 cli.add_command(hub_group)
+# `deskready history …` and `deskready schedule …` (docs/history.md, docs/schedule.md)
+cli.add_command(history_group)
+cli.add_command(schedule_group)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
