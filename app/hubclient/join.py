@@ -376,7 +376,11 @@ def hub_settings(spec: Spec, joined: Joined, wanted: set[str]) -> Spec:
         settings.setdefault("upstream", {}).update(hub_url=joined.hub, session=joined.session)
         settings.setdefault("call_quality", {})
     if "call_quality" in wanted or "upstream" in wanted:
+        # hub_url: the stream then asks the hub which packets it answered, and reports
+        # loss and jitter by direction (checks/network/hub_directions.py)
         settings.setdefault("call_quality", {}).update(
-            stun_servers=[joined.endpoints.stun], stun_username=joined.endpoints.stun_username
+            stun_servers=[joined.endpoints.stun],
+            stun_username=joined.endpoints.stun_username,
+            hub_url=joined.hub,
         )
     return replace(spec, check_settings=settings)

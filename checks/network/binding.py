@@ -174,3 +174,16 @@ def _refused(name: str, exc: OSError) -> InterfaceBindError:
             reason=exc.strerror or str(exc),
         )
     )
+
+
+def interface_of_address(address: str, table: InterfaceTable | None = None) -> str | None:
+    """The interface holding ``address`` (a connected socket's source address), or None.
+
+    How the report names the interface that carried a test the spec did not bind: the
+    OS chose it by its routes, and its source address says which one it was.
+    """
+    wanted = address.split("%")[0]
+    for name, addrs in (table or _psutil_table()).net_if_addrs().items():
+        if any(str(a.address).split("%")[0] == wanted for a in addrs):
+            return str(name)
+    return None

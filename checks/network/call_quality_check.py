@@ -1,9 +1,16 @@
-"""The ``call_quality`` check: latency, jitter, loss and MOS of a voice-like UDP stream."""
+"""The ``call_quality`` check: latency, jitter, loss and MOS of a voice-like UDP stream.
+
+The stream is shaped like a G.711 call: a 172-byte packet (160 bytes of audio + the
+12-byte RTP header) every 20 ms, as STUN Binding requests padded to that size. With the
+employer's hub its loss and jitter are also split by direction (hub_directions.py); with
+``interface`` set the stream leaves through that interface only (binding.py).
+"""
 
 from __future__ import annotations
 
 import socket
 import time
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from deskready.checks.api import (
@@ -19,9 +26,16 @@ from deskready.checks.api import (
     Setting,
 )
 from deskready.checks.i18n import M_, N_
-from deskready.checks.network import stun_health, voice_math
+from deskready.checks.network import hub_directions, stun_health, voice_math
 from deskready.checks.network.adapters import UdpAdapter
-from deskready.checks.network.stun import parse_server
+from deskready.checks.network.binding import bind_to_interface, interface_of_address
+from deskready.checks.network.stun import (
+    IPV4_UDP_OVERHEAD,
+    IPV6_UDP_OVERHEAD,
+    VOICE_PAYLOAD_BYTES,
+    StunResponse,
+    parse_server,
+)
 from deskready.checks.network.stun_stream import StreamResult, ping, stream
 
 #: Public STUN servers used when the spec names none (tests always pass their own).
@@ -36,11 +50,79 @@ INTERVAL_S = 0.020
 LATE_S = 1.0
 #: Time the second look at a lossy stream takes (stun_health), kept free in the budget.
 SECOND_LOOK_S = stun_health.SLOW_PROBES * stun_health.SLOW_INTERVAL_S + LATE_S
+#: The longest test call a spec may ask for, and the budget that fits it with the server
+#: search (up to 3 servers x 3 pings), the grace wait, a second look and the hub's count.
+MAX_DURATION_S = 60.0
+BUDGET_S = 80.0
 
 _ADVICE_NETWORK = N_(
     "Use a cable instead of Wi-Fi, and stop downloads, streaming and video calls on other "
     "devices in your home while you work."
 )
+
+
+@dataclass
+class _Server:
+    """The server the stream goes to, and how the socket reaches it."""
+
+    sock: socket.socket
+    address: Any
+    spec: str
+    first_ms: float
+    problems: list[str]
+    size: int  # padded request size, 0 when the server refused PADDING
+    interface: str  # the interface that carried the stream ("" when unknown)
+    binding: str  # what binding.py did, "" when the spec set no interface
+
+
+def _packet_details(found: _Server, result: StreamResult) -> dict[str, Any]:
+    """Sizes each way (UDP payload, and on the wire with IP + UDP headers) and the interface.
+
+    ``downstream_packet_bytes`` is the median size of the answers that came: 172 from the
+    employer's hub, often 32-100 from a third-party server that ignores PADDING.
+    """
+    request = result.request_bytes
+    replies = [float(p.reply_bytes) for p in result.arrivals if p.reply_bytes]
+    median_reply = voice_math.median(replies)
+    reply = None if median_reply is None else round(median_reply)
+    overhead = IPV6_UDP_OVERHEAD if found.sock.family == socket.AF_INET6 else IPV4_UDP_OVERHEAD
+    details: dict[str, Any] = {
+        "upstream_packet_bytes": request,
+        "downstream_packet_bytes": reply,
+        "upstream_wire_bytes": request + overhead,
+        "downstream_wire_bytes": None if reply is None else reply + overhead,
+        "voice_sized_upstream": request >= VOICE_PAYLOAD_BYTES,
+        "voice_sized_downstream": reply is not None and reply >= VOICE_PAYLOAD_BYTES,
+        "interface": found.interface or None,
+    }
+    if found.binding:
+        details["binding"] = found.binding
+    return details
+
+
+def _size_messages(server: str, details: dict[str, Any]) -> list[str]:
+    """Say when the test packets were not the size of a call's, and which way."""
+    if not details["voice_sized_upstream"]:
+        return [
+            M_(
+                "The call test server {server} refused voice-sized test packets, so short "
+                "ones ({size} bytes) were used both ways.",
+                server=server,
+                size=details["upstream_packet_bytes"],
+            )
+        ]
+    reply = details["downstream_packet_bytes"]
+    if reply is not None and not details["voice_sized_downstream"]:
+        return [
+            M_(
+                "The call test server {server} answers with {size}-byte packets, smaller than "
+                "a call's {voice}: only the way out carried voice-sized packets.",
+                server=server,
+                size=reply,
+                voice=VOICE_PAYLOAD_BYTES,
+            )
+        ]
+    return []
 
 
 class CallQualityCheck(Check):
@@ -51,7 +133,7 @@ class CallQualityCheck(Check):
     category = Category.NETWORK
     description = N_("Delay, jitter and lost packets of a test stream shaped like a phone call.")
     exclusive = True
-    time_budget_s: ClassVar[float] = 30.0
+    time_budget_s: ClassVar[float] = BUDGET_S
     settings = (
         Setting(
             "stun_servers",
@@ -60,15 +142,21 @@ class CallQualityCheck(Check):
             N_("STUN servers (host:port) to test against, tried in order"),
         ),
         # One second is 50 packets at 20 ms, the fewest that give a loss and jitter figure;
-        # a minute is far more than a call sample needs (the budget shortens it anyway).
+        # a minute is a whole "test call" (3,000 packets: one lost packet is 0.03 %).
         Setting(
             "duration_s",
             float,
             10.0,
-            N_("How long the test stream lasts"),
+            N_("How long the test call lasts"),
             min=1.0,
-            max=60.0,
+            max=MAX_DURATION_S,
             unit=N_("seconds"),
+        ),
+        Setting(
+            "interface",
+            str,
+            "",
+            N_("The network interface the test call must use (e.g. eth0); empty: the OS picks"),
         ),
         # The hub mode (set by `deskready check --hub`, docs/hub-protocol.md §4): the test
         # stream's requests name the employer hub's session, so the hub counts them.
@@ -77,6 +165,13 @@ class CallQualityCheck(Check):
             str,
             "",
             N_("Employer hub only: the session name each test packet carries (USERNAME)"),
+        ),
+        # Set with stun_username when joining a hub: where to ask which packets it answered.
+        Setting(
+            "hub_url",
+            str,
+            "",
+            N_("Employer hub only: the hub that counts the test packets (set when you join)"),
         ),
     )
     metrics = (
@@ -132,20 +227,44 @@ class CallQualityCheck(Check):
                 "degraded": N_("poor"),
             },
         ),
+        Metric(
+            "network.downstream_loss_pct",
+            MetricType.NUMBER,
+            N_("Packets lost on the way back from the hub"),
+            "%",
+            advice=N_(
+                "Packets to your computer get lost on the way in. Stop downloads and streaming "
+                "on other devices, use a cable instead of Wi-Fi, or ask your internet provider "
+                "to check your line."
+            ),
+        ),
+        Metric(
+            "network.downstream_jitter_ms",
+            MetricType.NUMBER,
+            N_("Jitter on the way back from the hub"),
+            "ms",
+            advice=N_(
+                "Packets to your computer arrive unevenly. Stop downloads and streaming on "
+                "other devices and use a cable instead of Wi-Fi."
+            ),
+        ),
     )
 
     def run(self, ctx: CheckContext) -> Measurements:
         """Find a STUN server that answers, stream to it, and compute the call metrics."""
         servers = list(ctx.setting("stun_servers"))
-        duration = ctx.setting("duration_s")
+        wanted = ctx.setting("duration_s")
         username = str(ctx.setting("stun_username") or "") or None
+        hub_url = str(ctx.setting("hub_url") or "")
+        by_hub = username is not None and bool(hub_url)
         udp = ctx.adapter(UdpAdapter)
         ctx.progress(0.0, M_("Looking for a call test server"))
-        sock, address, server, first_ms, problems = self._find_server(ctx, udp, servers)
+        found = self._find_server(ctx, udp, servers, str(ctx.setting("interface") or ""))
         try:
-            # Fit the stream into what is left of the budget (keep time for the grace wait
-            # and for a second look at the server).
-            duration = min(duration, max(1.0, ctx.time_left() - LATE_S - 0.5 - SECOND_LOOK_S))
+            # Fit the stream into what is left of the budget (keep time for the grace wait,
+            # a second look at the server and asking the hub what it counted).
+            reserve = LATE_S + 0.5 + SECOND_LOOK_S + (hub_directions.HUB_S if by_hub else 0.0)
+            duration = min(wanted, max(1.0, ctx.time_left() - reserve))
             count = max(2, round(duration / INTERVAL_S))
 
             def tick(fraction: float, arrivals: list[Any]) -> None:
@@ -158,28 +277,41 @@ class CallQualityCheck(Check):
                 )
 
             result = stream(
-                sock,
-                address,
+                found.sock,
+                found.address,
                 count,
                 INTERVAL_S,
                 ctx.bounded(LATE_S),
                 lambda: ctx.cancelled,
                 tick,
                 username=username,
+                size=found.size,
             )
             # In the hub mode only the stream names the session (and is counted by the hub);
             # the first ping and the second look do not.
-            second = self._second_look(ctx, sock, address, result)
+            second = self._second_look(ctx, found, result)
         finally:
-            sock.close()
+            found.sock.close()
         ctx.raise_if_cancelled()
-        measured = self._measurements(result, server, first_ms, problems, duration, second)
+        measured = self._measurements(result, found, duration, second)
+        if duration < wanted - 0.5:
+            measured.messages.append(
+                M_(
+                    "The test call was shortened to {seconds} seconds to fit the time this "
+                    "check may take.",
+                    seconds=round(duration),
+                )
+            )
         if username is not None:
             measured.details["stun_sent"] = len(result.probes)
+        if by_hub and username is not None:
+            hub_directions.add_directions(ctx, measured, result, hub_url, username)
+        else:
+            hub_directions.round_trip_only(measured)
         return measured
 
     def _second_look(
-        self, ctx: CheckContext, sock: socket.socket, address: Any, result: StreamResult
+        self, ctx: CheckContext, found: _Server, result: StreamResult
     ) -> StreamResult | None:
         """After heavy loss, a few slow requests: do they tell a server fault apart?"""
         if ctx.cancelled or not stun_health.needs_second_look(
@@ -194,11 +326,19 @@ class CallQualityCheck(Check):
         if count < 1:
             return None
         interval = stun_health.SLOW_INTERVAL_S
-        return stream(sock, address, count, interval, ctx.bounded(wait), lambda: ctx.cancelled)
+        return stream(
+            found.sock,
+            found.address,
+            count,
+            interval,
+            ctx.bounded(wait),
+            lambda: ctx.cancelled,
+            size=found.size,
+        )
 
     def _find_server(
-        self, ctx: CheckContext, udp: UdpAdapter, servers: list[str]
-    ) -> tuple[socket.socket, Any, str, float, list[str]]:
+        self, ctx: CheckContext, udp: UdpAdapter, servers: list[str], interface: str
+    ) -> _Server:
         problems: list[str] = []
         for spec in servers:
             ctx.raise_if_cancelled()
@@ -214,15 +354,29 @@ class CallQualityCheck(Check):
                 continue
             for family, address in addresses[:2]:
                 sock = udp.udp_socket(family)
+                binding = ""
                 try:
+                    if interface:
+                        # An interface that does not exist or is down ends the check with
+                        # a message naming those that do (InterfaceBindError).
+                        binding = bind_to_interface(sock, interface)
                     sock.connect(address)  # so ICMP "port unreachable" is reported to us
                 except OSError:
                     sock.close()
                     problems.append(M_("{server}: no route to it", server=spec))
                     continue
-                rtt = ping(sock, address, 3, ctx.bounded(0.7))
+                except BaseException:
+                    sock.close()
+                    raise
+                answers: list[StunResponse] = []
+                rtt = ping(sock, address, 3, ctx.bounded(0.7), VOICE_PAYLOAD_BYTES, answers)
                 if rtt is not None:
-                    return sock, address, str(spec), rtt, problems
+                    # A server that refuses PADDING (420, RFC 8489 §6.3.1) still measures
+                    # the path, with short requests.
+                    size = VOICE_PAYLOAD_BYTES if answers and answers[-1].success else 0
+                    source = str(sock.getsockname()[0])
+                    carried = interface or interface_of_address(source) or ""
+                    return _Server(sock, address, str(spec), rtt, problems, size, carried, binding)
                 sock.close()
                 problems.append(M_("{server}: no answer", server=spec))
         raise CheckFailed(
@@ -236,12 +390,11 @@ class CallQualityCheck(Check):
     def _measurements(
         self,
         result: StreamResult,
-        server: str,
-        first_ms: float,
-        problems: list[str],
+        found: _Server,
         duration: float,
         second: StreamResult | None = None,
     ) -> Measurements:
+        server, problems = found.spec, found.problems
         probes = result.probes
         arrivals = result.arrivals
         rtts = [p.rtt_ms for p in probes if p.rtt_ms is not None]
@@ -259,6 +412,8 @@ class CallQualityCheck(Check):
             "network.loss_pct": _r(loss),
             "network.mos": None,
             "network.mos_grade": None,
+            "network.downstream_loss_pct": None,
+            "network.downstream_jitter_ms": None,
         }
         if loss is not None and (rtt is not None or loss >= 100.0):
             score = voice_math.mos(rtt or 0.0, jitter or 0.0, loss)
@@ -273,7 +428,8 @@ class CallQualityCheck(Check):
             "probes_received": len(arrivals),
             "interval_ms": INTERVAL_S * 1000,
             "duration_s": round(duration, 2),
-            "first_rtt_ms": _r(first_ms),
+            "first_rtt_ms": _r(found.first_ms),
+            **_packet_details(found, result),
             "rtt_series": [
                 [round(p.sent - start, 3), None if p.rtt_ms is None else round(p.rtt_ms, 2)]
                 for p in probes
@@ -282,6 +438,7 @@ class CallQualityCheck(Check):
         messages: list[str] = []
         if problems:
             details["servers_skipped"] = problems
+        messages.extend(_size_messages(server, details))
         if second is not None:
             fault = stun_health.diagnose(
                 len(probes), len(arrivals), len(second.probes), len(second.arrivals)

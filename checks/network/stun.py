@@ -1,8 +1,17 @@
 """Minimal STUN (RFC 5389 / RFC 8489) binding requests and responses.
 
-Only what a latency probe needs: a 20-byte Binding Request with a random 96-bit
-transaction id, and recognising the matching Binding Success Response. Answers from
-any STUN server, including every VoIP/WebRTC platform's TURN servers.
+Only what a latency probe needs: a Binding Request with a random 96-bit transaction id
+(20 bytes, or padded to a voice packet's size), and recognising the matching Binding
+Success Response. Answers from any STUN server, including every VoIP/WebRTC platform's
+TURN servers.
+
+Voice size: a G.711 call sends one RTP packet every 20 ms carrying 160 bytes of audio
+(8,000 samples/s x 20 ms x 1 byte, ITU-T G.711) behind a 12-byte RTP header (RFC 3550
+§5.1): 172 bytes of UDP payload, 200 bytes on the wire with IPv4 + UDP headers (220 with
+IPv6). A request padded with PADDING (RFC 5780 §7.6, attribute 0x0026) to that size loads
+the way up like a call; the employer's hub pads its answer to the request's size, so the
+way back carries voice-sized packets too. Other servers may answer small, or refuse the
+attribute (it is comprehension-required: 420 Unknown Attribute).
 """
 
 from __future__ import annotations
@@ -22,6 +31,12 @@ ATTR_USERNAME = 0x0006
 #: RFC 8489 §14.3: USERNAME is at most 513 bytes; 508 keeps the padded value a multiple of 4.
 MAX_USERNAME_BYTES = 508
 ATTR_XOR_MAPPED_ADDRESS = 0x0020
+ATTR_PADDING = 0x0026
+#: G.711 20 ms payload (160 bytes) + RTP header (12 bytes): one voice packet's UDP payload.
+VOICE_PAYLOAD_BYTES = 172
+#: IPv4 (20) / IPv6 (40) header + UDP header (8): what a datagram adds on the wire.
+IPV4_UDP_OVERHEAD = 28
+IPV6_UDP_OVERHEAD = 48
 
 
 @dataclass(frozen=True)
@@ -50,9 +65,11 @@ def sequenced_transaction_id(seq: int) -> bytes:
     return struct.pack("!I", seq & 0xFFFFFFFF) + os.urandom(8)
 
 
-def binding_request(transaction_id: bytes, username: str | None = None) -> bytes:
+def binding_request(transaction_id: bytes, username: str | None = None, size: int = 0) -> bytes:
     """A Binding Request: 20 bytes, plus a USERNAME attribute when ``username`` is given
-    (the hub mode: it names the hub's measurement session)."""
+    (the hub mode: it names the hub's measurement session), plus a PADDING attribute
+    bringing the whole message to ``size`` bytes (rounded up to a multiple of 4, as STUN
+    attributes are) when ``size`` leaves room for one; 0 means no padding."""
     if len(transaction_id) != 12:
         raise ValueError("a STUN transaction id has 12 bytes")
     attributes = b""
@@ -63,6 +80,10 @@ def binding_request(transaction_id: bytes, username: str | None = None) -> bytes
         attributes = (
             struct.pack("!HH", ATTR_USERNAME, len(value)) + value + b"\0" * (-len(value) % 4)
         )
+    room = size - HEADER.size - len(attributes) - 4  # 4: the PADDING attribute's header
+    if room >= 0:
+        pad = room + (-room % 4)
+        attributes += struct.pack("!HH", ATTR_PADDING, pad) + b"\0" * pad
     return HEADER.pack(BINDING_REQUEST, len(attributes), MAGIC_COOKIE, transaction_id) + attributes
 
 

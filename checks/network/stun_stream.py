@@ -1,7 +1,10 @@
 """A voice-like stream of STUN binding requests: one every 20 ms, timed on the way back.
 
 One thread, one non-blocking UDP socket and ``select``: sends stay on a 20 ms grid (like
-an RTP stream) and every answer is timestamped as it arrives. Needs no admin rights.
+an RTP stream) and every answer is timestamped as it arrives. Requests may be padded to a
+voice packet's size (``size``, stun.VOICE_PAYLOAD_BYTES); each answer's size is kept, so
+the report can say whether the way back carried voice-sized packets too. Needs no admin
+rights.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deskready.checks.network.stun import (
+    StunResponse,
     binding_request,
     new_transaction_id,
     parse_response,
@@ -29,6 +33,7 @@ class Probe:
     seq: int
     sent: float
     received: float | None = None
+    reply_bytes: int = 0
 
     @property
     def rtt_ms(self) -> float | None:
@@ -43,16 +48,26 @@ class StreamResult:
     probes: list[Probe]
     arrivals: list[Probe] = field(default_factory=list)
     mapped: tuple[str, int] | None = None
+    request_bytes: int = 0  # each request's UDP payload (all have the same size)
 
 
-def ping(sock: socket.socket, address: Any, attempts: int, wait_s: float) -> float | None:
+def ping(
+    sock: socket.socket,
+    address: Any,
+    attempts: int,
+    wait_s: float,
+    size: int = 0,
+    answers: list[StunResponse] | None = None,
+) -> float | None:
     """Send up to ``attempts`` binding requests, ``wait_s`` apart; RTT (ms) of the first
-    answer, or None when the server stays silent."""
+    answer, or None when the server stays silent. ``size`` pads the requests
+    (stun.binding_request); the answer itself is appended to ``answers`` when given (so a
+    caller sees a 420 refusing the padding)."""
     for _ in range(max(1, attempts)):
         tid = new_transaction_id()
         sent = time.monotonic()
         try:
-            sock.sendto(binding_request(tid), address)
+            sock.sendto(binding_request(tid, size=size), address)
         except OSError:
             return None
         end = sent + wait_s
@@ -66,6 +81,8 @@ def ping(sock: socket.socket, address: Any, attempts: int, wait_s: float) -> flo
                 break  # ICMP port unreachable shows up here on Linux
             response = parse_response(data)
             if response is not None and response.transaction_id == tid:
+                if answers is not None:
+                    answers.append(response)
                 return (time.monotonic() - sent) * 1000.0
     return None
 
@@ -79,6 +96,7 @@ def stream(
     should_stop: Callable[[], bool],
     on_tick: Callable[[float, list[Probe]], None] | None = None,
     username: str | None = None,
+    size: int = 0,
 ) -> StreamResult:
     """Send ``count`` requests every ``interval_s``; wait ``grace_s`` after the last one.
 
@@ -86,11 +104,13 @@ def stream(
     ``should_stop`` is polled every tick and ends the stream early (cancellation).
     With ``username`` (the hub mode) each request carries it as USERNAME and its
     transaction id starts with the probe's sequence number (docs/hub-protocol.md §4).
+    ``size`` pads each request to that many bytes (0: unpadded, 20 bytes + USERNAME).
     """
     by_tid: dict[bytes, Probe] = {}
     probes: list[Probe] = []
     arrivals: list[Probe] = []
     mapped: tuple[str, int] | None = None
+    request_bytes = 0
     start = time.monotonic()
     next_send = start
     last_tick = start
@@ -101,8 +121,10 @@ def stream(
             seq = len(probes)
             tid = new_transaction_id() if username is None else sequenced_transaction_id(seq)
             probe = Probe(seq, time.monotonic())
+            request = binding_request(tid, username, size)
+            request_bytes = len(request)
             with contextlib.suppress(OSError):  # counts as lost, like a packet the OS dropped
-                sock.sendto(binding_request(tid, username), address)
+                sock.sendto(request, address)
             by_tid[tid] = probe
             probes.append(probe)
             next_send = start + len(probes) * interval_s
@@ -134,6 +156,7 @@ def stream(
             if probe_hit is None or probe_hit.received is not None:
                 continue  # unknown or duplicate
             probe_hit.received = arrived
+            probe_hit.reply_bytes = len(data)
             arrivals.append(probe_hit)
             mapped = mapped or response.mapped
-    return StreamResult(probes, arrivals, mapped)
+    return StreamResult(probes, arrivals, mapped, request_bytes)

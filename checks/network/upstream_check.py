@@ -34,6 +34,8 @@ from deskready.checks.api import (
 
 #: What the hub's answer may weigh; a handful of numbers fits many times over.
 MAX_ANSWER_BYTES = 64 * 1024
+#: With the answered probes (``?stun=true``): 6,000 at most, ~20 bytes each.
+MAX_PROBES_ANSWER_BYTES = 512 * 1024
 #: The hub writes what it counted every half second (deskready.hub.measure.record).
 SETTLE_S = 1.0
 METRICS = ("network.upstream_loss_pct", "network.upstream_jitter_ms")
@@ -42,17 +44,24 @@ METRICS = ("network.upstream_loss_pct", "network.upstream_jitter_ms")
 class HubObservations:
     """Asks the hub for what it observed in a session (the adapter tests replace)."""
 
-    def fetch(self, hub_url: str, session: str, timeout: float) -> dict[str, Any]:
-        """``{"observed": {...}}`` from ``GET /api/v1/sessions/<id>/observed``.
+    def fetch(
+        self, hub_url: str, session: str, timeout: float, *, stun: bool = False
+    ) -> dict[str, Any]:
+        """``{"observed": {...}}`` from ``GET /api/v1/sessions/<id>/observed``; with
+        ``stun`` also ``"stun": {"sequences": [...], "arrivals_ms": [...]}``, the probes
+        the hub answered (the call-quality check's split by direction).
 
         Raises:
             CheckFailed: unreachable, refused, or not JSON.
         """
         url = f"{hub_url.rstrip('/')}/api/v1/sessions/{urllib.parse.quote(session)}/observed"
+        limit = MAX_ANSWER_BYTES
+        if stun:
+            url, limit = f"{url}?stun=true", MAX_PROBES_ANSWER_BYTES
         request = urllib.request.Request(url, headers={"Authorization": f"Session {session}"})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as answer:
-                data = answer.read(MAX_ANSWER_BYTES + 1)
+                data = answer.read(limit + 1)
         except urllib.error.HTTPError as exc:
             raise CheckFailed(
                 M_(
@@ -64,7 +73,7 @@ class HubObservations:
             raise CheckFailed(
                 M_("Your employer's hub could not be reached: {reason}", reason=str(exc))
             ) from None
-        if len(data) > MAX_ANSWER_BYTES:
+        if len(data) > limit:
             raise CheckFailed(M_("Your employer's hub sent an answer that is far too large."))
         try:
             found = json.loads(data.decode("utf-8"))
@@ -77,7 +86,7 @@ class HubObservations:
         return found
 
 
-def _secure_enough(url: str) -> bool:
+def secure_enough(url: str) -> bool:
     """https, or plain http to this computer only (the same rule as joining the hub)."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme == "https":
@@ -142,7 +151,7 @@ class UpstreamCheck(Check):
                     "your employer gave you: deskready check --invite CODE"
                 )
             )
-        if not _secure_enough(hub_url):
+        if not secure_enough(hub_url):
             raise CheckFailed(M_("The hub's address must start with https://."))
         time.sleep(min(SETTLE_S, ctx.time_left()))
         ctx.raise_if_cancelled()

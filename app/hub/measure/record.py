@@ -181,8 +181,20 @@ class Recorder:
                 return
             self._pending.rows.append((session_id, kind, data))
 
-    def probe(self, username: str, seq: int, arrival: float, source: dict[str, str]) -> None:
-        """Queue one STUN arrival for ``username`` (checked against the sessions at flush)."""
+    def probe(
+        self,
+        username: str,
+        seq: int,
+        arrival: float,
+        source: dict[str, str],
+        *,
+        answered: bool = True,
+    ) -> None:
+        """Queue one STUN arrival for ``username`` (checked against the sessions at flush).
+
+        Stored as ``[seq, arrival]``, or ``[seq, arrival, 0]`` when the answer could not be
+        sent: a client may count a missing answer as lost downstream only if the hub sent
+        it (summary.answered_probes)."""
         if not SESSION_ID.fullmatch(username):
             return
         with self._lock:
@@ -198,7 +210,7 @@ class Recorder:
             if len(self._probe_counts) >= CACHE_MAX and username not in self._probe_counts:
                 self._probe_counts.clear()
             self._probe_counts[username] = count + 1
-            probes.append([seq, round(arrival, 6)])
+            probes.append([seq, round(arrival, 6)] if answered else [seq, round(arrival, 6), 0])
 
     # -- the writer --------------------------------------------------------------------
     def flush(self) -> None:

@@ -23,13 +23,20 @@ is a label, not authentication. MESSAGE-INTEGRITY is recognised but not checked:
 is granted by a Binding answer.
 
 Recording: for a request whose USERNAME is a live session, the sequence (the transaction
-id's first four bytes, big-endian) and the arrival time go to the recorder, which checks
+id's first four bytes, big-endian), the arrival time and whether the answer left (a
+failed ``sendto`` is the only way one does not) go to the recorder, which checks
 the session and writes one row per session per flush. The arrival time is the kernel's
 receive timestamp (``SO_TIMESTAMPNS``, Linux socket(7)) where available, so time spent in
 Python under load never shows up as jitter; otherwise ``time.time()`` at ``recvmsg``.
 
-Answers are never larger than about twice the request (no SOFTWARE attribute), so the
-responder is a poor amplifier.
+Voice-sized answers: a Binding request carrying PADDING (RFC 5780 §7.6, 0x0026) gets a
+success response padded with PADDING to the request's own size, so a client sending
+voice-sized requests (172 bytes: G.711's 160 + RTP's 12, docs/checks-network.md) gets
+voice-sized packets back and both directions carry a call's load. Unpadded requests get
+the plain, short answer.
+
+Answers are never larger than about twice the request (no SOFTWARE attribute; a padded
+answer is exactly the request's size), so the responder is a poor amplifier.
 """
 
 from __future__ import annotations
@@ -114,6 +121,7 @@ class Request:
     change_request: bool
     fingerprint: bool
     method_ok: bool
+    padding: bool = False
 
     @property
     def classic(self) -> bool:
@@ -141,6 +149,7 @@ def parse_request(data: bytes) -> Request | None:
     unknown: list[int] = []
     change = False
     fingerprint = False
+    padding = False
     pos = HEADER.size
     while pos < len(data):
         if pos + 4 > len(data):
@@ -164,11 +173,22 @@ def parse_request(data: bytes) -> Request | None:
             username = value.decode("utf-8", "replace")
         elif attr_type == ATTR_CHANGE_REQUEST:
             change = attr_len == 4 and bool(value[3] & _CHANGE_FLAGS)
+        elif attr_type == ATTR_PADDING:
+            padding = True
         elif attr_type < 0x8000 and attr_type not in KNOWN_REQUIRED and len(unknown) < 16:
             unknown.append(attr_type)
         pos = value_at + attr_len + (-attr_len % 4)
     full_tid = tid if cookie == MAGIC_COOKIE else struct.pack("!I", cookie) + tid
-    return Request(cookie, full_tid, username, tuple(unknown), change, fingerprint, method == 0x001)
+    return Request(
+        cookie,
+        full_tid,
+        username,
+        tuple(unknown),
+        change,
+        fingerprint,
+        method == 0x001,
+        padding,
+    )
 
 
 def _attr(kind: int, value: bytes) -> bytes:
@@ -224,7 +244,18 @@ def answer(data: bytes, peer: tuple[str, int]) -> tuple[bytes | None, Request | 
         listed = struct.pack("!H", ATTR_CHANGE_REQUEST)
         extra = _attr(ATTR_UNKNOWN_ATTRIBUTES, listed)
         return _error(420, b"Unknown Attribute", request, extra), request
-    return _message(BINDING_SUCCESS, request, _address(peer[0], peer[1], request)), request
+    attrs = _address(peer[0], peer[1], request)
+    if request.padding:
+        attrs += _padding(len(data), len(attrs), request)
+    return _message(BINDING_SUCCESS, request, attrs), request
+
+
+def _padding(request_size: int, attrs_size: int, request: Request) -> bytes:
+    """A PADDING attribute that makes the success response ``request_size`` bytes long
+    (nothing when the answer is that long already). Both sizes are multiples of 4."""
+    answer_size = HEADER.size + attrs_size + (8 if request.fingerprint else 0)
+    room = request_size - answer_size - 4  # 4: the attribute's own header
+    return _attr(ATTR_PADDING, b"\0" * room) if room >= 0 else b""
 
 
 class StunResponder:
@@ -283,9 +314,11 @@ class StunResponder:
         reply, request = answer(data, (str(peer[0]), int(peer[1])))
         if reply is None or request is None:
             return
+        sent = False
         with contextlib.suppress(OSError):
             self.sock.sendto(reply, peer)
             self.answered += 1
+            sent = True
         if (
             self.recorder is not None
             and request.username
@@ -293,7 +326,7 @@ class StunResponder:
             and request.method_ok
         ):
             source = source_class(str(peer[0]), self.prefix_only)
-            self.recorder.probe(request.username, request.sequence, arrival, source)
+            self.recorder.probe(request.username, request.sequence, arrival, source, answered=sent)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop answering and close the socket."""

@@ -14,6 +14,12 @@ leave no higher sequence behind). Duplicates count once. **Upstream jitter** is 
 §6.4.1's interarrival jitter — ``J += (|D| − J) / 16`` with ``D = (Rj − Ri) − (Sj − Si)``
 over consecutive arrivals — where the send times S are the nominal ones (sequence ×
 interval), since the probes carry no timestamp.
+
+Which probes the hub **answered** (:func:`answered_probes`: sequence and arrival time of
+each) is what lets the client split its round-trip loss: an answer missing at the client
+was lost downstream only if the hub received the request and sent the answer. It is read
+by the agent during its run (``GET …/observed?stun=true``) and never signed: at 50 probes
+a second it is tens of kilobytes, and the downstream figures are the client's own.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ WARMUP_SHARE, WARMUP_MIN_S, WARMUP_MAX_S = 0.2, 0.5, 2.0
 STEADY_MIN_S = 1.0
 #: the nominal spacing of the client's STUN probes (docs/hub-protocol.md §4)
 DEFAULT_INTERVAL_MS = 20.0
+#: answered probes listed for the client: the recorder keeps 6,000 per session anyway
+MAX_ANSWERED = 6_000
 
 
 def _value_at(series: list[list[float]], t: float) -> float:
@@ -149,6 +157,40 @@ def upstream(
     }
 
 
+def _stun_probes(rows: list[dict[str, Any]]) -> list[tuple[int, float, bool]]:
+    """``(sequence, arrival, answered)`` of every recorded probe: ``[seq, t]`` rows were
+    answered, ``[seq, t, 0]`` rows were received but their answer could not be sent."""
+    found: list[tuple[int, float, bool]] = []
+    for data in rows:
+        for p in data.get("probes", []):
+            if isinstance(p, list) and len(p) in (2, 3):
+                found.append((int(p[0]), float(p[1]), len(p) == 2 or bool(p[2])))
+    return found
+
+
+def answered_probes(db: Session, session_id: str) -> dict[str, Any]:
+    """The probes of ``session_id`` the hub answered: ``sequences`` (ascending) and each
+    one's first ``arrivals_ms`` relative to ``first_arrival`` (epoch seconds, the hub's
+    clock). Only differences of these times mean anything to the client (its clock is
+    another), which is all RFC 3550 jitter needs."""
+    rows = db.execute(
+        select(Observation.data)
+        .where(Observation.session_id == session_id, Observation.kind == "stun")
+        .order_by(Observation.id)
+    ).all()
+    first: dict[int, float] = {}
+    for seq, arrival, sent in _stun_probes([r[0] for r in rows if isinstance(r[0], dict)]):
+        if sent and (seq not in first or arrival < first[seq]):
+            first[seq] = arrival
+    sequences = sorted(first)[:MAX_ANSWERED]
+    start = min((first[s] for s in sequences), default=0.0)
+    return {
+        "sequences": sequences,
+        "arrivals_ms": [round((first[s] - start) * 1000.0, 3) for s in sequences],
+        "first_arrival": start,
+    }
+
+
 def summarise(
     db: Session,
     session_id: str,
@@ -188,12 +230,7 @@ def summarise(
             sources[(str(source["family"]), str(source.get("prefix", "")))] += 1
     down = phase_rate(by_kind.get("download", []))
     up = phase_rate(by_kind.get("upload", []))
-    probes = [
-        (int(p[0]), float(p[1]))
-        for data in by_kind.get("stun", [])
-        for p in data.get("probes", [])
-        if isinstance(p, list) and len(p) == 2
-    ]
+    probes = [(seq, arrival) for seq, arrival, _sent in _stun_probes(by_kind.get("stun", []))]
     stun = upstream(probes, stun_sent, stun_interval_ms) if probes or stun_sent else None
     family_prefix = sources.most_common(1)[0][0] if sources else None
     details: dict[str, Any] = {}
