@@ -1,4 +1,5 @@
-"""The hub's pages: report verification, the join page, admin sign-in and the invite list.
+"""The hub's pages: report verification, the join page, admin sign-in and the invite list;
+the fleet dashboard's pages are :mod:`deskready.hub.fleet.pages`.
 
 Rendered by Jinja2 with autoescaping on every template: whatever an agent or an admin
 typed (names, agent ids, an employer's advice) is data in the page, never markup. Sign-in
@@ -9,21 +10,26 @@ admin action is written to ``audit_log``.
 from __future__ import annotations
 
 import time
+from importlib.resources import files
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import FastAPI, Path, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from deskready.checks.i18n import _
-from deskready.checks.language import active_language
+from deskready.checks.language import (
+    LANGUAGE_NAMES,
+    SOURCE_LANGUAGE,
+    active_language,
+    normalise_language,
+    using_language,
+)
 from deskready.hub import admin
-from deskready.hub.db import now as utc_now
-from deskready.hub.db import utc
 from deskready.hub.intake import COMPARED, client_values, statement_of
-from deskready.hub.models import Invite, Report
+from deskready.hub.models import Report
 from deskready.hub.security import (
     ADMIN_SESSION_S,
     LOGIN_CSRF_COOKIE,
@@ -33,6 +39,7 @@ from deskready.hub.security import (
     new_csrf_token,
     same_token,
 )
+from deskready.spec.loader import MAX_SPEC_BYTES
 
 if TYPE_CHECKING:
     from deskready.hub.api import HubState
@@ -42,23 +49,110 @@ _ENV = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 _ENV.globals["_"] = _
-#: the fields a form of the hub has at most (csrf_token, email, password)
+_ENV.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+#: the fields a form of the hub has at most (csrf_token, email, password; an invite's five)
 MAX_FORM_FIELDS = 8
+#: where the dashboard posts a spec file, and the largest body it may be (the spec loader's
+#: own cap plus the multipart envelope)
+SPEC_UPLOAD_PATH = "/admin/specs"
+SPEC_UPLOAD_MAX_BYTES = MAX_SPEC_BYTES + 64 * 1024
+#: the cookie that keeps the language a signed-in person chose (else Accept-Language)
+LANGUAGE_COOKIE = "deskready_lang"
+_STATIC = files("deskready.hub") / "static"
+#: every page: only the hub's own style sheet and inline SVG; no script, no frames
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def language_of(cookie: str | None, accept: str | None) -> str:
+    """The page language: the person's choice (cookie), else the browser's first supported
+    language in ``Accept-Language`` (RFC 9110 §12.5.4, by q-value), else English."""
+    chosen = normalise_language(cookie)
+    if chosen:
+        return chosen
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate((accept or "")[:500].split(",")[:20]):
+        tag, _sep, params = item.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        code = normalise_language(tag.strip())
+        if code and weight > 0:
+            ranked.append((-weight, position, code))
+    return sorted(ranked)[0][2] if ranked else SOURCE_LANGUAGE
+
+
+class PageLanguage:
+    """Pure ASGI middleware: every page (not the API) is produced in the reader's language."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        code = language_of(
+            request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+        )
+        with using_language(code):
+            await self.app(scope, receive, send)
+
+
+def local_path(target: str) -> bool:
+    """True for a path on this hub (what a redirect may go to)."""
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    )
+
+
+def comparison(
+    body: dict[str, Any], observed: dict[str, Any], statement: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """What the hub observed itself beside what the agent's computer reported, per metric
+    (the verify page and the dashboard's agent page show the same rows)."""
+    disputed = set(statement.get("disputed", []))
+    reported = client_values(body)
+    compared = [
+        {
+            "metric": c.metric,
+            "observed": observed[c.observed],
+            "reported": reported.get(c.metric, "—"),
+            "disputed": c.metric in disputed,
+        }
+        for c in COMPARED
+        if c.observed in observed and c.metric in reported
+    ]
+    seen = {row["metric"] for row in compared}
+    compared += [
+        {"metric": key, "observed": value, "reported": "—", "disputed": False}
+        for key, value in observed.items()
+        if key != "source" and key not in seen and key.startswith("network.")
+    ]
+    return compared
 
 
 def _page(state: HubState, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     html = _ENV.get_template(template).render(
         lang=active_language(), hub_name=state.config.name, **values
     )
-    return HTMLResponse(
-        html,
-        status_code=status,
-        headers={
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-            "form-action 'self'; frame-ancestors 'none'",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+
+def render(state: HubState, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    """A page of the hub (the dashboard's pages use this too)."""
+    return _page(state, template, status, **values)
 
 
 def _secure(state: HubState) -> bool:
@@ -104,6 +198,36 @@ def _csrf_refused() -> Problem:
 
 def add_pages(app: FastAPI, state: HubState) -> None:
     """Add the verify, join, sign-in and admin pages to ``app``."""
+    from deskready.hub.fleet.pages import add_fleet_pages
+
+    app.add_middleware(PageLanguage)
+    stylesheet = (_STATIC / "hub.css").read_bytes()
+
+    @app.get("/static/hub.css", include_in_schema=False)
+    def style() -> Response:
+        return Response(
+            stylesheet,
+            media_type="text/css",
+            headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @app.get("/language/{code}", include_in_schema=False)
+    def choose_language(
+        code: Annotated[str, Path(max_length=10)],
+        next: Annotated[str, Query(max_length=2000)] = "/admin",
+    ) -> Response:
+        """Keep the chosen language in a cookie, then go back to the page: a path on this
+        hub only (``/x``, never ``//host`` or a URL), so the link cannot send anyone away."""
+        target = next if local_path(next) else "/admin"
+        response = RedirectResponse(target, status_code=303)
+        chosen = normalise_language(code)
+        if chosen:
+            response.set_cookie(
+                LANGUAGE_COOKIE, chosen, max_age=365 * 86400, samesite="lax", secure=_secure(state)
+            )
+        return response
+
+    add_fleet_pages(app, state)
 
     @app.get("/verify/{report_id}", response_class=HTMLResponse, include_in_schema=False)
     def verify_page(report_id: Annotated[str, Path(max_length=64)]) -> Response:
@@ -113,24 +237,7 @@ def add_pages(app: FastAPI, state: HubState) -> None:
                 raise Problem(404, _("Unknown report"), _("This hub has no such report."))
             body, observed, envelope = row.body, row.observed, row.attestation
         statement = statement_of(envelope)
-        disputed = set(statement.get("disputed", []))
-        reported = client_values(body)
-        compared = [
-            {
-                "metric": c.metric,
-                "observed": observed[c.observed],
-                "reported": reported.get(c.metric, "—"),
-                "disputed": c.metric in disputed,
-            }
-            for c in COMPARED
-            if c.observed in observed and c.metric in reported
-        ]
-        seen = {row["metric"] for row in compared}
-        compared += [
-            {"metric": key, "observed": value, "reported": "—", "disputed": False}
-            for key, value in observed.items()
-            if key != "source" and key not in seen and key.startswith("network.")
-        ]
+        compared = comparison(body, observed, statement)
         words = {
             "ready": _("ready"),
             "not_ready": _("not ready"),
@@ -233,7 +340,7 @@ def add_pages(app: FastAPI, state: HubState) -> None:
                 "exp": int(time.time()) + ADMIN_SESSION_S,
             }
         )
-        done: Response = RedirectResponse("/admin/invites", status_code=303)
+        done: Response = RedirectResponse("/admin", status_code=303)
         done.set_cookie(
             SESSION_COOKIE,
             cookie,
@@ -255,61 +362,3 @@ def add_pages(app: FastAPI, state: HubState) -> None:
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
-
-    @app.get("/admin/invites", response_class=HTMLResponse, include_in_schema=False)
-    def invites_page(request: Request) -> Response:
-        admin = admin_of(state, request)
-        if admin is None:
-            return RedirectResponse("/login", status_code=303)
-        moment = utc_now()
-        with state.sessions() as db:
-            rows = db.scalars(select(Invite).order_by(Invite.created_at.desc()).limit(500)).all()
-            invites = []
-            for invite in rows:
-                expired = utc(invite.expires_at) <= moment
-                invites.append(
-                    {
-                        "id": invite.id,
-                        "agent_id": invite.agent_id,
-                        "spec": invite.spec.name,
-                        "expires_at": utc(invite.expires_at).isoformat(timespec="minutes"),
-                        "uses_left": invite.uses_left,
-                        "revoked": invite.revoked,
-                        "state": _("revoked")
-                        if invite.revoked
-                        else _("expired")
-                        if expired
-                        else _("used up")
-                        if invite.uses_left <= 0
-                        else _("open"),
-                    }
-                )
-        return _page(
-            state,
-            "invites.html",
-            title=_("Invites"),
-            invites=invites,
-            email=admin.get("email", ""),
-            csrf_token=admin.get("csrf", ""),
-            can_revoke=admin.get("role") == "admin",
-        )
-
-    @app.post("/admin/invites/{invite_id}/revoke", include_in_schema=False)
-    async def revoke(invite_id: int, request: Request) -> Response:
-        admin = admin_of(state, request)
-        if admin is None:
-            raise Problem(401, _("Not signed in"), _("Sign in as an admin first."))
-        form = await _form(request)
-        if not same_token(form.get("csrf_token"), admin.get("csrf")):
-            raise _csrf_refused()
-        if admin.get("role") != "admin":
-            raise Problem(403, _("Forbidden"), _("Only an admin may revoke invites."))
-        with state.sessions() as db:
-            invite = db.get(Invite, invite_id)
-            if invite is None:
-                raise Problem(404, _("Unknown invite"), _("This hub has no such invite."))
-            invite.revoked = True
-            agent = invite.agent_id
-            db.commit()
-        _audit(state, str(admin.get("email")), "invite.revoke", f"invite:{invite_id}", agent=agent)
-        return RedirectResponse("/admin/invites", status_code=303)

@@ -1,0 +1,137 @@
+"""Charts as inline SVG, drawn on the server: no chart library, no script in the browser.
+
+Each chart is an ``<svg role="img">`` with a ``<title>`` that says in words what it shows
+(screen readers read that), and the page puts the same figures in a table beside it. Every
+text that goes into the SVG is escaped (``markupsafe.escape``): an agent id or a team name
+is data, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from markupsafe import Markup, escape
+
+from deskready.checks.i18n import _
+from deskready.checks.l10n import format_number
+from deskready.hub.fleet.history import Series
+
+#: verdict → fill colour (contrast ≥ 3:1 on white, WCAG 1.4.11 for graphics)
+VERDICT_COLOURS = {"ready": "#1a7f37", "not_ready": "#b42318", "incomplete": "#9a6700"}
+REPORTED_COLOUR = "#1f5fbf"
+OBSERVED_COLOUR = "#8a3ffc"
+LIMIT_COLOUR = "#b42318"
+
+WIDTH, HEIGHT = 640, 220
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 36
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    for step in (1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
+        if value <= step:
+            return float(step)
+    return float(value) * 1.1
+
+
+def days_chart(days: Sequence[tuple[date, dict[str, int]]], words: dict[str, str]) -> Markup:
+    """Stacked bars: the reports accepted each day, by verdict."""
+    top = _nice_max(max((sum(v.values()) for _d, v in days), default=0))
+    inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = inner_w / max(len(days), 1)
+    parts = [
+        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="days-title" '
+        'class="chart" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="days-title">{escape(_("Reports received per day, by verdict"))}</title>',
+    ]
+    parts += _axis(top, inner_h)
+    for i, (day, counts) in enumerate(days):
+        y = float(TOP + inner_h)
+        for verdict in ("ready", "incomplete", "not_ready"):
+            count = counts.get(verdict, 0)
+            if not count:
+                continue
+            h = inner_h * count / top
+            y -= h
+            parts.append(
+                f'<rect x="{LEFT + i * slot + 1:.1f}" y="{y:.1f}" width="{max(slot - 2, 1):.1f}" '
+                f'height="{h:.1f}" fill="{VERDICT_COLOURS[verdict]}">'
+                f"<title>{escape(day.isoformat())}: {escape(words[verdict])} {count}</title></rect>"
+            )
+        if i % 7 == 0 or i == len(days) - 1:
+            parts.append(
+                f'<text x="{LEFT + i * slot + slot / 2:.1f}" y="{HEIGHT - 18}" '
+                f'text-anchor="middle" class="tick">{escape(day.strftime("%m-%d"))}</text>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _axis(top: float, inner_h: float) -> list[str]:
+    parts = []
+    for fraction in (0, 0.5, 1):
+        y = TOP + inner_h * (1 - fraction)
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">'
+            f"{escape(format_number(top * fraction))}</text>"
+        )
+    return parts
+
+
+def trend_chart(series: Series, chart_id: str) -> Markup:
+    """A line of what the agent reported, one of what the hub observed, and the limit."""
+    values = [v for p in series.points for v in (p.reported, p.observed) if v is not None]
+    if series.limit is not None:
+        values.append(series.limit)
+    top = _nice_max(max(values, default=0) * 1.05)
+    inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    count = len(series.points)
+    title = _(series.trend.title)
+
+    def x(i: int) -> float:
+        return LEFT + (inner_w * i / (count - 1) if count > 1 else inner_w / 2)
+
+    def y(v: float) -> float:
+        return TOP + inner_h * (1 - v / top)
+
+    summary = _("{title} over {count} reports").format(title=title, count=count)
+    parts = [
+        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{chart_id}-t" '
+        'class="chart" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-t">{escape(summary)}</title>',
+    ]
+    parts += _axis(top, inner_h)
+    if series.limit is not None:
+        ly = y(series.limit)
+        word = _("minimum") if series.limit_kind == "min" else _("maximum")
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ly:.1f}" y2="{ly:.1f}" '
+            f'stroke="{LIMIT_COLOUR}" stroke-width="2" stroke-dasharray="6 4"/>'
+            f'<text x="{WIDTH - RIGHT}" y="{ly - 5:.1f}" text-anchor="end" class="limit">'
+            f"{escape(word)} {escape(format_number(series.limit))}</text>"
+        )
+    for attr, colour, dash in (
+        ("reported", REPORTED_COLOUR, ""),
+        ("observed", OBSERVED_COLOUR, ' stroke-dasharray="3 3"'),
+    ):
+        points = [
+            (x(i), y(v)) for i, p in enumerate(series.points) if (v := getattr(p, attr)) is not None
+        ]
+        if len(points) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
+            )
+        for px, py in points:
+            parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>')
+    if count:
+        for i in sorted({0, count - 1}):
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{HEIGHT - 18}" text-anchor="middle" class="tick">'
+                f"{escape(series.points[i].at.strftime('%Y-%m-%d'))}</text>"
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))

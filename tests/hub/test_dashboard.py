@@ -1,0 +1,316 @@
+"""The fleet dashboard through the hub's real app: intake fills the fleet tables, every
+page asks for a sign-in, filters and counts agree with the database, keyset pages cover
+every agent once, exports are injection-safe, a supervisor only reads, forms need CSRF,
+specs show their problems with lines, and pages come in the reader's language."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from deskready.hub import admin
+from deskready.hub.config import HubConfig
+from deskready.hub.db import make_engine, now, session_factory
+from deskready.hub.fleet import queries
+from deskready.hub.fleet.export import safe_cell
+from deskready.hub.fleet.record import every_days_of, record_report
+from deskready.hub.models import AuditEntry, FleetAgent, FleetDay, FleetFailure, Report
+from deskready.hub.web import language_of
+from tests.hub.api_helpers import Hub, make_hub
+from tests.hub.conftest import ADMIN_EMAIL, HubEnv
+from tests.hub.dashboard_helpers import SPEC_REVERIFY, send_report, sign_in, unlimited
+
+SUPERVISOR = "lead@hub.example"
+SUPERVISOR_PASSWORD = "a supervisor's long passphrase"
+
+
+@pytest.fixture
+def hub(hub_config: HubConfig) -> Iterator[Hub]:
+    engine = make_engine(hub_config.database_url)
+    env = HubEnv("sqlite", hub_config, engine, session_factory(engine))
+    made = unlimited(make_hub(env))
+    env.upload_spec("acme", SPEC_REVERIFY)  # the newest "acme": re-verify every 7 days
+    with env.sessions() as db:
+        admin.add_user(db, SUPERVISOR, SUPERVISOR_PASSWORD, role="supervisor", actor=ADMIN_EMAIL)
+        db.commit()
+    yield made
+    engine.dispose()
+
+
+def _fleet(hub: Hub) -> dict[str, FleetAgent]:
+    with hub.env.sessions() as db:
+        return {a.agent_id: a for a in db.scalars(select(FleetAgent))}
+
+
+def test_intake_keeps_the_latest_report_per_agent_and_its_failures(hub: Hub) -> None:
+    old = now() - timedelta(days=10)
+
+    async def flow(client: httpx.AsyncClient) -> None:
+        await send_report(hub, client, "AG-1", team="north", received=old)
+        await send_report(hub, client, "AG-1", team="north", up=2.0)  # upload below 5: fails
+        await send_report(hub, client, "AG-2", team="south", received=old)
+
+    hub.run(flow)
+    fleet = _fleet(hub)
+    assert fleet["AG-1"].verdict == "not_ready"
+    assert fleet["AG-1"].reports == 2
+    assert fleet["AG-2"].verdict == "ready"
+    assert fleet["AG-2"].team == "south"
+    with hub.env.sessions() as db:
+        failures = db.execute(select(FleetFailure.agent_id, FleetFailure.metric)).all()
+        assert failures == [("AG-1", "network.upload_mbps")]
+        assert db.scalar(select(func.sum(FleetDay.reports))) == 3
+        moment = now()
+        late = queries.agents_page(db, queries.Filters(overdue=True), moment)
+        assert [a.agent_id for a in late.rows] == ["AG-2"]  # 10 days > every 7 days
+        # an older report arriving late is counted but does not replace the newer one
+        newest = db.get(Report, fleet["AG-1"].report_id)
+        assert newest is not None
+        stale = Report(
+            id="0" * 32, agent_id="AG-1", verdict="ready", disputed=False,
+            received_at=old - timedelta(days=1), body={"rules": []}, spec_id=newest.spec_id,
+        )  # fmt: skip
+        record_report(db, stale, team="north", spec=newest_spec(db, newest))
+        db.commit()
+        again = db.get(FleetAgent, "AG-1")
+        assert again is not None
+        assert again.report_id == newest.id
+        assert again.reports == 3
+        assert again.verdict == "not_ready"
+
+
+def newest_spec(db, report: Report):  # type: ignore[no-untyped-def]
+    from deskready.hub.models import SpecFile
+
+    return db.get(SpecFile, report.spec_id)
+
+
+def test_every_days_is_read_from_the_stored_spec() -> None:
+    assert every_days_of(SPEC_REVERIFY) == 7
+    assert every_days_of(b"[reverify]\nevery_days = 0\n") is None
+    assert every_days_of(b"[reverify]\nevery_days = true\n") is None
+    assert every_days_of(b"not toml [") is None
+
+
+def test_keyset_pages_cover_every_agent_once_for_every_sort(hub: Hub) -> None:
+    moment = now()
+    with hub.env.sessions() as db:
+        for i in range(23):
+            db.add(
+                FleetAgent(
+                    agent_id=f"A{i:03d}", team="t" if i % 2 else "", spec_name="acme",
+                    report_id=f"{i:032d}", verdict=queries.VERDICTS[i % 3], disputed=i % 5 == 0,
+                    received_at=moment - timedelta(hours=i % 4), overdue_at=None, reports=1,
+                )
+            )  # fmt: skip
+        db.commit()
+        for sort in queries.SORTS:
+            for verdict in ("", "not_ready"):
+                filters = queries.Filters(sort=sort, verdict=verdict)
+                seen: list[str] = []
+                after = ""
+                for _page in range(30):
+                    page = queries.agents_page(db, filters, moment, after=after, size=4)
+                    seen += [a.agent_id for a in page.rows]
+                    if page.next_cursor is None:
+                        break
+                    after = page.next_cursor
+                expected = db.scalars(
+                    select(FleetAgent.agent_id).where(*filters.conditions(moment))
+                ).all()
+                assert sorted(seen) == sorted(expected), (sort, verdict)
+                assert len(seen) == len(set(seen)) == page.total
+                streamed = [a.agent_id for a in queries.iter_agents(db, filters, moment, chunk=5)]
+                assert streamed == seen
+        assert queries.decode_cursor("not a cursor!", "latest") is None
+
+
+def test_pages_need_a_sign_in(hub: Hub) -> None:
+    async def flow(client: httpx.AsyncClient) -> None:
+        for path in ("/admin", "/admin/overview", "/admin/agents", "/admin/agent?id=x",
+                     "/admin/invites", "/admin/specs", "/admin/audit"):  # fmt: skip
+            answer = await client.get(path)
+            assert answer.status_code == 303, path
+            assert answer.headers["location"] == "/login", path
+        for path in ("/admin/agents.csv", "/admin/agents.json", "/admin/reports/x.json"):
+            assert (await client.get(path)).status_code == 401, path
+
+    hub.run(flow)
+
+
+def test_overview_agents_filters_export_and_agent_page(hub: Hub) -> None:
+    async def flow(client: httpx.AsyncClient) -> None:
+        await send_report(hub, client, "AG-1", team="north", up=20.0)
+        await send_report(hub, client, "AG-1", team="north", up=4.0)
+        await send_report(hub, client, "=HYPERLINK(1)", team="-south", down=5.0)
+        await send_report(hub, client, "AG-3", team="north")
+        hub.observed.update({"network.download_mbps": 10.0})  # the hub saw less than claimed
+        await send_report(hub, client, "AG-4", team="north", down=48.0)
+        await sign_in(client)
+
+        overview = await client.get("/admin/overview")
+        assert overview.status_code == 200
+        assert overview.headers["cache-control"] == "no-store"
+        assert "<svg" in overview.text
+        assert "Reports received per day" in overview.text
+        assert "Upload" in overview.text  # the requirement failed most often
+
+        page = await client.get("/admin/agents", params={"verdict": "not_ready"})
+        with hub.env.sessions() as db:
+            count = db.scalar(
+                select(func.count())
+                .select_from(FleetAgent)
+                .where(FleetAgent.verdict == "not_ready")
+            )
+        assert count == 3  # AG-1 (upload), the formula one (download), AG-4 (disputed)
+        assert f"{count} agents match." in page.text
+        disputed = await client.get("/admin/agents", params={"disputed": "1"})
+        assert "1 agents match." in disputed.text
+        assert "AG-4" in disputed.text
+        teams = await client.get("/admin/agents", params={"team": "north", "q": "AG-"})
+        assert "3 agents match." in teams.text
+
+        exported = await client.get("/admin/agents.csv", params={"verdict": "not_ready"})
+        assert exported.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        assert {r["agent_id"] for r in rows} == {"AG-1", "'=HYPERLINK(1)", "AG-4"}
+        assert {r["team"] for r in rows} == {"north", "'-south"}
+        as_json = json.loads((await client.get("/admin/agents.json")).text)
+        assert len(as_json["agents"]) == 4
+        assert {a["agent_id"] for a in as_json["agents"]} >= {"=HYPERLINK(1)"}  # JSON is data
+
+        agent = await client.get("/admin/agent", params={"id": "AG-1"})
+        assert agent.status_code == 200
+        assert "→" in agent.text
+        assert "Upload" in agent.text
+        assert "The hub did not observe any network figure" in agent.text
+        assert agent.text.count("<svg") >= 2
+        four = await client.get("/admin/agent", params={"id": "AG-4"})
+        assert "Observed by the hub" in four.text
+        assert "Reported by the agent&#39;s computer" in four.text
+        assert "disputed: judged on the hub&#39;s value" in four.text
+        assert (await client.get("/admin/agent", params={"id": "nobody"})).status_code == 404
+
+    hub.run(flow)
+
+
+def test_signed_json_download_verifies_offline(hub: Hub, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from deskready.hubclient.attest import check
+    from deskready.trust.keys import key_id
+
+    async def flow(client: httpx.AsyncClient) -> bytes:
+        answer = await send_report(hub, client, "AG-9")
+        await sign_in(client)
+        got = await client.get(f"/admin/reports/{answer['report_id']}.json")
+        assert got.status_code == 200
+        assert "attachment" in got.headers["content-disposition"]
+        return got.content
+
+    data = json.loads(hub.run(flow))
+    public = hub.app.state.hub.keys.signing_key().public_key()
+    result = check(data, {key_id(public): public})
+    assert result.ok, result.problems
+    data["agent"]["id"] = "AG-10"  # an edit is caught
+    assert not check(data, {key_id(public): public}).ok
+
+
+def test_supervisor_reads_but_cannot_change(hub: Hub) -> None:
+    async def flow(client: httpx.AsyncClient) -> None:
+        csrf = await sign_in(client, SUPERVISOR, SUPERVISOR_PASSWORD)
+        page = await client.get("/admin/invites")
+        assert page.status_code == 200
+        assert "supervisor, read only" in page.text
+        assert 'action="/admin/invites"' not in page.text  # no form to make one
+        made = await client.post(
+            "/admin/invites", data={"csrf_token": csrf, "agent_id": "X", "spec": "acme"}
+        )
+        assert made.status_code == 403
+        assert (await client.get("/admin/agents")).status_code == 200
+
+    hub.run(flow)
+
+
+def test_invites_and_specs_in_the_browser_forms(hub: Hub) -> None:
+    async def flow(client: httpx.AsyncClient) -> None:
+        csrf = await sign_in(client)
+        form = {"agent_id": "AG-77", "team": "west", "spec": "acme", "expires": "2d", "uses": "1"}
+        assert (await client.post("/admin/invites", data=form)).status_code == 403  # no CSRF
+        made = await client.post("/admin/invites", data={**form, "csrf_token": csrf})
+        assert made.status_code == 201
+        code = made.text.split('id="invite-code">', 1)[1].split("<", 1)[0]
+        joined = await client.post("/api/v1/sessions", json={"invite": code})
+        assert joined.status_code == 201
+        assert joined.json()["agent_id"] == "AG-77"
+        bad = await client.post(
+            "/admin/invites", data={**form, "expires": "forever", "csrf_token": csrf}
+        )
+        assert bad.status_code == 422
+        assert "is not a duration" in bad.text
+
+        second = await client.post("/admin/invites", data={**form, "csrf_token": csrf})
+        code2 = second.text.split('id="invite-code">', 1)[1].split("<", 1)[0]
+        with hub.env.sessions() as db:
+            invite = admin.find_invite(db, code2)
+            assert invite is not None
+            invite_id = invite.id
+        expired = await client.post(f"/admin/invites/{invite_id}/expire", data={"csrf_token": csrf})
+        assert expired.status_code == 303
+        gone = await client.post("/api/v1/sessions", json={"invite": code2})
+        assert gone.status_code == 410
+
+        broken = b'[employer]\nname = "x"\n[rules."network.download_mbps"]\nmin = "fast"\n[rules."no.such_metric"]\nmin = 1\n'
+        files = {"file": ("broken.toml", broken, "text/plain")}
+        refused = await client.post(
+            "/admin/specs", data={"csrf_token": csrf, "name": "broken"}, files=files
+        )
+        assert refused.status_code == 422
+        problems = refused.text.split('id="spec-problems">', 1)[1].split("</ul>", 1)[0]
+        assert problems.count("<li>") >= 2
+        assert "broken.toml:4:" in problems
+        assert "broken.toml:5:" in problems
+        good = {"file": ("good.toml", SPEC_REVERIFY, "text/plain")}
+        stored = await client.post(
+            "/admin/specs", data={"csrf_token": csrf, "name": "good"}, files=good
+        )
+        assert stored.status_code == 201
+        assert "7 days" in stored.text
+        audit = await client.get("/admin/audit")
+        assert "invite.expire" in audit.text
+        assert "spec.upload" in audit.text
+
+    hub.run(flow)
+    with hub.env.sessions() as db:
+        actions = set(db.scalars(select(AuditEntry.action)))
+    assert {"invite.create", "invite.expire", "spec.upload", "login"} <= actions
+
+
+def test_pages_in_the_readers_language(hub: Hub) -> None:
+    assert language_of(None, "fr-FR, de;q=0.8, ja;q=0.9") == "ja"
+    assert language_of("nl", "de") == "nl"
+    assert language_of(None, "xx, *;q=0.1") == "en"
+
+    async def flow(client: httpx.AsyncClient) -> None:
+        german = await client.get("/login", headers={"Accept-Language": "de-DE,de;q=0.9"})
+        assert '<html lang="de">' in german.text
+        chosen = await client.get("/language/ms", params={"next": "//evil.example/"})
+        assert chosen.status_code == 303
+        assert chosen.headers["location"] == "/admin"
+        malay = await client.get("/login", headers={"Accept-Language": "de"})
+        assert '<html lang="ms">' in malay.text  # the choice wins over the browser's
+        api = await client.get("/api/v1/nothing", headers={"Accept-Language": "de"})
+        assert api.status_code == 404
+
+    hub.run(flow)
+
+
+def test_csv_cells_that_spreadsheets_would_run_are_quoted() -> None:
+    for risky in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert safe_cell(risky) == "'" + risky
+    assert safe_cell("AG-7") == "AG-7"
