@@ -300,6 +300,8 @@ class Setting:
             setting declares both, so no spec value can overflow or stall a check.
         unit: the unit word of a number setting, N_-marked (``N_("seconds")``); shown in
             the spec error ("must be a number between 1 and 5 seconds").
+        check: for a text setting with a form of its own (an address), a pure function
+            returning why a value is refused (translated) or None; run when the spec loads.
     """
 
     name: str
@@ -310,6 +312,7 @@ class Setting:
     min: float | None = None
     max: float | None = None
     unit: str = ""
+    check: Callable[[Any], str | None] | None = None
 
     @property
     def is_number(self) -> bool:
@@ -336,6 +339,8 @@ class Setting:
             from deskready.checks.i18n import M_
 
             return M_("must be one of: {choices}", choices=", ".join(map(str, self.choices)))
+        if self.check is not None:
+            return self.check(value)
         return None
 
     def typed(self, value: Any) -> Any:

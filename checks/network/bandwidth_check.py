@@ -20,8 +20,9 @@ from deskready.checks.api import (
     Setting,
 )
 from deskready.checks.i18n import M_, N_
-from deskready.checks.network import transfer_errors
+from deskready.checks.network import server_url, transfer_errors
 from deskready.checks.network.adapters import NetAdapter
+from deskready.checks.network.bound_net import RecordingNet
 from deskready.checks.network.http_transport import (
     Deadline,
     LatencyProbe,
@@ -30,7 +31,7 @@ from deskready.checks.network.http_transport import (
     measure_download,
     measure_upload,
 )
-from deskready.checks.network.librespeed_backend import librespeed_target
+from deskready.checks.network.librespeed_backend import resolve_librespeed
 from deskready.checks.network.speedtest_backend import directory_target, mini_target
 from deskready.checks.network.transfer_errors import REQUEST_ERRORS, TransferError, describe
 
@@ -65,7 +66,17 @@ class BandwidthCheck(Check):
             "auto",
             N_(
                 'speedtest: "auto", a speedtest.net server id, or a Speedtest Mini URL; '
-                "librespeed: the server's backend URL"
+                "librespeed: the server's backend URL (or its page, or //host/…)"
+            ),
+            check=server_url.problem,
+        ),
+        Setting(
+            "interface",
+            str,
+            "",
+            N_(
+                "The network interface the test must use (eth0, en0, Ethernet 2); "
+                "empty: the one the computer picks"
             ),
         ),
         # Two phases of at least PHASE_MIN_S each; above the longest budget a spec may
@@ -123,11 +134,12 @@ class BandwidthCheck(Check):
         started = time.monotonic()
         # max_seconds is wall clock for the whole test: every request and phase ends by it.
         deadline = Deadline(ctx, max_seconds)
-        net = ctx.adapter(NetAdapter)
+        net = RecordingNet(ctx.setting("interface").strip(), inner=ctx.adapter(NetAdapter))
 
         ctx.progress(0.0, M_("Finding a speed test server"))
+        hints: list[str] = []
         try:
-            target, idle_ms = self._target(ctx, net, backend, server, deadline)
+            target, idle_ms = self._target(ctx, net, backend, server, deadline, hints)
         except TransferError as exc:
             raise CheckFailed(str(exc)) from exc
         ctx.raise_if_cancelled()
@@ -147,20 +159,24 @@ class BandwidthCheck(Check):
         try:
             ctx.progress(0.1, M_("Measuring download speed"))
             down_s = phase_seconds(upload=False)
-            down = self._run_phase(ctx, target, net, "download", down_s, deadline)
+            down = self._run_phase(ctx, target, net, "download", down_s, deadline, idle_ms)
             loaded_down = len(probe.samples)
             ctx.progress(0.55, M_("Measuring upload speed"))
-            up = self._run_phase(ctx, target, net, "upload", phase_seconds(upload=True), deadline)
+            up_s = phase_seconds(upload=True)
+            up = self._run_phase(ctx, target, net, "upload", up_s, deadline, idle_ms)
         finally:
             probe.stop()
         t0 = started
         loaded = [ms for _t, ms in probe.samples]
+        carried = net.carried_by()
         values: dict[str, MetricValue] = {
             "network.download_mbps": round(down.mbps, 2),
             "network.upload_mbps": round(up.mbps, 2),
             "network.loaded_rtt_ms": round(statistics.median(loaded), 1) if loaded else None,
+            "network.bandwidth_interface": carried["name"],
         }
         details = {
+            "interface": carried,
             "backend": backend,
             "server": {"name": target.name, **target.info},
             "idle_rtt_ms": round(idle_ms, 1),
@@ -170,6 +186,9 @@ class BandwidthCheck(Check):
             "upload_series": up.series,
             "loaded_rtt_series": [[round(t - t0, 3), round(ms, 2)] for t, ms in probe.samples],
             "loaded_rtt_download_samples": loaded_down,
+            # connections the latency probes had to open (a server closing after each
+            # answer): timed apart, never inside loaded_rtt_ms
+            "loaded_rtt_handshakes_ms": [round(ms, 2) for ms in probe.handshakes],
             "bytes_moved": down.bytes + up.bytes,
             "duration_s": round(time.monotonic() - started, 2),
         }
@@ -181,18 +200,26 @@ class BandwidthCheck(Check):
                 up=round(up.mbps, 1),
             ),
         )
-        return Measurements(values, details)
+        return Measurements(values, details, hints)
 
     def _target(
-        self, ctx: CheckContext, net: NetAdapter, backend: str, server: str, deadline: Deadline
+        self,
+        ctx: CheckContext,
+        net: NetAdapter,
+        backend: str,
+        server: str,
+        deadline: Deadline,
+        hints: list[str],
     ) -> tuple[Target, float]:
-        is_url = server.startswith(("http://", "https://"))
+        is_url = server_url.is_url(server)
         if backend == "librespeed":
             if not is_url:
                 raise TransferError(
                     M_("The LibreSpeed test needs the server address (a URL) in the spec.")
                 )
-            target = librespeed_target(server)
+            target, hint = resolve_librespeed(server, net, deadline)
+            if hint:
+                hints.append(hint)
         elif backend == "speedtest":
             if not is_url:
                 if server != "auto" and not server.isdigit():
@@ -203,7 +230,7 @@ class BandwidthCheck(Check):
                         )
                     )
                 return directory_target(server, net, ctx, deadline)
-            target = mini_target(server, net, ctx, deadline)
+            target = mini_target(server_url.schemes(server)[0], net, ctx, deadline)
         else:
             raise TransferError(M_("Unknown speed test backend: {name}", name=backend))
         try:
@@ -220,6 +247,7 @@ class BandwidthCheck(Check):
         direction: str,
         seconds: float,
         deadline: Deadline,
+        rtt_ms: float,
     ) -> Phase:
         base = 0.1 if direction == "download" else 0.55
         label = M_("Download") if direction == "download" else M_("Upload")
@@ -233,14 +261,16 @@ class BandwidthCheck(Check):
 
         measure = measure_download if direction == "download" else measure_upload
         try:
-            return measure(ctx, target, net, seconds, on_progress, deadline=deadline)
+            return measure(ctx, target, net, seconds, on_progress, deadline=deadline, rtt_ms=rtt_ms)
         except TransferError as exc:
             raise CheckFailed(str(exc)) from exc
 
 
-def _phase_details(phase: Phase) -> dict[str, float | int]:
+def _phase_details(phase: Phase) -> dict[str, float | int | str]:
     return {
         "mbps": round(phase.mbps, 3),
         "bytes": phase.bytes,
         "seconds": round(phase.seconds, 2),
+        "window_s": round(phase.closed - phase.opened, 2),
+        "counted": phase.counted,
     }

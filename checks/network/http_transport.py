@@ -3,22 +3,25 @@
 Why not speedtest-cli's own transfer code: it counts upload bytes as they are *written into
 the socket buffer*, so a 2 Mbit/s upload reads as 3.3 (this project's own measurement, the
 speedtest-cli column of ``bench/network_accuracy.py --rates 2``), and its
-constructor always contacts speedtest.net. Here:
+constructor always contacts speedtest.net. Here every stream keeps a counter of bytes that
+have *arrived* (:mod:`socket_counters`):
 
-* download counts bytes read from the sockets;
-* upload counts only bytes the server *confirmed* (Speedtest's ``size=<n>`` reply, or the
-  request length once LibreSpeed's ``empty.php`` has answered, which it does after reading
-  the whole body), and the rate is taken between two confirmations, so bytes still queued
-  in socket buffers when the test ends are never counted;
-* the rate itself comes from :mod:`rate_estimator` (pure); the sentences from
-  :mod:`transfer_errors`.
+* download: bytes read plus the bytes the kernel holds readable, after every read;
+* upload: bytes the server's TCP acknowledged (Linux ``TCP_INFO``, sampled every
+  :data:`_TICK_S`), or where the OS does not say, the bytes of requests the server has
+  *confirmed* (Speedtest's ``size=<n>`` reply, or the request length once LibreSpeed's
+  ``empty.php`` has answered, which it does after reading the whole body); the replies are
+  checked either way;
+* the rate itself comes from :mod:`rate_estimator` (pure: one window common to all
+  streams, opened at steady state); the sentences from :mod:`transfer_errors`.
 
 Time bounds: every single request (a page, a list, a latency reply) has a *wall-clock*
 bound (:func:`wall_clock`), not only a per-read socket timeout, so a server sending one
 byte a second cannot hold a request open; a measuring phase lasts its set length; and the
 whole speed test ends by its :class:`Deadline` (``max_seconds``). During a phase, no byte
-for ``stall_s``, or less than :data:`rate_estimator.FLOOR_BPS` for
-:data:`rate_estimator.GRACE_S`, ends it with an error about the server, never a rate.
+for ``stall_s``, one stream not served while the others move, or less than
+:data:`rate_estimator.FLOOR_BPS` for :data:`rate_estimator.GRACE_S`, ends it with an error
+about the server, never a rate.
 """
 
 from __future__ import annotations
@@ -35,12 +38,15 @@ from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit
 
 from deskready.checks.api import CheckContext
+from deskready.checks.network import socket_counters
 from deskready.checks.network import transfer_errors as msg
 from deskready.checks.network.adapters import NetAdapter
 from deskready.checks.network.rate_estimator import (
     FLOOR_BPS,
     GRACE_S,
+    Sample,
     below_floor,
+    by_stream,
     recent_mbps,
     series,
     steady_rate,
@@ -50,6 +56,7 @@ from deskready.checks.network.transfer_errors import (
     BodyTooLong,
     HttpStatusError,
     RequestTimeout,
+    ServerSilent,
     TransferError,
     describe,
 )
@@ -62,6 +69,7 @@ __all__ = [
     "HttpStatusError",
     "LatencyProbe",
     "Phase",
+    "ServerSilent",
     "Target",
     "TransferError",
     "describe",
@@ -88,7 +96,9 @@ UPLOAD_MAX = 4 * 1024 * 1024
 CONFIRM_MIN_SHARE = 0.5
 #: Longest answer accepted for a latency request (``latency.txt`` is 9 bytes).
 LATENCY_LIMIT = 64 * 1024
-_READ_CHUNK = 64 * 1024
+_READ_CHUNK = 256 * 1024
+#: How often the phase loop samples acknowledged upload bytes and watches for stalls.
+_TICK_S = 0.025
 _WRITE_CHUNK = 64 * 1024
 _SPEEDTEST_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -133,12 +143,25 @@ class Target:
 
 @dataclass
 class Phase:
-    """Result of one direction."""
+    """Result of one direction.
+
+    Attributes:
+        mbps: the rate over the common window.
+        bytes: bytes counted as arrived over the whole phase, all streams.
+        seconds: the phase's length.
+        series: ``[[t_s, mbps], …]`` for the chart.
+        opened, closed: the window the rate was taken over (monotonic clock), so a test
+            can compare it with what the shaped link carried over the same window.
+        counted: what "arrived" meant: ``received``, ``acked`` or ``confirmed``.
+    """
 
     mbps: float
     bytes: int
     seconds: float
     series: list[list[float]]
+    opened: float = 0.0
+    closed: float = 0.0
+    counted: str = "received"
 
 
 class Deadline:
@@ -261,10 +284,15 @@ def http_get(url: str, net: NetAdapter, timeout: float, limit: int = 4 << 20) ->
     """
     conn = Connection(url, net, timeout)
     try:
-        with wall_clock(conn, timeout):
-            conn.request("GET", path_of(url), headers={"Cache-Control": "no-cache"})
-            resp = conn.getresponse()
-            body = read_body(resp, limit)
+        try:
+            with wall_clock(conn, timeout):
+                conn.request("GET", path_of(url), headers={"Cache-Control": "no-cache"})
+                resp = conn.getresponse()
+                body = read_body(resp, limit)
+        except TimeoutError as exc:  # the socket's own timeout, after connecting
+            if conn.sock is not None:
+                raise ServerSilent(timeout) from exc
+            raise
         if resp.status != 200:
             raise HttpStatusError(resp.status, resp.reason)
         return body
@@ -272,51 +300,64 @@ def http_get(url: str, net: NetAdapter, timeout: float, limit: int = 4 << 20) ->
         conn.close()
 
 
-class _Events:
-    """Thread-safe logs of a phase.
+class _Counters:
+    """Thread-safe arrival counters of a phase (:mod:`rate_estimator`'s input).
 
-    ``items`` are the *counted* events ``(time, bytes, stream)`` the rate is taken from;
-    ``progress`` is ``(time, bytes)`` of any data moving (bytes read for a download, bytes
-    written for an upload), which is what the stall and floor watch look at: an upload's
-    confirmations come a whole request apart, too coarse to judge progress by.
+    ``samples`` are ``(time, cumulative bytes arrived, stream)``; ``progress`` is
+    ``(time, bytes)`` of any data moving, which the stall and floor watch look at (for an
+    upload counted by confirmations: bytes written, since confirmations come a whole
+    request apart); ``last_growth`` is, per stream, when its data last moved.
     """
 
-    def __init__(self, counted_is_progress: bool) -> None:
+    def __init__(self, counted_is_progress: bool, started: float) -> None:
         self.lock = threading.Lock()
-        self.items: list[tuple[float, int, int]] = []
+        self.samples: list[Sample] = []
+        self.streams: dict[int, list[Sample]] = {}
         self.progress: list[tuple[float, int]] = []
-        self.total = 0
-        self.last = time.monotonic()
-        self.last_progress = self.last
+        self.value: dict[int, int] = {}
+        self.last_growth: dict[int, float] = {}
+        self.last = started
+        self.last_progress = started
         self._counted_is_progress = counted_is_progress
 
-    def add(self, n: int, stream: int) -> None:
-        now = time.monotonic()
+    def count(self, stream: int, value: int, now: float | None = None) -> None:
+        """The stream's counter is ``value`` now (kept monotonic)."""
+        now = time.monotonic() if now is None else now
         with self.lock:
-            self.items.append((now, n, stream))
-            self.total += n
-            self.last = now
-            if self._counted_is_progress:
-                self.progress.append((now, n))
-                self.last_progress = now
+            before = self.value.get(stream, 0)
+            if value < before:
+                value = before
+            sample = (now, value, stream)
+            self.samples.append(sample)
+            self.streams.setdefault(stream, []).append(sample)
+            self.value[stream] = value
+            if value > before:
+                self.last = now
+                if self._counted_is_progress:
+                    self.progress.append((now, value - before))
+                    self.last_progress = now
+                    self.last_growth[stream] = now
 
-    def moved(self, n: int) -> None:
+    def moved(self, stream: int, n: int) -> None:
         now = time.monotonic()
         with self.lock:
             self.progress.append((now, n))
             self.last_progress = now
+            self.last_growth[stream] = now
 
-    def snapshot(self) -> list[tuple[float, int, int]]:
+    def snapshot(self) -> list[Sample]:
         with self.lock:
-            return list(self.items)
+            return list(self.samples)
 
 
-Worker = Callable[[Connection, threading.Event, _Events, int], None]
+Worker = Callable[[Connection, threading.Event, _Counters, int], None]
 
 
 def _download_worker(url: str) -> Worker:
-    def work(conn: Connection, stop: threading.Event, events: _Events, sid: int) -> None:
+    def work(conn: Connection, stop: threading.Event, counters: _Counters, sid: int) -> None:
         bump = 0
+        got = 0  # body bytes read on this stream, all requests
+        counters.count(sid, 0)
         while not stop.is_set():
             bump += 1
             conn.request("GET", path_of(url, bump), headers={"Cache-Control": "no-cache"})
@@ -324,19 +365,23 @@ def _download_worker(url: str) -> Worker:
             if resp.status != 200:
                 raise HttpStatusError(resp.status, resp.reason)
             announced = resp.length
-            got = 0
+            body = 0
+            # Arrived = read + what the kernel holds readable. Over TLS the kernel's count
+            # is ciphertext, so only what was read is counted there.
+            raw = None if conn.https else conn.sock
             while not stop.is_set():
                 # read1: whatever has arrived (one recv), so counts are fine-grained even on
-                # slow links; readinto would block until 64 KiB had arrived.
+                # slow links; readinto would block until the whole chunk had arrived.
                 n = len(resp.read1(_READ_CHUNK))
                 if not n:
                     break
+                body += n
                 got += n
-                events.add(n, sid)
+                counters.count(sid, got + (socket_counters.readable(raw) or 0))
             if stop.is_set():
                 return
-            if announced is not None and got < announced:
-                raise BodyCutShort(got, announced)
+            if announced is not None and body < announced:
+                raise BodyCutShort(body, announced)
             # Body complete. HTTPResponse.read1 does not mark the response closed when the
             # length reaches zero (Python 3.11), and the next request would then raise
             # CannotSendRequest; read() on a finished body does.
@@ -347,7 +392,7 @@ def _download_worker(url: str) -> Worker:
     return work
 
 
-def _upload_worker(target: Target, payload: bytes) -> Worker:
+def _upload_worker(target: Target, payload: bytes, confirmations_count: bool) -> Worker:
     prefix = b"content1=" if target.protocol == "speedtest" else b""
     content_type = (
         "application/x-www-form-urlencoded"
@@ -355,10 +400,13 @@ def _upload_worker(target: Target, payload: bytes) -> Worker:
         else "application/octet-stream"
     )
 
-    def work(conn: Connection, stop: threading.Event, events: _Events, sid: int) -> None:
+    def work(conn: Connection, stop: threading.Event, counters: _Counters, sid: int) -> None:
         size = UPLOAD_MIN
         view = memoryview(payload)
         bump = 0
+        confirmed = 0
+        if confirmations_count:
+            counters.count(sid, 0)
         while not stop.is_set():
             bump += 1
             body = prefix + view[: size - len(prefix)]
@@ -371,7 +419,8 @@ def _upload_worker(target: Target, payload: bytes) -> Worker:
             for offset in range(0, len(body), _WRITE_CHUNK):  # written bytes show progress
                 piece = body[offset : offset + _WRITE_CHUNK]
                 conn.send(piece)
-                events.moved(len(piece))
+                if confirmations_count:
+                    counters.moved(sid, len(piece))
                 if stop.is_set():
                     return
             resp = conn.getresponse()
@@ -385,13 +434,47 @@ def _upload_worker(target: Target, payload: bytes) -> Worker:
                 raise TransferError(msg.not_confirmed(target.name))
             if claimed < CONFIRM_MIN_SHARE * len(body):
                 raise TransferError(msg.confirmed_too_little(target.name, claimed, len(body)))
-            events.add(min(claimed, len(body)), sid)  # an over-claim never inflates the rate
+            if confirmations_count:  # an over-claim never inflates the rate
+                confirmed += min(claimed, len(body))
+                counters.count(sid, confirmed)
             if time.monotonic() - started < UPLOAD_TARGET_S and size < UPLOAD_MAX:
                 size = min(UPLOAD_MAX, size * 2)
             if resp.will_close:
                 conn.close()
 
     return work
+
+
+class _AckedSampler:
+    """Samples each upload stream's acknowledged bytes (Linux ``TCP_INFO``), across the
+    reconnections of a stream (a server answering ``Connection: close``)."""
+
+    def __init__(self, conns: list[Connection]) -> None:
+        self.conns = conns
+        self._socks: list[socket.socket | None] = [None] * len(conns)
+        self._carried = [0] * len(conns)
+        self._current = [0] * len(conns)
+
+    def sample(self, counters: _Counters, now: float) -> None:
+        for sid, conn in enumerate(self.conns):
+            sock = conn.sock
+            if sock is None:
+                continue
+            if sock is not self._socks[sid]:
+                self._carried[sid] += self._current[sid]
+                self._current[sid] = 0
+                self._socks[sid] = sock
+            value = socket_counters.acked(sock)
+            if value is None:
+                continue
+            self._current[sid] = value
+            counters.count(sid, self._carried[sid] + value, now)
+
+
+def acked_counts_available() -> bool:
+    """Whether this OS tells acknowledged bytes per socket (the upload's arrival view)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return socket_counters.acked(sock) is not None
 
 
 def upload_payload(protocol: str) -> bytes:
@@ -402,19 +485,30 @@ def upload_payload(protocol: str) -> bytes:
 
 
 class LatencyProbe:
-    """Times small GETs on their own connection, in a thread, for (loaded) RTT."""
+    """Times small GETs on an already-open keep-alive connection, for (loaded) RTT.
+
+    A server that closes the connection after each answer (``Connection: close``) would
+    make every probe pay a TCP handshake too, doubling the reading; so a connection is
+    always opened *before* the clock starts, and the handshakes that were needed are
+    timed and kept apart (:attr:`handshakes`).
+    """
 
     def __init__(self, target: Target, net: NetAdapter, interval_s: float = 0.2) -> None:
         self.target = target
         self.net = net
         self.interval_s = interval_s
         self.samples: list[tuple[float, float]] = []  # (monotonic time, ms)
+        self.handshakes: list[float] = []  # ms, connections the probes had to open
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._conn: Connection | None = None
 
     def once(self, conn: Connection) -> float:
-        """One timed GET on an established connection, in ms."""
+        """One timed GET, in ms; a connection it needs is opened before timing starts."""
+        if conn.sock is None:
+            opened = time.perf_counter()
+            conn.connect()
+            self.handshakes.append((time.perf_counter() - opened) * 1000.0)
         started = time.perf_counter()
         conn.request("GET", path_of(self.target.latency_url), headers={"Cache-Control": "no-cache"})
         resp = conn.getresponse()
@@ -424,15 +518,21 @@ class LatencyProbe:
         return (time.perf_counter() - started) * 1000.0
 
     def idle(self, count: int, timeout: float, deadline: Deadline | None = None) -> list[float]:
-        """``count`` RTT samples on an otherwise idle link (the first, which pays for the
-        TCP handshake, is dropped). Each request ends within ``timeout`` seconds of wall
-        clock, and all of them by ``deadline``. Raises on failure (the caller explains it)."""
+        """``count`` RTT samples on an otherwise idle link, after one untimed warm-up
+        request. Each request ends within ``timeout`` seconds of wall clock, and all of
+        them by ``deadline``. Raises on failure (the caller explains it): a server that
+        accepted the connection and then never answered raises :class:`ServerSilent`."""
         conn = Connection(self.target.latency_url, self.net, timeout)
 
         def timed() -> float:
             bound = timeout if deadline is None else deadline.bounded(timeout)
-            with wall_clock(conn, bound):
-                return self.once(conn)
+            try:
+                with wall_clock(conn, bound):
+                    return self.once(conn)
+            except TimeoutError as exc:  # connected, then no answer: the server's doing
+                if conn.sock is not None:
+                    raise ServerSilent(bound) from exc
+                raise
 
         try:
             timed()
@@ -472,6 +572,19 @@ class LatencyProbe:
             conn.close()
 
 
+def _queued_stream(
+    counters: _Counters, streams: int, started: float, now: float, stall_s: float
+) -> bool:
+    """One stream has moved nothing for ``stall_s`` while the others kept moving: the
+    server is not serving that connection (a queue, a connection limit), since the
+    others prove the agent's line works."""
+    with counters.lock:
+        growth = [counters.last_growth.get(sid, started) for sid in range(streams)]
+        recent = counters.last_progress
+    stuck = [sid for sid, t in enumerate(growth) if now - t >= stall_s]
+    return bool(stuck) and len(stuck) < streams and now - recent < stall_s / 2
+
+
 def _phase(
     ctx: CheckContext,
     target: Target,
@@ -481,17 +594,25 @@ def _phase(
     on_progress: Callable[[float, float], None],
     streams: int = STREAMS,
     stall_s: float = STALL_S,
-    confirmed: bool = False,
+    upload: bool = False,
     deadline: Deadline | None = None,
+    counted: str = "received",
+    smooth_s: float = 0.5,
 ) -> Phase:
-    """Run ``streams`` workers for ``seconds`` and compute the steady-state rate.
+    """Run ``streams`` workers for ``seconds`` and take the rate over one common window.
+
+    ``counted`` says what the arrival counters are: ``received`` (download: read +
+    FIONREAD), ``acked`` (upload: sampled here from TCP_INFO every tick) or
+    ``confirmed`` (upload: the workers count the requests the server answered).
 
     Raises:
-        TransferError: a stall (no byte for ``stall_s``), a transfer below the floor rate
-            for longer than the grace period, or a stream failure before most of the phase
-            had run; each with a sentence naming the server.
+        TransferError: a stall (no byte for ``stall_s``), one stream never served while
+            the others move, a transfer below the floor rate for longer than the grace
+            period, or a stream failure before most of the phase had run; each with a
+            sentence naming the server.
     """
-    events = _Events(counted_is_progress=not confirmed)
+    started = time.monotonic()
+    counters = _Counters(counted_is_progress=counted != "confirmed", started=started)
     stop = threading.Event()
     errors: list[BaseException] = []
     conns: list[Connection] = []
@@ -499,23 +620,21 @@ def _phase(
     # Per-read socket timeout: a little beyond the stall and floor watch below, so that
     # watch (which knows what went wrong) speaks first; the timeout only frees threads.
     timeout = ctx.bounded(max(stall_s, GRACE_S) + 1.0)
-    url = target.download_url if not confirmed else target.upload_url
+    url = target.download_url if not upload else target.upload_url
 
     def run(conn: Connection, sid: int) -> None:
         try:
-            worker(conn, stop, events, sid)
+            worker(conn, stop, counters, sid)
         except BaseException as exc:  # reported by the main loop
             if not stop.is_set():
                 errors.append(exc)
         finally:
             conn.close()
 
-    started = time.monotonic()
-    events.last = events.last_progress = started
+    conns.extend(Connection(url, net, timeout) for _ in range(streams))
+    acked = _AckedSampler(conns) if counted == "acked" else None
     try:
-        for i in range(streams):
-            conn = Connection(url, net, timeout)
-            conns.append(conn)
+        for i, conn in enumerate(conns):
             thread = threading.Thread(target=run, args=(conn, i), name=f"deskready-bw-{i}")
             thread.daemon = True
             threads.append(thread)
@@ -523,46 +642,58 @@ def _phase(
         shown = started
         while True:
             now = time.monotonic()
+            if acked is not None:
+                acked.sample(counters, now)
             if now - started >= seconds or errors:
                 break
             if ctx.time_left() < 0.5 or (deadline is not None and deadline.left() <= 0):
                 break
             ctx.raise_if_cancelled()
-            quiet = now - events.last_progress
+            quiet = now - counters.last_progress
             if quiet > stall_s:
-                raise TransferError(msg.stalled(target.name, stall_s, confirmed))
-            with events.lock:
-                slow = below_floor(events.progress, started, now, FLOOR_BPS, GRACE_S)
+                raise TransferError(msg.stalled(target.name, stall_s, upload))
+            if _queued_stream(counters, streams, started, now, stall_s):
+                raise TransferError(msg.stream_not_served(target.name, streams, stall_s))
+            with counters.lock:
+                slow = below_floor(counters.progress, started, now, FLOOR_BPS, GRACE_S)
             if slow:
                 if quiet >= GRACE_S:
-                    raise TransferError(msg.stalled(target.name, GRACE_S, confirmed))
+                    raise TransferError(msg.stalled(target.name, GRACE_S, upload))
                 raise TransferError(msg.no_progress(target.name, FLOOR_BPS / 1000, GRACE_S))
             if now - shown >= 0.25:
                 shown = now
-                with events.lock:
-                    live = recent_mbps(events.items, now, 1.0)
+                with counters.lock:
+                    live = recent_mbps(counters.streams, now, 1.0)
                 on_progress((now - started) / seconds, live)
-            stop.wait(0.05)
+            stop.wait(_TICK_S)
     finally:
         ended = time.monotonic()
+        if acked is not None:
+            acked.sample(counters, ended)
         stop.set()
         for conn in conns:
             conn.abort()
         for thread in threads:
             thread.join(max(0.05, min(1.0, ctx.time_left())))
-    items = events.snapshot()
+    samples = counters.snapshot()
     if errors:
         # Keep a result only when data flowed for most of the phase before a stream broke
         # (one flaky stream on a real link); otherwise the failure is the answer.
-        if events.last - started < max(2.0, 0.75 * seconds):
+        if counters.last - started < max(2.0, 0.75 * seconds):
             raise TransferError(describe(errors[0], target.name))
-        ended = events.last
-    if not items:
-        raise TransferError(msg.no_data(target.name, confirmed))
-    warmup = max(0.5, min(2.0, 0.2 * (ended - started)))
-    mbps = steady_rate(items, started, ended, warmup, confirmed)
-    chart = series(items, started, 0.5 if confirmed else 0.25, ended)
-    return Phase(mbps, sum(i[1] for i in items), ended - started, chart)
+        ended = counters.last
+    moved = sum(counters.value.values())
+    if not moved:
+        raise TransferError(msg.no_data(target.name, upload))
+    rate = steady_rate(samples, started, ended, smooth_s)
+    chart = series(by_stream(samples, ended), started, 0.5 if counted == "confirmed" else 0.25,
+                   ended)  # fmt: skip
+    return Phase(rate.mbps, moved, ended - started, chart, rate.opened, rate.closed, counted)
+
+
+def _smooth_s(rtt_ms: float | None) -> float:
+    """The window-opening judgement smooths over two round trips (at least 0.5 s)."""
+    return max(0.5, 2 * (rtt_ms or 0.0) / 1000.0)
 
 
 def measure_download(
@@ -573,10 +704,14 @@ def measure_download(
     on_progress: Callable[[float, float], None],
     streams: int = STREAMS,
     deadline: Deadline | None = None,
+    rtt_ms: float | None = None,
 ) -> Phase:
-    """Download rate in Mbit/s (10^6 bit/s of HTTP payload)."""
+    """Download rate in Mbit/s (10^6 bit/s of HTTP payload), counted as it arrived."""
     worker = _download_worker(target.download_url)
-    return _phase(ctx, target, net, worker, seconds, on_progress, streams, deadline=deadline)
+    return _phase(
+        ctx, target, net, worker, seconds, on_progress, streams, deadline=deadline,
+        smooth_s=_smooth_s(rtt_ms),
+    )  # fmt: skip
 
 
 def measure_upload(
@@ -587,10 +722,15 @@ def measure_upload(
     on_progress: Callable[[float, float], None],
     streams: int = STREAMS,
     deadline: Deadline | None = None,
+    rtt_ms: float | None = None,
+    use_acked: bool | None = None,
 ) -> Phase:
-    """Upload rate in Mbit/s, counting only bytes the server confirmed."""
-    worker = _upload_worker(target, upload_payload(target.protocol))
+    """Upload rate in Mbit/s: bytes the server's TCP acknowledged (Linux), else bytes of
+    requests the server confirmed. Either way the server's answers are checked."""
+    acked = acked_counts_available() if use_acked is None else use_acked
+    worker = _upload_worker(target, upload_payload(target.protocol), not acked)
     return _phase(
-        ctx, target, net, worker, seconds, on_progress, streams, confirmed=True,
-        deadline=deadline,
+        ctx, target, net, worker, seconds, on_progress, streams, upload=True,
+        deadline=deadline, counted="acked" if acked else "confirmed",
+        smooth_s=_smooth_s(rtt_ms),
     )  # fmt: skip

@@ -1,17 +1,35 @@
-"""Rates from transfer event logs: pure functions, no sockets, no clock.
+"""One rate method for both directions, both backends and the hub: pure functions, no I/O.
 
-The transport (``http_transport.py``) records what happened as events ``(monotonic time,
-bytes, stream id)``; everything here turns such a log into numbers, so it can be tested on
-synthetic logs with known answers. (Issue 18 will rework the estimator for accuracy; it is
-kept apart for that reason too.)
+Every measurer records, per stream, a **cumulative arrival counter**: samples ``(monotonic
+time, bytes that had arrived by then, stream id)``. What "arrived" means is the
+measurer's job, and it is always the far end of the link:
+
+* download, agent side: bytes read from the socket **plus** the bytes the kernel holds
+  readable (``FIONREAD``) at that moment, so a read that drains a backlog does not look
+  like a burst;
+* upload, agent side: bytes the server's TCP acknowledged (``tcpi_bytes_acked``), or,
+  where the OS does not say, the bytes of requests the server has answered (confirmed);
+  never bytes written into a socket buffer, which have not arrived anywhere;
+* hub download: ``tcpi_bytes_acked``; hub upload: bytes received plus ``FIONREAD``.
+
+The rate is then taken over **one window common to all streams**, ``[t_a, t_b]``, opened
+when the aggregate rate has stopped climbing (:func:`steady_start`). Each stream counts
+``C(last sample ≤ t_b) − C(first sample ≥ t_a)``: both samples lie inside the window, so
+the bytes counted arrived inside it, and the sum over streams divided by ``t_b − t_a`` can
+never exceed what the link carried in that window. (The old method let each stream start
+at its own last sample *before* the window, so bytes that crossed the link earlier were
+counted inside it, and summed per-stream rates over windows seconds apart; both read
+above the link, issue 18.) What it may lose is at most one sampling gap per stream at
+each edge; samples come every read or every 25 ms, against windows of seconds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-#: An event: (monotonic time, bytes, stream id).
-Event = tuple[float, int, int]
+#: A counter sample: (monotonic time, cumulative bytes arrived, stream id).
+Sample = tuple[float, int, int]
 
 #: Slowest rate that still counts as progress, in bit/s. A dial-up modem moves 56 kbit/s
 #: and a GPRS phone link about 40; below 16 kbit/s no working access line is left, TCP is
@@ -22,6 +40,128 @@ FLOOR_BPS = 16_000
 #: connection setup plus its initial retransmission timeout doubled once (1 s + 2 s):
 #: the longest pause a healthy but lossy link makes at the start of a transfer.
 GRACE_S = 4.0
+#: Bin width of the aggregate rate the window opening is judged on.
+STEP_S = 0.1
+#: The window opens once the rate over the last ``smooth_s`` seconds has reached this
+#: share of the highest such rate of the phase: slow start and the first loss episode
+#: are over. (A phase whose rate climbs to the end never reaches it: see MIN_WINDOW_SHARE.)
+STEADY_SHARE = 0.9
+#: The window never opens before this (a token bucket's first burst, connection setup).
+MIN_WARMUP_S = 0.5
+#: ... and always leaves at least this share of the phase to measure over.
+MIN_WINDOW_SHARE = 0.35
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate and the window it was taken over (monotonic times), for the report and tests.
+
+    Attributes:
+        mbps: HTTP payload in Mbit/s (10^6 bit/s) over the window.
+        opened: ``t_a``; closed: ``t_b``.
+        bytes: bytes counted inside the window, all streams.
+    """
+
+    mbps: float
+    opened: float
+    closed: float
+    bytes: int
+
+
+def by_stream(samples: Iterable[Sample], until: float | None = None) -> dict[int, list[Sample]]:
+    """Samples grouped per stream, in time order (those after ``until`` dropped)."""
+    out: dict[int, list[Sample]] = {}
+    for sample in sorted(samples):
+        if until is None or sample[0] <= until:
+            out.setdefault(sample[2], []).append(sample)
+    return out
+
+
+def value_at(samples: Sequence[Sample], moment: float) -> int:
+    """A stream's counter at its last sample at or before ``moment`` (0 before the first)."""
+    lo, hi = 0, len(samples)
+    while lo < hi:  # first index with time > moment
+        mid = (lo + hi) // 2
+        if samples[mid][0] <= moment:
+            lo = mid + 1
+        else:
+            hi = mid
+    return samples[lo - 1][1] if lo else 0
+
+
+def window_bytes(streams: dict[int, list[Sample]], t_a: float, t_b: float) -> int:
+    """Bytes that arrived inside ``[t_a, t_b]``: per stream, its counter at the last sample
+    ≤ ``t_b`` less its counter at the first sample ≥ ``t_a`` (0 without both)."""
+    total = 0
+    for samples in streams.values():
+        first = next((s for s in samples if s[0] >= t_a), None)
+        if first is None or first[0] > t_b:
+            continue
+        total += max(0, value_at(samples, t_b) - first[1])
+    return total
+
+
+def aggregate(streams: dict[int, list[Sample]], start: float, end: float, step: float) -> list[int]:
+    """All streams' counters summed at ``start + k·step`` (k = 0 … up to ``end``)."""
+    count = max(1, int((end - start) / step + 1e-9)) + 1
+    return [
+        sum(value_at(samples, start + k * step) for samples in streams.values())
+        for k in range(count)
+    ]
+
+
+def steady_start(
+    streams: dict[int, list[Sample]], started: float, ended: float, smooth_s: float = 0.5
+) -> float:
+    """When the aggregate rate stopped climbing: the window's opening ``t_a``.
+
+    The aggregate counter is read every :data:`STEP_S`; the rate over the trailing
+    ``smooth_s`` (at least 0.5 s; the transport passes two round trips when the path is
+    slower) is compared with the highest such rate of the phase, and the window opens at
+    the first moment it reaches :data:`STEADY_SHARE` of it — never before
+    :data:`MIN_WARMUP_S`, never so late that less than :data:`MIN_WINDOW_SHARE` of the
+    phase is left. Arrivals cannot outrun the link, so a late opening costs precision
+    only, never honesty.
+    """
+    latest = ended - MIN_WINDOW_SHARE * (ended - started)
+    earliest = min(started + MIN_WARMUP_S, latest)
+    totals = aggregate(streams, started, ended, STEP_S)
+    lag = max(1, round(max(0.5, smooth_s) / STEP_S))
+    rates = [
+        (started + k * STEP_S, (totals[k] - totals[k - lag]) / (lag * STEP_S))
+        for k in range(lag, len(totals))
+    ]
+    if not rates:
+        return earliest
+    peak = max(r for _t, r in rates)
+    for t, r in rates:
+        if t >= earliest and r >= STEADY_SHARE * peak:
+            return min(t, latest)
+    return latest
+
+
+def steady_rate(
+    samples: Iterable[Sample], started: float, ended: float, smooth_s: float = 0.5
+) -> Rate:
+    """The phase's rate over one common window (see the module docstring).
+
+    ``started``/``ended`` bound the phase; samples after ``ended`` (buffers drained while
+    the streams stop) are ignored. A phase with no samples reads 0 over its whole length.
+    """
+    streams = by_stream(samples, until=ended)
+    t_a = steady_start(streams, started, ended, smooth_s)
+    moved = window_bytes(streams, t_a, ended)
+    # The window shrinks to the samples that bound what was counted: the earliest first
+    # sample ≥ t_a and the latest last sample ≤ the end. Every counted byte arrived
+    # between them, so the rate still cannot exceed the link; it only loses less.
+    firsts = [f[0] for f in (next((x for x in s if x[0] >= t_a), None) for s in streams.values())
+              if f is not None]  # fmt: skip
+    lasts = [s[-1][0] for s in streams.values() if s[-1][0] >= t_a]
+    opened = min(firsts, default=t_a)
+    closed = max(lasts, default=ended)
+    if closed - opened <= 0:
+        return Rate(0.0, t_a, ended, 0)
+    return Rate(moved * 8 / (closed - opened) / 1e6, opened, closed, moved)
 
 
 def below_floor(
@@ -33,9 +173,9 @@ def below_floor(
 ) -> bool:
     """True when fewer than ``floor_bps`` moved over the last ``grace_s`` seconds.
 
-    ``progress`` is ``(time, bytes)`` in time order. Never True before ``grace_s`` has
-    passed since ``started``. Reads backwards and stops as soon as the floor is met, so it
-    is cheap enough to call every tick on a log of a gigabit transfer.
+    ``progress`` is ``(time, bytes)`` increments in time order. Never True before
+    ``grace_s`` has passed since ``started``. Reads backwards and stops as soon as the
+    floor is met, so it is cheap enough to call every tick on a log of a gigabit transfer.
     """
     if now - started < grace_s:
         return False
@@ -51,102 +191,18 @@ def below_floor(
     return True
 
 
-def recent_mbps(items: Sequence[Event], now: float, window: float) -> float:
+def recent_mbps(streams: dict[int, list[Sample]], now: float, window: float) -> float:
     """Mbit/s over the last ``window`` seconds (for live progress, not for the result)."""
-    total = 0
-    for t, n, _s in reversed(items):
-        if t < now - window:
-            break
-        total += n
-    return total * 8 / window / 1e6
+    moved = sum(value_at(s, now) - value_at(s, now - window) for s in streams.values())
+    return moved * 8 / window / 1e6
 
 
-def steady_rate(
-    items: Sequence[Event],
-    started: float,
-    ended: float,
-    warmup: float,
-    confirmed: bool,
-) -> float:
-    """Mbit/s after the warm-up.
-
-    Upload (``confirmed``): for each stream, the bytes the server confirmed between the
-    stream's first confirmation after the warm-up and its last one, over the time between
-    them, summed over streams — between two confirmations of one stream exactly the bytes
-    of the requests confirmed in between went over the link.
-
-    Download: one window every stream was active in. The window runs from
-    ``t_a`` — the moment the last stream to do so had its first event after the warm-up —
-    to ``t_b`` — the last event of the stream that went quiet first before the end. Each
-    stream contributes the bytes of its events after its last event at or before ``t_a``
-    up to its last event at or before ``t_b``: both ends are moments when the stream had
-    received everything sent so far. So bytes still in socket buffers, or held behind a
-    lost packet awaiting retransmission when the phase ends (a 5 Mbit/s link can lose
-    20 % of a short test that way), are neither counted nor charged for. Reads after
-    ``ended`` (buffers drained while streams stop) are ignored.
-    """
-    t0 = started + warmup
-    per_stream: dict[int, list[tuple[float, int]]] = {}
-    for t, n, sid in sorted(items):
-        if t <= ended:
-            per_stream.setdefault(sid, []).append((t, n))
-    if confirmed:
-        rate = per_stream_rate(per_stream, t0)
-        if rate is not None:
-            return rate
-    firsts = [next((t for t, _n in ev if t > t0), None) for ev in per_stream.values()]
-    lasts = [ev[-1][0] for ev in per_stream.values()]
-    if not confirmed and firsts and all(f is not None for f in firsts):
-        t_a = max(f for f in firsts if f is not None)
-        t_b = min(lasts)
-        if t_b - t_a >= 0.5:
-            moved = 0
-            for ev in per_stream.values():
-                start = last_at(ev, t_a)
-                moved += sum(n for t, n in ev if start < t <= t_b)
-            return moved * 8 / (t_b - t_a) / 1e6
-    # Too few events after the warm-up (a very slow link, a stream that never got going):
-    # everything over the whole phase.
-    inside = sorted((t, n) for t, n, _s in items if t <= ended)
-    if not inside:
-        return 0.0
-    t_last = inside[-1][0] if confirmed else ended
-    return sum(n for _t, n in inside) * 8 / max(1e-3, t_last - started) / 1e6
-
-
-def per_stream_rate(per_stream: dict[int, list[tuple[float, int]]], t0: float) -> float | None:
-    """Sum over streams of bytes confirmed between a stream's first confirmation after
-    ``t0`` and its last one, over the time between them (None if no stream has two)."""
-    total = 0.0
-    used = False
-    for events in per_stream.values():
-        after = [(t, n) for t, n in events if t > t0]
-        if len(after) < 2 or after[-1][0] - after[0][0] < 0.2:
-            continue
-        total += sum(n for _t, n in after[1:]) * 8 / (after[-1][0] - after[0][0]) / 1e6
-        used = True
-    return total if used else None
-
-
-def last_at(events: Sequence[tuple[float, int]], moment: float) -> float:
-    """Time of the last event at or before ``moment`` (or -inf when there is none)."""
-    found = float("-inf")
-    for t, _n in events:
-        if t > moment:
-            break
-        found = t
-    return found
-
-
-def series(items: Sequence[Event], started: float, step: float, ended: float) -> list[list[float]]:
+def series(
+    streams: dict[int, list[Sample]], started: float, step: float, ended: float
+) -> list[list[float]]:
     """``[[bin end s, Mbit/s], …]`` in bins of ``step`` seconds (for the report's chart)."""
-    bins = max(1, int((ended - started) / step))
-    totals = [0] * bins
-    for t, n, _s in items:
-        k = int((t - started) / step)
-        if 0 <= k < bins:
-            totals[k] += n
+    totals = aggregate(streams, started, ended, step)
     return [
-        [round((k + 1) * step, 3), round(total * 8 / step / 1e6, 3)]
-        for k, total in enumerate(totals)
+        [round(k * step, 3), round((totals[k] - totals[k - 1]) * 8 / step / 1e6, 3)]
+        for k in range(1, len(totals))
     ]

@@ -58,6 +58,18 @@ class BodyCutShort(Exception):
         self.announced = announced
 
 
+class ServerSilent(Exception):
+    """The server accepted the TCP connection and then did not answer a request.
+
+    The connection itself proves the agent's line reaches the server, so this is the
+    server's (a full queue, a connection limit), not "your connection may have dropped".
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no answer within {seconds:.1f} s on an open connection")
+        self.seconds = seconds
+
+
 #: Everything one HTTP request can raise that :func:`describe` has a sentence for.
 REQUEST_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
@@ -66,6 +78,7 @@ REQUEST_ERRORS: tuple[type[BaseException], ...] = (
     RequestTimeout,
     BodyTooLong,
     BodyCutShort,
+    ServerSilent,
 )
 
 
@@ -75,6 +88,15 @@ def describe(exc: BaseException, server: str) -> str:
         return str(exc)
     if isinstance(exc, RequestTimeout):
         return request_too_slow(server, exc.seconds)
+    if isinstance(exc, ServerSilent):
+        return M_(
+            "The speed test server {server} accepted the connection but did not answer "
+            "within {seconds} seconds. Your connection reached it, so the server is busy "
+            "or not working properly; try again later, or ask your employer which server "
+            "to use.",
+            server=server,
+            seconds=round(exc.seconds, 1),
+        )
     if isinstance(exc, BodyTooLong):
         return M_(
             "The speed test server {server} sent a far longer answer than the test asked "
@@ -175,6 +197,19 @@ def stalled(server: str, seconds: float, upload: bool = False) -> str:
     return M_(
         "The speed test server {server} stopped sending data for {seconds} seconds.",
         server=server,
+        seconds=round(seconds),
+    )
+
+
+def stream_not_served(server: str, streams: int, seconds: float) -> str:
+    """One parallel connection got nothing while the others moved data: a server limit."""
+    return M_(
+        "The speed test server {server} did not serve one of the {streams} connections "
+        "the test opens at once for {seconds} seconds, while the others moved data. Your "
+        "connection works; the server is busy or limits connections, so the speed was not "
+        "measured. Try again later, or ask your employer which server to use.",
+        server=server,
+        streams=streams,
         seconds=round(seconds),
     )
 

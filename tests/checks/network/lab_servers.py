@@ -13,7 +13,8 @@ The HTTP server speaks three protocols at once, as the real ones do:
 * the speedtest.net directory: ``/speedtest-config.php`` and
   ``/speedtest-servers-static.php`` listing this server (plus a dead one);
 * LibreSpeed: ``/backend/garbage.php?ckSize=N``, ``/backend/empty.php`` (GET and POST),
-  ``/backend/getIP.php``.
+  ``/backend/getIP.php``; and the Go/Rust servers' names without ``.php`` under ``/go/``
+  (``/go/garbage``, ``/go/empty``, ``/go/getIP``; librespeed/speedtest-go routes).
 """
 
 from __future__ import annotations
@@ -128,12 +129,12 @@ class Handler(BaseHTTPRequestHandler):
                 + b"</servers></settings>",
                 "text/xml",
             )
-        elif path == "/backend/garbage.php":
+        elif path in {"/backend/garbage.php", "/go/garbage"}:
             size = int(parse_qs(url.query).get("ckSize", ["4"])[0])
             self._stream(size << 20)
-        elif path == "/backend/empty.php":
+        elif path in {"/backend/empty.php", "/go/empty"}:
             self._reply(b"")
-        elif path == "/backend/getIP.php":
+        elif path in {"/backend/getIP.php", "/go/getIP"}:
             self._reply(b'{"processedString":"127.0.0.1"}', "application/json")
         else:
             self._reply(b"not found", status=404)
@@ -146,7 +147,7 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/mini/speedtest/upload.php":
             self._reply(f"size={got}".encode())
-        elif path == "/backend/empty.php":
+        elif path in {"/backend/empty.php", "/go/empty"}:
             self._reply(b"")
         else:
             self._reply(b"not found", status=404)

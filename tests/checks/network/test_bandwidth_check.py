@@ -80,7 +80,12 @@ def assert_complete(m: Measurements) -> None:
 def test_check_class_is_valid() -> None:
     assert validate_check_class(BandwidthCheck) == []
     assert BandwidthCheck.exclusive
-    assert {s.name for s in BandwidthCheck.settings} == {"backend", "server", "max_seconds"}
+    assert {s.name for s in BandwidthCheck.settings} == {
+        "backend",
+        "server",
+        "max_seconds",
+        "interface",
+    }
 
 
 def test_speedtest_mini_contacts_only_the_mini_server(http_server: str) -> None:
