@@ -1,0 +1,376 @@
+"""The sockets of the responsiveness test: load-generating connections and timed probes.
+
+draft-ietf-ippm-responsiveness-08 §5.3 defines two probe kinds, both implemented here:
+
+* a **foreign probe** opens a new connection and times its TCP handshake (``tcp_f``), its
+  TLS handshake divided by the handshake's round trips (``tls_f``: 1 for TLS 1.3, 2
+  before) and a GET of a tiny object (``http_f``);
+* a **self probe** times a GET of the tiny object on a *load-generating* connection
+  (``http_l``).
+
+The draft multiplexes self probes into HTTP/2 streams. The servers deskready talks to
+(the employer hub's measurement port, LibreSpeed, Speedtest) speak HTTP/1.1, where a
+request cannot overtake a response still arriving, so a self probe here waits for the
+load request it was assigned to to end and is sent next on the same connection, before
+the next load request. It sees what the connection sees: the bottleneck queue kept full
+by the other load connections, and the connection's own congestion state, but not the
+data the server had already committed to this connection's socket buffer (the head-of-line
+part the draft's multiplexed probe also sees). Load requests are kept short (1 MiB
+downloads, uploads sized to last about 0.25 s) so that probes find a boundary soon.
+
+Every blocking call is bounded: a per-read socket timeout, an overall abort (a timer or
+the test's stop shuts the socket down from another thread), and bounded small answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import random
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from deskready.checks.network.adapters import NetAdapter, call_with_timeout
+from deskready.checks.network.http_transport import LATENCY_LIMIT, path_of, read_body
+from deskready.checks.network.transfer_errors import HttpStatusError, RequestTimeout
+
+#: Upload request sizes: from 64 KiB, doubled while a request takes less than the target.
+UPLOAD_MIN = 64 * 1024
+UPLOAD_MAX = 8 * 1024 * 1024
+UPLOAD_TARGET_S = 0.25
+_CHUNK = 64 * 1024
+_PAYLOAD = os.urandom(UPLOAD_MAX)  # incompressible, made once
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the test goes: the three URLs and the one address every connection uses.
+
+    The name is resolved once before the test (bounded), so a foreign probe's ``tcp_f``
+    is the handshake alone, never a DNS lookup.
+    """
+
+    name: str
+    host: str
+    port: int
+    https: bool
+    address: str
+    large_url: str
+    upload_url: str
+    small_url: str
+
+
+def resolve(name: str, large_url: str, upload_url: str, small_url: str, timeout: float) -> Endpoint:
+    """The :class:`Endpoint` of three URLs on one server (resolving its name, bounded).
+
+    Raises:
+        socket.gaierror, TimeoutError, ValueError: the name does not resolve, the lookup
+            took longer than ``timeout``, or a URL is not http(s).
+    """
+    parts = urlsplit(small_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {small_url}")
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    host = parts.hostname
+    infos = call_with_timeout(
+        lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout
+    )
+    address = str(infos[0][4][0])
+    return Endpoint(name, host, port, https, address, large_url, upload_url, small_url)
+
+
+class ProbeConnection(http.client.HTTPConnection):
+    """An HTTP(S) connection that times its TCP and TLS handshakes separately."""
+
+    def __init__(self, endpoint: Endpoint, net: NetAdapter, timeout: float) -> None:
+        super().__init__(endpoint.host, endpoint.port, timeout=timeout)
+        self.endpoint = endpoint
+        self._net = net
+        self._aborted = False
+        self.tcp_ms: float | None = None
+        self.tls_ms: float | None = None
+
+    def connect(self) -> None:
+        """Open the socket to the resolved address, timing each handshake."""
+        started = time.perf_counter()
+        sock = self._net.connect(self.endpoint.address, self.port, float(self.timeout or 5.0))
+        self.tcp_ms = (time.perf_counter() - started) * 1000.0
+        if self.endpoint.https:
+            context = ssl.create_default_context()
+            tls = context.wrap_socket(
+                sock, server_hostname=self.endpoint.host, do_handshake_on_connect=False
+            )
+            started = time.perf_counter()
+            tls.do_handshake()
+            # normalised to one round trip (§5.3): TLS 1.3 takes one, TLS 1.2 two
+            trips = 1 if tls.version() == "TLSv1.3" else 2
+            self.tls_ms = (time.perf_counter() - started) * 1000.0 / trips
+            sock = tls
+        if self._aborted:
+            sock.close()
+            raise TimeoutError("connection aborted")
+        self.sock = sock
+
+    def abort(self) -> None:
+        """Unblock a thread in recv/send on this connection (called from another thread)."""
+        self._aborted = True
+        sock = self.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def get_small(self) -> float:
+        """One GET of the tiny object; the time from sending it to its whole answer, ms."""
+        started = time.perf_counter()
+        self.request("GET", path_of(self.endpoint.small_url), headers={"Cache-Control": "no-cache"})
+        resp = self.getresponse()
+        read_body(resp, LATENCY_LIMIT)
+        if resp.status != 200:
+            raise HttpStatusError(resp.status, resp.reason)
+        return (time.perf_counter() - started) * 1000.0
+
+
+@contextlib.contextmanager
+def _abort_after(conn: ProbeConnection, seconds: float) -> Iterator[None]:
+    fired = threading.Event()
+
+    def fire() -> None:
+        fired.set()
+        conn.abort()
+
+    timer = threading.Timer(max(0.0, seconds), fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except Exception as exc:
+        if fired.is_set():
+            raise RequestTimeout(seconds) from exc
+        raise
+    finally:
+        timer.cancel()
+    if fired.is_set():
+        raise RequestTimeout(seconds)
+
+
+@dataclass(frozen=True)
+class ForeignSample:
+    """One foreign probe: when it completed (monotonic) and its three times in ms."""
+
+    done: float
+    tcp_ms: float
+    tls_ms: float | None
+    http_ms: float
+
+
+def foreign_probe(endpoint: Endpoint, net: NetAdapter, timeout: float) -> ForeignSample:
+    """A new connection: TCP (and TLS) handshake, one GET of the tiny object, closed.
+
+    The whole probe ends within ``timeout`` seconds (:class:`RequestTimeout` beyond).
+    """
+    conn = ProbeConnection(endpoint, net, timeout)
+    try:
+        with _abort_after(conn, timeout):
+            conn.connect()
+            http_ms = conn.get_small()
+        assert conn.tcp_ms is not None
+        return ForeignSample(time.monotonic(), conn.tcp_ms, conn.tls_ms, http_ms)
+    finally:
+        conn.close()
+
+
+def idle_self_probes(
+    endpoint: Endpoint, net: NetAdapter, count: int, timeout: float
+) -> list[float]:
+    """``count`` GETs of the tiny object on one idle keep-alive connection (ms each).
+
+    The first request, which pays for the handshakes, is not counted.
+    """
+    conn = ProbeConnection(endpoint, net, timeout)
+    try:
+        with _abort_after(conn, timeout):
+            conn.get_small()
+            return [conn.get_small() for _ in range(count)]
+    finally:
+        conn.close()
+
+
+@dataclass
+class Direction:
+    """The load of one direction: its connections and the bytes they moved."""
+
+    name: str  # "download" or "upload"
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    total: int = 0
+    last_moved: float = field(default_factory=time.monotonic)
+
+    def add(self, n: int) -> None:
+        with self.lock:
+            self.total += n
+            self.last_moved = time.monotonic()
+
+    def moved(self) -> int:
+        with self.lock:
+            return self.total
+
+
+class Load:
+    """Load-generating connections in both directions, with self probes on request.
+
+    Each connection runs in its own thread; :meth:`stop` ends them all (bounded).
+    Self-probe results go to :attr:`self_samples` as ``(completed, ms)``; the first
+    error of any connection is kept in :attr:`errors` (the draft aborts the test then).
+    """
+
+    def __init__(self, endpoint: Endpoint, net: NetAdapter, read_timeout: float) -> None:
+        self.endpoint = endpoint
+        self.net = net
+        self.read_timeout = read_timeout
+        self.stop_event = threading.Event()
+        self.down = Direction("download")
+        self.up = Direction("upload")
+        self.errors: list[BaseException] = []
+        self.self_samples: list[tuple[float, float]] = []
+        self._lock = threading.Lock()
+        self._conns: list[tuple[ProbeConnection, threading.Event]] = []
+        self._threads: list[threading.Thread] = []
+
+    def connections(self, direction: Direction) -> int:
+        """How many load connections ``direction`` has."""
+        with self._lock:
+            return sum(
+                1 for t in self._threads if t.name.startswith(f"deskready-rpm-{direction.name}")
+            )
+
+    def add(self, direction: Direction) -> None:
+        """Start one more load connection in ``direction``."""
+        conn = ProbeConnection(self.endpoint, self.net, self.read_timeout)
+        wanted = threading.Event()
+        work: Callable[[ProbeConnection, threading.Event], None] = (
+            self._download if direction is self.down else self._upload
+        )
+        with self._lock:
+            index = len(self._threads)
+            thread = threading.Thread(
+                target=self._run,
+                args=(work, conn, wanted),
+                name=f"deskready-rpm-{direction.name}-{index}",
+                daemon=True,
+            )
+            self._conns.append((conn, wanted))
+            self._threads.append(thread)
+        thread.start()
+
+    def want_self_probe(self, rng: random.Random) -> bool:
+        """Ask one load connection, chosen uniformly at random, for a self probe.
+
+        False when it still has one pending (the probe is not launched twice).
+        """
+        with self._lock:
+            if not self._conns:
+                return False
+            _conn, wanted = rng.choice(self._conns)
+        if wanted.is_set():
+            return False
+        wanted.set()
+        return True
+
+    def self_window(self, start: float, end: float) -> list[float]:
+        """The self-probe times (ms) that completed in ``[start, end)``."""
+        with self._lock:
+            return [ms for done, ms in self.self_samples if start <= done < end]
+
+    def stop(self, join_s: float) -> None:
+        """End every load connection; wait at most ``join_s`` seconds for the threads."""
+        self.stop_event.set()
+        with self._lock:
+            conns = [c for c, _w in self._conns]
+            threads = list(self._threads)
+        for conn in conns:
+            conn.abort()
+        deadline = time.monotonic() + join_s
+        for thread in threads:
+            thread.join(max(0.01, deadline - time.monotonic()))
+        for conn in conns:
+            conn.close()
+
+    # -- the workers ------------------------------------------------------------------
+    def _run(
+        self,
+        work: Callable[[ProbeConnection, threading.Event], None],
+        conn: ProbeConnection,
+        wanted: threading.Event,
+    ) -> None:
+        try:
+            work(conn, wanted)
+        except BaseException as exc:  # reported by the test's loop
+            if not self.stop_event.is_set():
+                with self._lock:
+                    self.errors.append(exc)
+        finally:
+            conn.close()
+
+    def _self_probe(self, conn: ProbeConnection, wanted: threading.Event) -> None:
+        if wanted.is_set() and not self.stop_event.is_set():
+            ms = conn.get_small()
+            if not self.stop_event.is_set():
+                with self._lock:
+                    self.self_samples.append((time.monotonic(), ms))
+            wanted.clear()
+
+    def _download(self, conn: ProbeConnection, wanted: threading.Event) -> None:
+        stop = self.stop_event
+        bump = 0
+        while not stop.is_set():
+            bump += 1
+            conn.request(
+                "GET", path_of(self.endpoint.large_url, bump), headers={"Cache-Control": "no-cache"}
+            )
+            resp = conn.getresponse()
+            if resp.status != 200:
+                raise HttpStatusError(resp.status, resp.reason)
+            while not stop.is_set():
+                n = len(resp.read1(_CHUNK))
+                if not n:
+                    break
+                self.down.add(n)
+            if stop.is_set():
+                return
+            resp.read()  # marks the finished body closed so the connection is reused
+            self._self_probe(conn, wanted)
+
+    def _upload(self, conn: ProbeConnection, wanted: threading.Event) -> None:
+        stop = self.stop_event
+        size = UPLOAD_MIN
+        view = memoryview(_PAYLOAD)
+        bump = 0
+        while not stop.is_set():
+            bump += 1
+            started = time.monotonic()
+            conn.putrequest(
+                "POST", path_of(self.endpoint.upload_url, bump), skip_accept_encoding=True
+            )
+            conn.putheader("Content-Type", "application/octet-stream")
+            conn.putheader("Content-Length", str(size))
+            conn.putheader("Cache-Control", "no-cache")
+            conn.endheaders()
+            for offset in range(0, size, _CHUNK):
+                piece = view[offset : min(size, offset + _CHUNK)]
+                conn.send(piece)
+                self.up.add(len(piece))  # written: goodput here only decides saturation
+                if stop.is_set():
+                    return
+            resp = conn.getresponse()
+            read_body(resp, LATENCY_LIMIT)
+            if resp.status != 200:
+                raise HttpStatusError(resp.status, resp.reason)
+            if time.monotonic() - started < UPLOAD_TARGET_S and size < UPLOAD_MAX:
+                size = min(UPLOAD_MAX, size * 2)
+            self._self_probe(conn, wanted)
