@@ -20,6 +20,8 @@ APT_PACKAGES=(
   libdbus-1-3 fonts-dejavu-core fonts-noto-cjk
   # the standalone bundle (tests/packaging): PyInstaller's objdump, metainfo and .desktop checks
   binutils appstream desktop-file-utils
+  # deskready schedule: systemd-analyze verifies the generated user timer (tests/schedule)
+  systemd
 )
 
 missing=()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deskready.checks.i18n import _
-from deskready.schedule.plan import NAME, RUN_TIMEOUT_S, Schedule
+from deskready.schedule.plan import NAME, RUN_TIMEOUT_S, Schedule, ScheduleError
 
 SERVICE = f"{NAME}.service"
 TIMER = f"{NAME}.timer"
@@ -44,7 +44,19 @@ def quote(arg: str) -> str:
 
 
 def render(schedule: Schedule, command: list[str]) -> dict[str, str]:
-    """File name -> contents of the service and the timer."""
+    """File name -> contents of the service and the timer.
+
+    Raises:
+        ScheduleError: the program's path has a character systemd refuses in an
+            executable path (quotes, backslashes, control characters).
+    """
+    if any(c in command[0] for c in "'\"\\") or not command[0].isprintable():
+        raise ScheduleError(
+            _(
+                "systemd cannot start a program whose path holds quotes or backslashes: {path}. "
+                "Install deskready in another folder."
+            ).format(path=command[0])
+        )
     exec_start = " ".join(quote(a) for a in [*command, "schedule", "run"])
     service = "\n".join(
         [

@@ -1,0 +1,167 @@
+"""``deskready schedule``: the options, install / status / remove on this Linux machine
+(units in the test's own XDG_CONFIG_HOME; the tester's own systemd session is never
+touched), and what ``schedule run`` does when the OS starts it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import stat
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner, Result
+
+from deskready.checks.i18n import set_language
+from deskready.cli.main import cli
+from deskready.schedule import systemd
+from deskready.schedule.plan import NETWORK_CHECKS, Schedule
+from deskready.schedule.run import run_scheduled
+from deskready.schedule.saved import last_run, save_schedule, schedule_path
+
+#: The real probe, before the fixture replaces it.
+REAL_PROBE = systemd.manager_reachable
+
+
+@pytest.fixture(autouse=True)
+def _own_folders(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    # Never enable a timer in the session of whoever runs the tests.
+    monkeypatch.setattr(systemd, "manager_reachable", lambda: False)
+    yield
+    set_language("en")
+    logging.getLogger().setLevel(logging.WARNING)
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), env={"COLUMNS": "200", "LANGUAGE": ""})
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--every", "0d"], "--every takes a number of days from 1 to 365"),
+        (["--every", "monthly"], "--every takes a number of days"),
+        (["--daily", "--every", "3d"], "Give one of --every, --daily and --before-shift."),
+        (["--before-shift", "25:00"], "A time is HH:MM on the 24-hour clock"),
+        (["--daily", "--spec", "typical", "--invite", "X"], "--spec cannot be used with an invite"),
+        (["--daily", "--hub", "https://hub.example"], "--hub needs --invite"),
+        (["--daily", "--spec", "/nowhere/spec.toml"], "There is no spec file"),
+        ([], "Say how often"),
+    ],
+)
+def test_bad_options_are_one_clear_line(args, message):
+    result = invoke("schedule", "install", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_interval_comes_from_the_specs_reverify(tmp_path):
+    spec = tmp_path / "acme.toml"
+    spec.write_text(
+        '[employer]\nname = "ACME"\n[rules]\n"memory.total_gb" = { min = 1 }\n'
+        "[reverify]\nevery_days = 14\n"
+    )
+    result = invoke("schedule", "install", "--spec", str(spec), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "a check every 14 days" in result.output
+    assert "OnCalendar=*-*-* 10:00:00" in result.output
+    assert not schedule_path().exists()  # a dry run changes nothing
+
+
+def test_install_status_remove_on_linux(tmp_path):
+    units = tmp_path / "config" / "systemd" / "user"
+    result = invoke(
+        "schedule", "install", "--before-shift", "8:30", "--hub", "https://hub.example",
+        "--invite", "ABCD-1234",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "a network check before each shift, every day at 08:30" in result.output
+    assert "systemctl --user daemon-reload && systemctl --user enable --now" in result.output
+    assert (units / "deskready-check.timer").is_file()
+    assert (
+        systemd.verify([units / "deskready-check.timer", units / "deskready-check.service"]) == []
+    )
+    saved = schedule_path()
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert json.loads(saved.read_text())["invite"] == "ABCD-1234"
+
+    status = invoke("schedule", "status")
+    assert status.exit_code == 0, status.output
+    assert "OnCalendar=*-*-* 08:30:00" in status.output
+    assert "schedule run" in status.output
+    data = json.loads(invoke("schedule", "status", "--json").output)
+    assert data["registered"] is True
+    assert data["schedule"]["network_only"] is True
+
+    removed = invoke("schedule", "remove")
+    assert removed.exit_code == 0, removed.output
+    assert not (units / "deskready-check.timer").exists()
+    assert not saved.exists()
+    after = invoke("schedule", "status")
+    assert after.exit_code == 1
+    assert "No recurring check is scheduled." in after.output
+
+
+class Recorder:
+    def __init__(self, code: int = 0) -> None:
+        self.calls: list[list[str]] = []
+        self.code = code
+
+    def __call__(self, args: list[str], timeout: float) -> int:
+        assert timeout > 0
+        self.calls.append(args)
+        return self.code
+
+
+def test_run_checks_only_when_due():
+    save_schedule(Schedule(30, spec="/home/agent/acme.toml"))
+    start = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    runner = Recorder()
+    first = run_scheduled(now=start, command=["deskready"], runner=runner)
+    assert first.ran
+    assert runner.calls == [
+        ["deskready", "check", "--no-input", "--profile", "/home/agent/acme.toml"]
+    ]
+    assert last_run() == start
+    assert not run_scheduled(
+        now=start + timedelta(days=29), command=["deskready"], runner=runner
+    ).ran
+    assert run_scheduled(now=start + timedelta(days=30), command=["deskready"], runner=runner).ran
+    assert len(runner.calls) == 2
+
+
+def test_a_check_that_could_not_start_is_tried_again_next_time():
+    save_schedule(Schedule(30))
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    failing = Recorder(code=2)
+    assert run_scheduled(now=now, command=["deskready"], runner=failing).exit_code == 2
+    assert last_run() is None
+    assert run_scheduled(now=now + timedelta(days=1), command=["deskready"], runner=failing).ran
+
+
+def test_before_shift_sends_the_outbox_then_checks_the_network_every_day():
+    save_schedule(Schedule(1, "08:30", network_only=True, hub="https://hub.example", invite="C0DE"))
+    runner = Recorder(code=1)
+    now = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+    run_scheduled(now=now, command=["deskready"], runner=runner)
+    run_scheduled(now=now + timedelta(minutes=5), command=["deskready"], runner=runner)
+    check = [
+        "deskready", "check", "--no-input", "--invite", "C0DE", "--hub", "https://hub.example",
+        "--only", ",".join(NETWORK_CHECKS),
+    ]  # fmt: skip
+    assert runner.calls == [["deskready", "submit"], check] * 2
+
+
+def test_run_without_a_schedule():
+    result = invoke("schedule", "run")
+    assert result.exit_code == 2
+    assert "no schedule" in result.output
+
+
+def test_the_real_manager_probe_is_bounded():
+    started = datetime.now()
+    assert REAL_PROBE() in (True, False)
+    assert datetime.now() - started < timedelta(seconds=systemd.COMMAND_TIMEOUT_S + 5)
