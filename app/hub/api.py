@@ -509,14 +509,18 @@ def _api_routes(app: FastAPI, state: HubState) -> None:
     @app.get(
         f"{API}/sessions/{{session}}/observed",
         response_model=ObservedResponse,
+        response_model_exclude_none=True,
         responses=_problems(401, 403, 410),
     )
     def observed(
         session: Annotated[str, Path(max_length=64)],
         authorization: Annotated[str | None, Header(max_length=200)] = None,
+        stun: bool = False,
     ) -> ObservedResponse:
         """What the hub counted in this session so far (§4): the agent's ``upstream``
-        check reads its upstream loss and jitter here, before the report is built."""
+        check reads its upstream loss and jitter here, before the report is built. With
+        ``?stun=true`` also which call-test probes the hub answered, and when each arrived
+        (the call-quality check splits its loss and jitter by direction with them)."""
         with state.sessions() as db:
             own = _session_from_header(db, authorization)
             if own.id != session:
@@ -525,12 +529,17 @@ def _api_routes(app: FastAPI, state: HubState) -> None:
             if utc(own.expires_at) <= utc_now():
                 raise Problem(410, _("Session expired"), _("This session has expired; join again."))
             figures = state.intake.summarise(db, session)
+            answered = None
+            if stun:
+                from deskready.hub.measure.summary import answered_probes
+
+                answered = AnsweredProbes(**answered_probes(db, session))
         shown = {
             key: value
             for key, value in (figures or {}).items()
             if key in OBSERVED_FOR_AGENT and isinstance(value, int | float)
         }
-        return ObservedResponse(observed=shown)
+        return ObservedResponse(observed=shown, stun=answered)
 
     @app.post(
         f"{API}/sessions/{{session}}/report",
@@ -562,10 +571,20 @@ OBSERVED_FOR_AGENT = (
 )
 
 
+class AnsweredProbes(BaseModel):
+    """The call-test probes the hub answered: sequence numbers and arrival times (ms after
+    ``first_arrival``, epoch seconds on the hub's clock), in the same order."""
+
+    sequences: list[int]
+    arrivals_ms: list[float]
+    first_arrival: float
+
+
 class ObservedResponse(BaseModel):
     """What the hub counted in a session (hub-protocol §4)."""
 
     observed: dict[str, float]
+    stun: AnsweredProbes | None = None
 
 
 def _submit(state: HubState, session_id: str, body: bytes) -> Response:
