@@ -68,7 +68,7 @@ def librespeed_target(url: str) -> Target:
     path = parts.path or "/"
     leaf = posixpath.basename(path)
     names = _BARE if leaf in _BARE else _PHP
-    folder = path if path.endswith("/") else posixpath.dirname(path) + "/"
+    folder = path if path.endswith("/") else posixpath.dirname(path).rstrip("/") + "/"
     if not path.endswith("/") and leaf not in _BARE and posixpath.splitext(leaf)[1] != ".php":
         folder = path + "/"
     base = urlunsplit((parts.scheme, parts.netloc, folder, "", ""))

@@ -225,8 +225,9 @@ class Load:
     """Load-generating connections in both directions, with self probes on request.
 
     Each connection runs in its own thread; :meth:`stop` ends them all (bounded).
-    Self-probe results go to :attr:`self_samples` as ``(completed, ms)``; the first
-    error of any connection is kept in :attr:`errors` (the draft aborts the test then).
+    Self-probe results go to :attr:`self_samples` as ``(completed, ms)``; each failed
+    connection's ``(direction name, error)`` is kept in :attr:`errors` (the draft aborts
+    the test then).
     """
 
     def __init__(self, endpoint: Endpoint, net: NetAdapter, read_timeout: float) -> None:
@@ -236,7 +237,7 @@ class Load:
         self.stop_event = threading.Event()
         self.down = Direction("download")
         self.up = Direction("upload")
-        self.errors: list[BaseException] = []
+        self.errors: list[tuple[str, BaseException]] = []
         self.self_samples: list[tuple[float, float]] = []
         self._lock = threading.Lock()
         self._conns: list[tuple[ProbeConnection, threading.Event]] = []
@@ -260,7 +261,7 @@ class Load:
             index = len(self._threads)
             thread = threading.Thread(
                 target=self._run,
-                args=(work, conn, wanted),
+                args=(direction.name, work, conn, wanted),
                 name=f"deskready-rpm-{direction.name}-{index}",
                 daemon=True,
             )
@@ -304,6 +305,7 @@ class Load:
     # -- the workers ------------------------------------------------------------------
     def _run(
         self,
+        direction: str,
         work: Callable[[ProbeConnection, threading.Event], None],
         conn: ProbeConnection,
         wanted: threading.Event,
@@ -313,7 +315,7 @@ class Load:
         except BaseException as exc:  # reported by the test's loop
             if not self.stop_event.is_set():
                 with self._lock:
-                    self.errors.append(exc)
+                    self.errors.append((direction, exc))
         finally:
             conn.close()
 

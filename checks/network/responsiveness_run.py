@@ -167,7 +167,7 @@ def measure_loaded(
         TransferError: a load connection failed, a direction stalled, or most foreign
             probes failed; with a sentence naming the server.
     """
-    load = Load(endpoint, net, read_timeout=STALL_S + 1.0)
+    load = Load(endpoint, net, read_timeout=STALL_S)
     foreign = _Foreign(endpoint, net)
     directions = (load.down, load.up)
     started = time.monotonic()
@@ -196,7 +196,11 @@ def measure_loaded(
                 break
             check_cancelled()
             if load.errors:
-                raise TransferError(describe(load.errors[0], endpoint.name))
+                direction_name, error = load.errors[0]
+                if isinstance(error, TimeoutError):  # no byte for read_timeout: a stall
+                    upload = direction_name == load.up.name
+                    raise TransferError(stalled(endpoint.name, STALL_S, upload=upload))
+                raise TransferError(describe(error, endpoint.name))
             for direction in directions:
                 if now - direction.last_moved > STALL_S:
                     raise TransferError(

@@ -1,0 +1,158 @@
+"""The responsiveness check on loopback: a real run against the hub's measurement server,
+and the clear, bounded failures (refused, an HTTP error, a server that never answers,
+a download that stalls under load). Accuracy on a known queue is in
+test_responsiveness_netns.py.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deskready.checks.api import CheckContext, CheckFailed
+from deskready.checks.network import responsiveness_math as rm
+from deskready.checks.network.responsiveness_check import ResponsivenessCheck
+
+
+def run(server: str, seconds: float = 4.0) -> tuple[dict[str, Any], dict[str, Any]]:
+    settings = {"backend": "librespeed", "server": server, "max_seconds": seconds}
+    m = ResponsivenessCheck().run(CheckContext(settings=settings, time_budget_s=30.0))
+    return m.values, m.details
+
+
+def test_a_real_run_against_the_hub_measurement_server(tmp_path: Path) -> None:
+    pytest.importorskip("h11", reason="the hub extra is not installed")
+    from deskready.hub import measure
+    from tests.hub.test_measure import hub_config, make_db
+
+    mdb = make_db(tmp_path)
+    sid = mdb.new_session("rpm-loopback")
+    handle = measure.start(hub_config(cap=1 << 40), mdb.sessions)
+    try:
+        started = time.monotonic()
+        values, details = run(f"http://127.0.0.1:{handle.measure_port}/m/{sid}/")
+        took = time.monotonic() - started
+    finally:
+        handle.stop()
+    rpm = values["network.rpm"]
+    assert isinstance(rpm, int)
+    assert rpm > 0
+    added = values["network.loaded_latency_increase_ms"]
+    assert isinstance(added, float)
+    assert added >= 0.0
+    assert values["network.bufferbloat_grade"] == rm.grade(details["added_ms"])
+    probes = details["probes"]
+    assert isinstance(probes, dict)
+    assert probes["foreign"] > 0
+    assert probes["self"] > 0
+    connections = details["connections"]
+    assert isinstance(connections, dict)
+    assert 1 <= connections["download"] <= 8
+    assert 1 <= connections["upload"] <= 8
+    assert details["method"] == "draft-ietf-ippm-responsiveness-08"
+    assert details["confidence"] in {"low", "medium", "high"}
+    assert took < 4.0 + 5.0  # the cap, plus idle probes and winding down
+
+
+def test_refused_connection_is_a_clear_error_at_once() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    started = time.monotonic()
+    with pytest.raises(CheckFailed, match="refused the connection"):
+        run(f"http://127.0.0.1:{port}/backend/")
+    assert time.monotonic() - started < 2.0
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """LibreSpeed's files, with one fault chosen by the server's ``fault`` attribute."""
+
+    server: _FaultyServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _reply(self, status: int, body: bytes = b"") -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        fault = self.server.fault
+        if fault == "silent":
+            self.server.release.wait(10.0)
+            return
+        if fault == "404":
+            self._reply(404, b"no such session")
+            return
+        if self.path.startswith("/garbage.php"):
+            self.send_response(200)
+            self.send_header("Content-Length", str(1 << 20))
+            self.end_headers()
+            self.wfile.write(b"x" * 20_000)
+            self.wfile.flush()
+            self.server.release.wait(10.0)  # "stall": the rest never comes
+            return
+        self._reply(200)
+
+    def do_POST(self) -> None:
+        left = int(self.headers.get("Content-Length", "0"))
+        while left > 0:
+            chunk = self.rfile.read(min(left, 1 << 16))
+            if not chunk:
+                return
+            left -= len(chunk)
+        self._reply(200)
+
+
+class _FaultyServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fault: str) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fault = fault
+        self.release = threading.Event()
+
+
+@pytest.fixture
+def faulty() -> Iterator[Callable[[str], _FaultyServer]]:
+    servers: list[_FaultyServer] = []
+
+    def make(fault: str) -> _FaultyServer:
+        server = _FaultyServer(fault)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.release.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("fault", "message", "bound_s"),
+    [
+        ("404", r"answered with an error \(HTTP 404\)", 2.0),
+        ("silent", "did not finish answering within 4 seconds", 6.0),
+        ("stall", "stopped sending data for 4 seconds", 8.0),
+    ],
+)
+def test_server_faults_are_named_and_bounded(
+    faulty: Callable[[str], _FaultyServer], fault: str, message: str, bound_s: float
+) -> None:
+    server = faulty(fault)
+    started = time.monotonic()
+    with pytest.raises(CheckFailed, match=message):
+        run(f"http://127.0.0.1:{server.server_address[1]}/empty.php", seconds=12.0)
+    assert time.monotonic() - started < bound_s

@@ -1,0 +1,94 @@
+"""Responsiveness against a known queue (root only): client ── router ── hub, three network
+namespaces (queue_lab.py), the router's two egresses shaped by tc tbf.
+
+The ground truth is the kernel's own count of what the two router queues held while the
+check measured (tbf backlog, sampled every 50 ms, as the delay a packet arriving then
+waits). A loss-based sender does not keep a tail-drop queue full: it backs off at every
+drop and refills, so the queues hold on average about half of their configured depth
+(``latency + burst / rate`` each); the configured depth is the upper bound, and the
+sampled mean is what a probe meets. The check's added latency and RPM must be within
+±15 % of that truth; the truth itself must show the queues were really used.
+
+The hub's measurement server (``python -m deskready.hub.measure``) runs in the server
+namespace; the real check runs in the client namespace in a child process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deskready.checks.network import responsiveness_math as rm
+from tests.checks.network.netlab import lab_available
+from tests.checks.network.queue_lab import QueueLab
+
+pytest.importorskip("h11", reason="the hub extra is not installed")
+
+from tests.hub.test_measure import make_db
+
+pytestmark = pytest.mark.netns
+
+RATE_MBIT = 20
+TOLERANCE = 0.15
+#: the interval of the check's final figure: MAD intervals of 0.5 s
+WINDOW_S = rm.MAD * 0.5
+
+
+@pytest.fixture
+def qlab() -> Iterator[QueueLab]:
+    reason = lab_available()
+    if reason:
+        pytest.skip(reason)
+    with QueueLab() as made:
+        yield made
+
+
+def measure(
+    qlab: QueueLab, tmp_path: Path, latency_ms: float
+) -> tuple[dict[str, Any], dict[str, Any], float]:
+    """Run the check across the shaped router; (values, details, queue truth in ms)."""
+    mdb = make_db(tmp_path)
+    sid = mdb.new_session(f"rpm{latency_ms:g}")
+    qlab.shape(RATE_MBIT, latency_ms)
+    port = qlab.hub(mdb.url)
+    sampler = qlab.sample_queues()
+    try:
+        result: Any = qlab.check(
+            {"backend": "librespeed", "server": f"http://{qlab.server_ip}:{port}/m/{sid}/",
+             "max_seconds": 8.0},
+        )  # fmt: skip
+    finally:
+        sampler.stop()
+    assert "error" not in result, result
+    rated = result["rated"]
+    assert rated, "the load never saturated: no interval had a figure"
+    end = rated[-1][0]  # the final figure's window ends at the last rated interval
+    down, up = sampler.mean_ms(end - WINDOW_S, end)
+    print(f"queue {latency_ms} ms: truth {down:.1f} + {up:.1f} ms, check {result['details']}")
+    return result["values"], result["details"], down + up
+
+
+def test_added_latency_and_rpm_match_the_queue_the_router_held(
+    qlab: QueueLab, tmp_path: Path
+) -> None:
+    values, details, truth = measure(qlab, tmp_path, latency_ms=100)
+    full = 2 * qlab.queue_ms()  # both directions, each latency + burst / rate
+    assert 0.3 * full <= truth <= full * 1.05, "the queues were not used as configured"
+    added = values["network.loaded_latency_increase_ms"]
+    assert added == pytest.approx(truth, rel=TOLERANCE)
+    idle_ms = details["idle"]["ms"]
+    assert values["network.rpm"] == pytest.approx(60000 / (idle_ms + truth), rel=TOLERANCE)
+    grades = {rm.grade(truth * (1 - TOLERANCE)), rm.grade(truth * (1 + TOLERANCE))}
+    assert values["network.bufferbloat_grade"] in grades
+    assert details["saturated"] is True
+
+
+def test_a_short_queue_grades_well(qlab: QueueLab, tmp_path: Path) -> None:
+    values, _details, truth = measure(qlab, tmp_path, latency_ms=5)
+    assert truth < 2 * qlab.queue_ms()
+    assert values["network.bufferbloat_grade"] in {"A+", "A"}
+    assert values["network.loaded_latency_increase_ms"] < 30
+    assert values["network.rpm"] > 2000
