@@ -76,6 +76,7 @@ class GuidedView(QWidget):
         self.step_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # an overview, not a control
         self.step_list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.step_list.setMaximumWidth(240)
+        self.step_list.setSpacing(3)
         self.step_list.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.heading = _plain(point_scale=1.5, bold=True)
         self.heading.setAccessibleName(_("Current step"))

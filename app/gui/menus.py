@@ -71,6 +71,8 @@ def build_menus(window: QMainWindow, settings: QSettings, on: MenuHandlers) -> M
         action(_("Save report as &PDF…"), on.save_pdf, QKeySequence.StandardKey.Print)
     )
     file_menu.addSeparator()
+    file_menu.addAction(action(_("Run &history…"), lambda: _open_history(window), "Ctrl+H"))
+    file_menu.addSeparator()
     file_menu.addAction(action(_("&Quit"), on.quit, QKeySequence.StandardKey.Quit))
     run_menu = bar.addMenu(_("&Run"))
     run_action = action(_("&Run all checks"), on.run_all, "Ctrl+R")
@@ -84,3 +86,10 @@ def build_menus(window: QMainWindow, settings: QSettings, on: MenuHandlers) -> M
         action(_("&About deskready"), on.about, QKeySequence.StandardKey.HelpContents)
     )
     return Menus(run_action, cancel_action, languages)
+
+
+def _open_history(window: QMainWindow) -> None:
+    """The run history (deskready.gui.history_view), loaded only when asked for."""
+    from deskready.gui.history_view import show_history
+
+    show_history(window)

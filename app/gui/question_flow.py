@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 if TYPE_CHECKING:
     from deskready.checks.api import Check, Question
@@ -64,6 +64,7 @@ class QuestionFlow(QObject):
             if result == QuestionsDialog.DialogCode.Accepted:
                 session.answers.update(dialog.answers)
             dialog.deleteLater()
+            self._give_back_focus(dialog)
             then()
 
         dialog.finished.connect(finished)
@@ -87,10 +88,28 @@ class QuestionFlow(QObject):
                 accepted = result == QuestionsDialog.DialogCode.Accepted
                 request.reply(dialog.answer() if accepted else None)
             dialog.deleteLater()
+            self._give_back_focus(dialog)
 
         dialog.finished.connect(finished)
         watch.start()
         dialog.open()
+
+    def _give_back_focus(self, dialog: QDialog) -> None:
+        """The keyboard goes back to the window when a dialog closes (not every platform
+        re-activates the parent by itself; a keyboard user would be left nowhere)."""
+        window = self._window()
+        if window is None or not window.isVisible():
+            return
+        window.activateWindow()
+
+        def again() -> None:
+            # The agent just answered in our dialog, so nothing else had focus: a platform
+            # that handed focus to nobody as the dialog went (offscreen, bare X11) is undone.
+            if QApplication.activeWindow() is None and window.isVisible():
+                window.activateWindow()
+
+        for delay_ms in (0, 150, 400):
+            QTimer.singleShot(delay_ms, window, again)
 
     def _window(self) -> QWidget | None:
         # Asked of Qt each time: a Python reference to the window would keep it alive.

@@ -105,6 +105,9 @@ class ResultsPage(QWidget):
         self.fix_scroll.setWidgetResizable(True)
         self.fix_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.fix_scroll.setWidget(self.box)
+        # The list sits on the page's own background, not on a second, differently grey one.
+        self.fix_scroll.viewport().setAutoFillBackground(False)
+        self.box.setAutoFillBackground(False)
         self.fix_scroll.setAccessibleName(_("What to fix"))
         self.details_button = QPushButton(_("Show &every check"))
         self.details_button.setAccessibleName(_("Show every check with its results"))
@@ -154,6 +157,12 @@ class ResultsPage(QWidget):
             self.items.append(row)
             self.list_layout.addWidget(row)
         self.list_layout.addStretch(1)
+        # New buttons join the end of the window's focus chain; Tab should meet them in
+        # reading order, between the page's top and its bottom buttons.
+        before: QWidget = self.details_button.previousInFocusChain() or self.details_button
+        for fix_item in self.items:
+            QWidget.setTabOrder(before, fix_item.button)
+            before = fix_item.button
 
     def set_enabled_to_run(self, enabled: bool) -> None:
         for item in self.items:

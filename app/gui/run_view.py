@@ -95,6 +95,11 @@ class RunView(QObject):
             self.rows[check.id] = row
             self.checks_layout.addWidget(row)
         self.checks_layout.addStretch(1)
+        # Rows made now would come last in the focus chain: put them after the list.
+        before: QWidget = self.checks_scroll
+        for row in self.rows.values():
+            QWidget.setTabOrder(before, row.button)
+            before = row.button
         self.details.show_report(None)
 
     def set_state(self, *, ready: bool, running: bool) -> None:

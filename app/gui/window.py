@@ -15,12 +15,13 @@ files happen in workers (:mod:`deskready.gui.worker`), so the GUI thread never w
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -169,6 +170,34 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
         self.setCentralWidget(central)
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        """Tab follows reading order: the message, the tabs, the page, then the bottom bar
+        (widgets would otherwise be visited in the order they were made)."""
+        bar, guided, results = self.profile_bar, self.guided, self.results_page
+        chain: list[QWidget] = [
+            self.message.close_button,
+            self.tabs.tabBar(),
+            bar.profile_combo,
+            bar.open_button,
+            bar.code,
+            bar.join_button,
+            bar.agent_name,
+            bar.agent_id,
+            self.run_button,
+            guided.ready_button,
+            results.details_button,
+            results.restart_button,
+            self.checks_scroll,
+            self.details,
+            self.cancel_button,
+            self.json_button,
+            self.pdf_button,
+            self.folder_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _wire(self) -> None:
         view, controller = self.run_view, self.controller
@@ -437,13 +466,20 @@ class MainWindow(QMainWindow):
     def _show_start(self, session: Any) -> None:
         self.start_page.show_steps(plan_steps(session.checks))
         self.pages.setCurrentWidget(self.start_page)
+        if self.focusWidget() is None:  # the keyboard starts at the top of the page
+            self.profile_combo.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_results(self, report: Any) -> None:
         """Results first: the verdict is in the banner; the page says what to fix."""
         self.guided.run_over()
         self.results_page.show_report(report)
         self.pages.setCurrentWidget(self.results_page)
-        if self.tabs.currentIndex() == 0 and self.isActiveWindow():
+        if self.tabs.currentIndex() == 0:
+            # After the event loop shows the new items (a layout shows children queued).
+            QTimer.singleShot(0, self._focus_results)
+
+    def _focus_results(self) -> None:
+        if self.pages.currentWidget() is self.results_page:
             self.results_page.first_control().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _after_failed_run(self) -> None:
