@@ -14,6 +14,8 @@ APT_PACKAGES=(
   iproute2 nftables coturn
   # the hub: a throwaway PostgreSQL cluster (tests/hub/conftest.py), a third-party STUN client
   postgresql stun-client
+  # the hub's dashboard in a real browser (tests/hub/browser, driven by Playwright)
+  chromium
   # Qt offscreen / under Xvfb, fonts with CJK glyphs
   xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libxkbcommon0 libfontconfig1

@@ -23,8 +23,8 @@ REPORTED_COLOUR = "#1f5fbf"
 OBSERVED_COLOUR = "#8a3ffc"
 LIMIT_COLOUR = "#b42318"
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 36
+WIDTH, HEIGHT = 520, 220
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 36
 
 
 def _nice_max(value: float) -> float:
@@ -60,10 +60,12 @@ def days_chart(days: Sequence[tuple[date, dict[str, int]]], words: dict[str, str
                 f'height="{h:.1f}" fill="{VERDICT_COLOURS[verdict]}">'
                 f"<title>{escape(day.isoformat())}: {escape(words[verdict])} {count}</title></rect>"
             )
-        if i % 7 == 0 or i == len(days) - 1:
+        last = len(days) - 1
+        if i == last or (i % 7 == 0 and last - i >= 4):  # no label crowds the last one
             parts.append(
                 f'<text x="{LEFT + i * slot + slot / 2:.1f}" y="{HEIGHT - 18}" '
-                f'text-anchor="middle" class="tick">{escape(day.strftime("%m-%d"))}</text>'
+                f'text-anchor="{"end" if i == last else "middle"}" class="tick">'
+                f"{escape(day.strftime('%m-%d'))}</text>"
             )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -129,8 +131,9 @@ def trend_chart(series: Series, chart_id: str) -> Markup:
             parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>')
     if count:
         for i in sorted({0, count - 1}):
+            anchor = "start" if i == 0 and count > 1 else "end" if i == count - 1 else "middle"
             parts.append(
-                f'<text x="{x(i):.1f}" y="{HEIGHT - 18}" text-anchor="middle" class="tick">'
+                f'<text x="{x(i):.1f}" y="{HEIGHT - 18}" text-anchor="{anchor}" class="tick">'
                 f"{escape(series.points[i].at.strftime('%Y-%m-%d'))}</text>"
             )
     parts.append("</svg>")

@@ -348,7 +348,7 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
                         "agent_id": invite.agent_id,
                         "team": invite.team,
                         "spec": invite.spec.name,
-                        "expires_at": utc(invite.expires_at).isoformat(timespec="minutes"),
+                        "expires_at": _time(invite.expires_at),
                         "uses_left": invite.uses_left,
                         "revoked": invite.revoked,
                         "open": not (invite.revoked or expired or invite.uses_left <= 0),
