@@ -11,21 +11,23 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.table import Table
 from rich.text import Text
 
 from deskready.checks.i18n import N_, _, ngettext
 from deskready.cli.exit_codes import ExitCode
 from deskready.cli.render import plain_console
 from deskready.cli.translated import TranslatedGroup
-from deskready.format import format_timestamp
-from deskready.history.diff import Change, diff_reports, failed_rules
-from deskready.history.due import Due, due_for, due_from, due_of_latest
-from deskready.history.store import ENV_SWITCH, HistoryError, HistoryStore, Run, enabled
-from deskready.outcomes import verdict_look
+
+if TYPE_CHECKING:
+    from deskready.history.diff import Change
+    from deskready.history.due import Due
+    from deskready.history.store import HistoryStore, Run
+
+#: The history's own modules load only when a history command runs (or a check finished
+#: with [reverify]), so ``deskready check`` does not pay for them at start-up.
 
 
 def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
@@ -40,10 +42,14 @@ def _console() -> Any:
 
 
 def _store() -> HistoryStore:
+    from deskready.history.store import HistoryStore
+
     return HistoryStore()
 
 
 def _off_note() -> Text | None:
+    from deskready.history.store import ENV_SWITCH, enabled
+
     if enabled():
         return None
     return Text(
@@ -53,6 +59,8 @@ def _off_note() -> Text | None:
 
 
 def _get(store: HistoryStore, number: int) -> Run:
+    from deskready.history.store import HistoryError
+
     try:
         run = store.get(number)
     except HistoryError as exc:
@@ -68,6 +76,8 @@ def _get(store: HistoryStore, number: int) -> Run:
 
 def run_summary(run: Run) -> dict[str, Any]:
     """One run as ``history --json`` gives it."""
+    from deskready.history.diff import failed_rules
+
     return {
         "number": run.id,
         "created_at": run.created_at.isoformat(),
@@ -107,6 +117,13 @@ def history_list(as_json: bool, limit: int) -> None:
 
 
 def _list(as_json: bool, limit: int) -> None:
+    from rich.table import Table
+
+    from deskready.format import format_timestamp
+    from deskready.history.diff import failed_rules
+    from deskready.history.store import HistoryError
+    from deskready.outcomes import verdict_look
+
     try:
         runs = _store().runs(limit)
     except HistoryError as exc:
@@ -167,6 +184,8 @@ def history_show(number: int) -> None:
 
 def _pair(store: HistoryStore, numbers: tuple[int, ...]) -> tuple[Run, Run] | None:
     """(older, newer): the two named, or one and the run before it, or the last two."""
+    from deskready.history.store import HistoryError
+
     if len(numbers) > 2:
         _fail(_("history diff takes at most two run numbers."))
     try:
@@ -184,6 +203,8 @@ def _pair(store: HistoryStore, numbers: tuple[int, ...]) -> tuple[Run, Run] | No
 
 def diff_lines(older: Run, newer: Run, changes: list[Change]) -> list[str]:
     """The diff as the terminal prints it (also the GUI's wording)."""
+    from deskready.format import format_timestamp
+
     heading = _("Run {new} ({new_date}) compared with run {old} ({old_date}):").format(
         new=newer.id,
         new_date=format_timestamp(newer.created_at.isoformat()),
@@ -200,6 +221,8 @@ def diff_lines(older: Run, newer: Run, changes: list[Change]) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help=N_("Machine-readable changes."))
 def history_diff(numbers: tuple[int, ...], as_json: bool) -> None:
     """Say what changed between two runs (default: the last two)."""
+    from deskready.history.diff import diff_reports
+
     pair = _pair(_store(), numbers)
     if pair is None:
         if as_json:
@@ -228,6 +251,8 @@ def history_diff(numbers: tuple[int, ...], as_json: bool) -> None:
 @click.option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
 def history_delete(number: int | None, everything: bool, yes: bool) -> None:
     """Delete one kept run, or all of them (the saved report files are not touched)."""
+    from deskready.history.store import HistoryError
+
     if (number is None) == (not everything):
         _fail(_("Name one run number, or give --all."))
     what = (
@@ -278,6 +303,8 @@ def due_json(due: Due | None, today: date | None = None) -> dict[str, Any]:
 def after_run_lines(spec: Any) -> list[Text]:
     """What ``deskready check`` prints after the verdict when the spec asks for
     re-verification: when the next check is due (this run already counted)."""
+    from deskready.history.due import due_for
+
     due = due_for(spec.sha256, spec.reverify.every_days)
     if due is None:
         return []
@@ -294,6 +321,9 @@ def after_run_lines(spec: Any) -> list[Text]:
 @click.option("--json", "as_json", is_flag=True, help=N_("Machine-readable answer."))
 def history_due(profile: str | None, as_json: bool) -> None:
     """Say when your employer wants the next check (exit 1 when it is overdue)."""
+    from deskready.history.due import due_from, due_of_latest
+    from deskready.history.store import HistoryError
+
     try:
         if profile is not None:
             from deskready.profiles import load_profile

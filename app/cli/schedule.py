@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.text import Text
@@ -15,14 +15,9 @@ from deskready.checks.i18n import N_, _
 from deskready.cli.exit_codes import ExitCode
 from deskready.cli.render import plain_console
 from deskready.cli.translated import TranslatedGroup
-from deskready.schedule.plan import (
-    DEFAULT_TIME,
-    Schedule,
-    ScheduleError,
-    parse_every,
-    parse_time,
-    resolve_spec,
-)
+
+if TYPE_CHECKING:
+    from deskready.schedule.plan import Schedule
 
 
 def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
@@ -59,6 +54,15 @@ def build_schedule(
     invite: str | None,
 ) -> Schedule:
     """The schedule the options ask for (raises ScheduleError with the reason)."""
+    from deskready.schedule.plan import (
+        DEFAULT_TIME,
+        Schedule,
+        ScheduleError,
+        parse_every,
+        parse_time,
+        resolve_spec,
+    )
+
     if sum(x is not None for x in (every, before_shift)) + int(daily) > 1:
         raise ScheduleError(_("Give one of --every, --daily and --before-shift."))
     if spec and (hub or invite):
@@ -116,6 +120,7 @@ def schedule_install(
 ) -> None:
     """Register a recurring check with this computer's scheduler."""
     from deskready.schedule import system
+    from deskready.schedule.plan import ScheduleError
 
     try:
         plan = build_schedule(every, daily, before_shift, at, spec, hub, invite)
@@ -161,6 +166,7 @@ def _rendered(plan: Schedule) -> dict[str, str]:
 def schedule_remove() -> None:
     """Remove the recurring check."""
     from deskready.schedule import system
+    from deskready.schedule.plan import ScheduleError
 
     try:
         result = system.remove()
@@ -179,6 +185,7 @@ def schedule_remove() -> None:
 def schedule_status(as_json: bool) -> None:
     """Show the recurring check that is installed (exit 1: none)."""
     from deskready.schedule import system
+    from deskready.schedule.plan import ScheduleError
     from deskready.schedule.saved import last_run
 
     try:
@@ -224,6 +231,7 @@ def schedule_status(as_json: bool) -> None:
 @schedule.command("run", hidden=True, help=N_("Run the scheduled check if it is due."))
 def schedule_run() -> None:
     """What the OS scheduler starts: the check if it is due (exit: the check's own)."""
+    from deskready.schedule.plan import ScheduleError
     from deskready.schedule.run import run_scheduled
 
     try:
