@@ -312,13 +312,15 @@ def create_app(
     app.state.hub = state
     _install_handlers(app)
     _api_routes(app, state)
-    from deskready.hub.web import add_pages
+    from deskready.hub.web import SPEC_UPLOAD_MAX_BYTES, SPEC_UPLOAD_PATH, add_pages
 
     add_pages(app, state)
 
     def limit_for(path: str) -> int:
         if path.startswith(f"{API}/sessions/") and path.endswith(REPORT_PATH_SUFFIX):
             return limits.body_max_bytes
+        if path == SPEC_UPLOAD_PATH:  # a spec file posted from the dashboard
+            return SPEC_UPLOAD_MAX_BYTES
         return SMALL_BODY_MAX_BYTES
 
     app.add_middleware(_AddressLimit, state=state)
