@@ -363,13 +363,14 @@ def _fetch_spec(
 
 def hub_settings(spec: Spec, joined: Joined, wanted: set[str]) -> Spec:
     """``spec`` with its network checks pointed at the hub (only those it runs anyway):
-    ``bandwidth`` on the hub's LibreSpeed endpoint, ``call_quality`` on its STUN server
-    with the session's USERNAME (the hub mode, docs/hub-protocol.md §4)."""
+    ``bandwidth`` and ``responsiveness`` on the hub's LibreSpeed endpoint, ``call_quality``
+    on its STUN server with the session's USERNAME (the hub mode, docs/hub-protocol.md §4)."""
     settings = {k: dict(v) for k, v in spec.check_settings.items()}
-    if "bandwidth" in wanted:
-        settings.setdefault("bandwidth", {}).update(
-            backend="librespeed", server=joined.endpoints.librespeed
-        )
+    for check in ("bandwidth", "responsiveness"):  # both load the hub's LibreSpeed port
+        if check in wanted:
+            settings.setdefault(check, {}).update(
+                backend="librespeed", server=joined.endpoints.librespeed
+            )
     if "upstream" in wanted:
         # the hub counts the call-quality stream's requests; the upstream check reads the
         # count back, so the stream must run too (a settings table plans it)

@@ -156,3 +156,40 @@ def test_server_faults_are_named_and_bounded(
     with pytest.raises(CheckFailed, match=message):
         run(f"http://127.0.0.1:{server.server_address[1]}/empty.php", seconds=12.0)
     assert time.monotonic() - started < bound_s
+
+
+SPEC = b"""
+[employer]
+name = "Acme"
+
+[rules."network.bufferbloat_grade"]
+one_of = ["A+", "A", "B"]
+
+[rules."network.loaded_latency_increase_ms"]
+max = 60
+severity = "recommended"
+
+[checks.responsiveness]
+max_seconds = 10
+"""
+
+
+def test_a_spec_requires_a_grade_and_joining_points_the_check_at_the_hub() -> None:
+    from deskready.hubclient.join import Endpoints, Joined, hub_settings
+    from deskready.registry import discover_checks
+    from deskready.spec.loader import load_spec_bytes
+
+    spec = load_spec_bytes(SPEC, discover_checks(), file_name="acme.toml")
+    rule = next(r for r in spec.rules if r.metric == "network.bufferbloat_grade")
+    assert all(c.meets("B") for c in rule.conditions)
+    assert not all(c.meets("C") for c in rule.conditions)
+    endpoints = Endpoints("http://hub.example:8081/m/s1/", "hub.example:3478", "s1")
+    joined = Joined(
+        "https://hub.example", "hub.example", "acme", "s1", "n", "AG-1", "k", "", endpoints, spec
+    )
+    pointed = hub_settings(spec, joined, {"responsiveness"})
+    assert pointed.check_settings["responsiveness"] == {
+        "max_seconds": 10,
+        "backend": "librespeed",
+        "server": "http://hub.example:8081/m/s1/",
+    }
