@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -18,21 +17,23 @@ from typing import Any, NoReturn, TypeVar
 import click
 from rich.text import Text
 
-from deskready import __version__
 from deskready.answers import AnswerError, load_answers_file, parse_answer_options
-from deskready.checks.i18n import N_, _, set_language
+from deskready.checks.i18n import N_, _
 from deskready.cli.exit_codes import ExitCode
 from deskready.cli.history import history as history_group
 from deskready.cli.hub import hub as hub_group
 from deskready.cli.prompt import TerminalAsker
 from deskready.cli.render import (
     ProgressView,
+    metric_labels,
     plain_console,
     print_report,
+    print_verdict_line,
     scope_lines,
     verdict_word,
 )
 from deskready.cli.schedule import schedule as schedule_group
+from deskready.cli.shared_options import asked_language
 from deskready.cli.translated import TranslatedGroup
 from deskready.format import format_timestamp
 from deskready.profiles import bundled_profiles, load_profile
@@ -51,32 +52,12 @@ from deskready.session import PlanError, Session
 from deskready.spec import SpecError
 
 F = TypeVar("F", bound=Callable[..., Any])
-log = logging.getLogger("deskready")
 
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     """Print a user error on stderr and exit with ``code`` (no traceback)."""
     plain_console(stderr=True).print(Text.assemble((f"{_('Error')}: ", "bold red"), message))
     sys.exit(int(code))
-
-
-def _apply_language(code: str | None) -> str | None:
-    """Switch language as soon as ``--lang`` is parsed (the system's when not given)."""
-    set_language(code)
-    return code
-
-
-def setup_logging(debug: bool) -> None:
-    """Tracebacks and check internals go to stderr with --debug; otherwise only warnings."""
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not debug:
-        # A crashed check is already reported in the results; keep its traceback out of
-        # the agent's terminal.
-        logging.getLogger("deskready.runner").setLevel(logging.CRITICAL)
 
 
 @click.group(
@@ -88,26 +69,13 @@ def setup_logging(debug: bool) -> None:
         "Without a command, opens the desktop app."
     ),
 )
-@click.version_option(
-    __version__, "--version", prog_name="deskready", help=N_("Show the version and exit.")
-)
-@click.option(
-    "--lang",
-    metavar="CODE",
-    is_eager=True,  # before --help, so the help is in that language too
-    callback=lambda _ctx, _param, value: _apply_language(value),
-    help=N_("Language: en, ja, de, nl, ms (default: the system's)."),
-)
-@click.option("--debug", is_flag=True, help=N_("Show tracebacks and debug logging."))
 @click.pass_context
-def cli(ctx: click.Context, lang: str | None, debug: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Check that this computer and home office meet your employer's requirements.
 
-    Without a command, opens the desktop app.
+    Without a command, opens the desktop app. ``--lang``, ``--debug`` and ``--version``
+    (deskready.cli.shared_options) work here and after any command's name.
     """
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
-    setup_logging(debug)
     if ctx.invoked_subcommand is None:
         from deskready.gui_launcher import launch_gui
 
@@ -198,7 +166,12 @@ def _registry(*, announce: bool = True) -> CheckRegistry:
     metavar="KEY",
     help=N_("The hub's public key, if your employer gave you one."),
 )
-@click.option("--debug", is_flag=True, help=N_("Show tracebacks and debug logging."))
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help=N_("Print only the verdict and where the reports were written."),
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -216,11 +189,9 @@ def check(
     hub: str | None,
     invite: str | None,
     hub_keys: Sequence[str],
-    debug: bool,
+    quiet: bool,
 ) -> None:
     """Run the checks against an employer spec and show the verdict."""
-    if debug and not ctx.obj.get("debug"):
-        setup_logging(True)
     to_stdout = json_path == "-"
     console = plain_console(stderr=to_stdout, highlight=False)
     registry = _registry()
@@ -235,7 +206,7 @@ def check(
             )
         except hub_run.JoinError as exc:
             fail(str(exc))
-        for line in hub_run.joined_lines(joined):
+        for line in () if quiet else hub_run.joined_lines(joined):
             console.print(line)
     try:
         spec = hub_run.hub_spec(joined, registry) if joined else load_profile(profile, registry)
@@ -264,12 +235,13 @@ def check(
             console.print()
             fail(_("Stopped before any check ran."), ExitCode.INTERRUPTED)
 
-    console.print(
-        _("Checking against {employer} ({source})…").format(
-            employer=_(spec.employer.name), source=spec.source
+    if not quiet:
+        console.print(
+            _("Checking against {employer} ({source})…").format(
+                employer=_(spec.employer.name), source=spec.source
+            )
         )
-    )
-    with ProgressView(console, session.checks) as view:
+    with ProgressView(console, session.checks, quiet=quiet) as view:
         asker.view = view
         outcome = session.run(
             on_event=view.handle, ask=asker.ask_during_run if interactive else None
@@ -279,7 +251,10 @@ def check(
         hub_run.record_stun_sent(session, outcome)
     # Saved reports are in the spec's report language; the screen speaks the agent's.
     shown, report = session.reports(outcome)
-    print_report(console, shown)
+    if quiet:
+        print_verdict_line(console, shown)
+    else:
+        print_report(console, shown, labels=metric_labels(registry))
     delivery = hub_run.deliver_report(report, json_path, pdf_path, paper) if joined else None
     for line in hub_run.delivery_lines(delivery) if delivery else ():
         console.print(line)
@@ -289,10 +264,12 @@ def check(
                 _write_stdout(report_json(report))
             else:
                 write_report_json(Path(json_path), report)
-                console.print(_("JSON report written to {path}").format(path=json_path))
+                console.print(
+                    _("JSON report written to {path}").format(path=json_path), soft_wrap=True
+                )
         if pdf_path is not None:
             _write_pdf(report, pdf_path, paper)
-            console.print(_("PDF report written to {path}").format(path=pdf_path))
+            console.print(_("PDF report written to {path}").format(path=pdf_path), soft_wrap=True)
     except ReportFileError as exc:
         fail(str(exc))
     from deskready.cli.history import after_run_lines  # when the employer wants the next check
@@ -517,7 +494,7 @@ def report_show(file: Path) -> None:
             console.print(Text.assemble((f"{_('Warning')}: ", "bold yellow"), line))
 
     warn()
-    print_report(console, data)
+    print_report(console, data, labels=metric_labels(_registry(announce=False)))
     warn()
     if warnings:
         sys.exit(int(ExitCode.NOT_READY))
@@ -619,15 +596,17 @@ def report_pdf(file: Path, output: Path, paper: str) -> None:
             ExitCode.NOT_READY,
         )
     _write_pdf(data, output, paper)
-    plain_console(highlight=False).print(_("PDF report written to {path}").format(path=output))
+    # soft_wrap: a path stays on one line, whole, to copy (the terminal folds it if it must)
+    plain_console(highlight=False).print(
+        _("PDF report written to {path}").format(path=output), soft_wrap=True
+    )
 
 
 def _gui_language_args(ctx: click.Context) -> list[str]:
     """``--lang`` given to ``deskready`` goes on to the GUI (which otherwise uses its saved
     choice or the system's language)."""
-    root = ctx.find_root()
-    lang = root.params.get("lang")
-    return ["--lang", str(lang)] if lang else []
+    lang = asked_language(ctx)
+    return ["--lang", lang] if lang else []
 
 
 @cli.command(help=N_("Open the desktop app."))

@@ -1,4 +1,5 @@
-"""Terminal output: live progress while checks run, and the results table after.
+"""Terminal output: live progress while checks run; after, results first (the verdict,
+what to fix, then the table of every check).
 
 Everything is drawn from runner events and the report dict, never from check objects, so
 the terminal shows exactly what the JSON and PDF say. Colour and live redraw on a TTY;
@@ -8,7 +9,7 @@ plain lines otherwise (logs, pipes, support scripts).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console, Group
@@ -19,8 +20,9 @@ from rich.text import Text
 
 from deskready.checks.api import Check
 from deskready.checks.i18n import _
-from deskready.format import format_number, list_separator
+from deskready.format import list_separator
 from deskready.outcomes import outcome_look, partial_notice, verdict_look, verdict_sentence
+from deskready.report.fixes import Fix, FixKind, what_to_fix
 from deskready.report.view import category_label, is_partial, measured_text, not_checked_labels
 from deskready.runner import CheckFinished, CheckProgress, CheckStarted, RunEvent
 
@@ -85,8 +87,11 @@ def verdict_word(verdict: str) -> str:
 class ProgressView:
     """Shows each check's state while the run goes on; thread-safe (events come from workers)."""
 
-    def __init__(self, console: Console, checks: Sequence[type[Check]]) -> None:
+    def __init__(
+        self, console: Console, checks: Sequence[type[Check]], *, quiet: bool = False
+    ) -> None:
         self.console = console
+        self.quiet = quiet  # --quiet: nothing until the verdict
         self.titles = {c.id: _(c.title) for c in checks}
         self.state: dict[str, str] = dict.fromkeys(self.titles, _("waiting"))
         self.live_values: dict[str, str] = {}
@@ -94,7 +99,7 @@ class ProgressView:
         self._live: Live | None = None
 
     def __enter__(self) -> ProgressView:
-        if self.console.is_terminal:
+        if self.console.is_terminal and not self.quiet:
             self._live = Live(
                 self._render(), console=self.console, refresh_per_second=8, transient=True
             )
@@ -127,13 +132,14 @@ class ProgressView:
                 if event.fraction is not None:
                     parts.append(f"{round(event.fraction * 100)}%")
                 if event.message:
+                    # The check's message carries its value with the unit ("Download:
+                    # 48 Mbps"); the bare live numbers are for the GUI's meters and charts.
                     parts.append(event.message)
-                parts += [f"{k} {format_number(v)}" for k, v in event.live.items()]
                 self.state[event.check_id] = "  ".join(parts) or _("running…")
             elif isinstance(event, CheckFinished):
                 status = event.result.runner_status
                 self.state[event.check_id] = outcome_label(status.value) if status else _("done")
-                if self._live is None:
+                if self._live is None and not self.quiet:
                     self.console.print(Text(f"{title}: {self.state[event.check_id]}"))
             if self._live is not None:
                 self._live.update(self._render())
@@ -145,13 +151,75 @@ class ProgressView:
         return table
 
 
-def print_report(console: Console, report: dict[str, Any]) -> None:
-    """The results table grouped by check, advice for what failed, then the verdict.
+def metric_labels(checks: Iterable[type[Check]]) -> dict[str, str]:
+    """What each metric is, in the current language, to name an unjudged value by."""
+    return {metric.id: _(metric.description) for check in checks for metric in check.metrics}
 
-    Every text comes from the report (its display texts and the looks of
-    :mod:`deskready.outcomes`), so the terminal says what the JSON and the PDF say. Text
-    from a spec or a report is data: it is never parsed as console markup.
+
+def print_report(
+    console: Console, report: dict[str, Any], *, labels: Mapping[str, str] | None = None
+) -> None:
+    """Results first: the verdict, then what to fix, then the table of every check.
+
+    Every text comes from the report (its display texts, :func:`what_to_fix` and the looks
+    of :mod:`deskready.outcomes`), so the terminal says what the JSON, the GUI and the PDF
+    say, and each cause once: a check that could not measure tells its reason in "What to
+    fix" alone. ``labels`` names unjudged values (:func:`metric_labels`). Text from a spec
+    or a report is data: it is never parsed as console markup.
     """
+    console.print(Panel(Group(*verdict_lines(report, list_missing=False)), expand=False))
+    print_fixes(console, what_to_fix(report))
+    console.print(results_table(report, labels or {}))
+    notes = [(r["title"], m) for r in report["results"] for m in r.get("messages", [])]
+    if notes:
+        console.print(Text(_("Notes"), style="bold underline"))
+        for title, message in notes:
+            print_indented(
+                console, Text.assemble(("• ", "cyan"), (title + ": ", "bold"), message), 2
+            )
+
+
+def print_indented(console: Console, text: Text, indent: int) -> None:
+    """``text`` wrapped to the console's width with every line indented (a hanging indent,
+    in cells: a Japanese character counts two), and no padding after the last word."""
+    width = max(20, console.width - indent)
+    for line in text.wrap(console, width):
+        line.rstrip()
+        console.print(Text(" " * indent) + line, soft_wrap=True)  # already fits: no re-wrap
+
+
+def print_verdict_line(console: Console, report: dict[str, Any]) -> None:
+    """``--quiet``: the verdict sentence alone."""
+    console.print(verdict_lines(report)[0])
+
+
+def print_fixes(console: Console, fixes: Sequence[Fix]) -> None:
+    """The "What to fix" list, by group in :data:`deskready.report.fixes.ORDER`: each item one line
+    (what, and what was found against what is needed), then one line of advice. Advice that
+    every item of a group shares ("run the full check") is said once, under the group."""
+    if not fixes:
+        return
+    console.print(Text(_("What to fix"), style="bold underline"))
+    for kind in FixKind:
+        group = [fix for fix in fixes if fix.kind is kind]
+        if not group:
+            continue
+        look = outcome_look(kind.outcome)
+        console.print(Text(kind.heading(), style="bold"))
+        shared = group[0].advice if len(group) > 1 and len({f.advice for f in group}) == 1 else ""
+        for fix in group:
+            what = Text.assemble((f"{look.symbol} ", look.style), (fix.title, "bold"))
+            if fix.found:
+                what.append(f" — {fix.found}")
+            print_indented(console, what, 1)
+            if fix.advice and not shared:
+                print_indented(console, Text(fix.advice), 3)
+        if shared:
+            print_indented(console, Text(shared, style="dim"), 3)
+
+
+def results_table(report: dict[str, Any], labels: Mapping[str, str]) -> Table:
+    """Every check with its requirements, grouped by category: the details after the fixes."""
     rules_by_check: dict[str, list[dict[str, Any]]] = {}
     for rule in report["rules"]:
         rules_by_check.setdefault(rule["check"], []).append(rule)
@@ -174,15 +242,14 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
         rules = rules_by_check.get(result["check"], [])
         title = Text(result["title"])
         if result["status"] in ("error", "skipped") and not rules:
-            table.add_row(
-                title, "", Text(result.get("error") or ""), outcome_text(result["status"])
-            )
+            # its error, if any, is an item of "What to fix": one message per cause
+            table.add_row(title, "", "", outcome_text(result["status"]))
             continue
         if not rules:
             table.add_row(
                 title,
                 Text(_("(not required)"), style="dim"),
-                Text(measured_text(result)),
+                Text(values_text(result, labels)),
                 outcome_text("info"),
             )
             continue
@@ -196,41 +263,27 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
                 Text(measured),
                 outcome_text(rule["outcome"]),
             )
-    console.print(table)
-    advice = [
-        r for r in report["rules"] if r["outcome"] not in ("pass", "not_checked") and r["advice"]
-    ]
-    if advice:
-        console.print(Text(_("What to do"), style="bold underline"))
-        for rule in advice:
-            look = outcome_look(rule["outcome"])
-            console.print(
-                Text.assemble(
-                    (f" {look.symbol} ", look.style), (rule["label"] + ": ", "bold"), rule["advice"]
-                )
-            )
-    errors = [r for r in report["results"] if r.get("error")]
-    for result in errors:
-        if not rules_by_check.get(result["check"]):
-            continue
-        error_look = outcome_look("error")
-        console.print(
-            Text.assemble(
-                (f" {error_look.symbol} ", error_look.style),
-                (result["title"] + ": ", "bold"),
-                result["error"],
-            )
-        )
-    notes = [(r["title"], m) for r in report["results"] for m in r.get("messages", [])]
-    if notes:
-        console.print(Text(_("Notes"), style="bold underline"))
-        for title, message in notes:
-            console.print(Text.assemble(("  • ", "cyan"), (title + ": ", "bold"), message))
-    console.print(Panel(Group(*verdict_lines(report)), expand=False))
+    return table
 
 
-def verdict_lines(report: dict[str, Any]) -> list[Text]:
-    """The verdict, and for a partial run the notice and the requirements not checked."""
+def values_text(result: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    """An unjudged check's values, one per line, each named and with its unit: the report's
+    display texts (``results[].display``); older reports: their ``measured_text``."""
+    display = result.get("display")
+    values = result.get("measurements")
+    if not isinstance(display, Mapping) or not display:
+        return measured_text(result)
+    measured = values if isinstance(values, Mapping) else {}
+    return "\n".join(
+        f"{labels.get(metric, metric)}: {text}"
+        for metric, text in display.items()
+        if isinstance(text, str) and measured.get(metric) is not None
+    )
+
+
+def verdict_lines(report: dict[str, Any], *, list_missing: bool = True) -> list[Text]:
+    """The verdict, and for a partial run the notice (and, unless "What to fix" lists them
+    already, the requirements not checked)."""
     look = verdict_look(report["verdict"])
     partial = is_partial(report)
     lines = [
@@ -241,7 +294,7 @@ def verdict_lines(report: dict[str, Any]) -> list[Text]:
     ]
     if partial:
         lines.append(Text(partial_notice(), style="bold"))
-        missing = not_checked_labels(report)
+        missing = not_checked_labels(report) if list_missing else []
         if missing:
             lines.append(
                 Text(

@@ -40,7 +40,7 @@ def test_not_ready_exits_1_with_advice(deskready_bin, tmp_path, env):
     out = run(deskready_bin, "check", "--profile", str(spec), "--no-input", env=env)
     assert out.returncode == 1
     assert "NOT READY" in out.stdout
-    assert "What to do" in out.stdout
+    assert "What to fix" in out.stdout
     assert "less memory (RAM) than required" in out.stdout
 
 

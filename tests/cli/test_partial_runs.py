@@ -44,7 +44,8 @@ def test_a_partial_run_is_incomplete_and_says_so_everywhere(
     assert "Traceback" not in done.stderr
     assert "ACME [/] Calls" in done.stdout  # the employer's name is text, not markup
     assert "Partial check — not a readiness proof." in done.stdout
-    assert "Not checked: Download speed" in " ".join(done.stdout.split())
+    fixes = " ".join(done.stdout.split("What to fix", 1)[1].split())
+    assert "Not checked in this run – Internet speed — Download speed" in fixes
 
     report = json.loads(json_path.read_text(encoding="utf-8"))
     assert report["verdict"] == "incomplete"
