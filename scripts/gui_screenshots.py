@@ -24,6 +24,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deskready.registry import CheckRegistry
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,7 +80,7 @@ one_of = ["corded", "usb_handset", "softphone_only"]
 """
 
 
-def showcase_registry():  # type: ignore[no-untyped-def]
+def showcase_registry() -> CheckRegistry:
     """Real system and phone checks; stand-ins for network and audio (see the docstring)."""
     import time as clock
 

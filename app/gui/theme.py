@@ -45,12 +45,49 @@ def is_dark(palette: QPalette | None = None) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
-def status_color(status: str) -> QColor:
-    """Foreground colour for an outcome or status in the current theme."""
+#: WCAG 2.x minimum contrast for normal text (https://www.w3.org/TR/WCAG21/#contrast-minimum).
+MIN_CONTRAST = 4.5
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+        r, g, b = channel(c.redF()), channel(c.greenF()), channel(c.blueF())
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def readable(ink: QColor, background: QColor, minimum: float = MIN_CONTRAST) -> QColor:
+    """``ink``, darkened (on a light background) or lightened (on a dark one) just enough
+    to read at ``minimum`` contrast. The status inks are chosen for white and for our dark
+    palette; a platform's window grey (Fusion's #efefef, Windows' #f0f0f0) is darker than
+    white, so a few would fall just short of 4.5:1 there."""
+    color = QColor(ink)
+    lighten = background.lightness() < 128
+    for _step in range(40):  # bounded: 40 steps of 3 % reach black or white from anywhere
+        if contrast(color, background) >= minimum:
+            break
+        color = color.lighter(103) if lighten else color.darker(103)
+        if lighten and color.lightness() >= 250:
+            color = QColor("#ffffff")
+    return color
+
+
+def status_color(status: str, background: QColor | None = None) -> QColor:
+    """Foreground colour for an outcome or status in the current theme, readable on
+    ``background`` (default: the window's)."""
     from deskready.outcomes import outcome_look
 
     look = outcome_look(status)
-    return QColor(look.dark_ink if is_dark() else look.ink)
+    palette = QGuiApplication.palette()
+    ink = QColor(look.dark_ink if is_dark(palette) else look.ink)
+    return readable(ink, background or palette.color(QPalette.ColorRole.Window))
 
 
 def banner_colors(kind: str) -> tuple[QColor, QColor]:
@@ -75,7 +112,7 @@ def dark_palette() -> QPalette:
         QPalette.ColorRole.ToolTipBase: QColor("#2d333b"),
         QPalette.ColorRole.ToolTipText: text,
         QPalette.ColorRole.PlaceholderText: QColor("#8b949e"),
-        QPalette.ColorRole.Highlight: QColor("#2f81f7"),
+        QPalette.ColorRole.Highlight: QColor("#1f6feb"),  # 4.6:1 with white text
         QPalette.ColorRole.HighlightedText: QColor("#ffffff"),
         QPalette.ColorRole.Link: QColor("#58a6ff"),
         QPalette.ColorRole.Light: QColor("#3d444d"),
@@ -96,6 +133,23 @@ def dark_palette() -> QPalette:
     return p
 
 
+def _readable_selection(app: QApplication) -> None:
+    """Selected text must read on the selection colour too (Fusion's light #308cc6 with
+    white is 3.7:1): darken the highlight where the platform's is too light."""
+    palette = app.palette()
+    role, text = QPalette.ColorRole.Highlight, QPalette.ColorRole.HighlightedText
+    highlight, selected = palette.color(role), palette.color(text)
+    if contrast(selected, highlight) >= MIN_CONTRAST:
+        return
+    better = QColor(highlight)
+    for _step in range(40):
+        if contrast(selected, better) >= MIN_CONTRAST:
+            break
+        better = better.darker(104) if selected.lightness() >= 128 else better.lighter(104)
+    palette.setColor(role, better)
+    app.setPalette(palette)
+
+
 def apply_theme(app: QApplication, choice: str = "system") -> None:
     """Use ``choice`` ("system", "light" or "dark"); with "system", keep following it."""
     hints = app.styleHints()
@@ -111,6 +165,7 @@ def apply_theme(app: QApplication, choice: str = "system") -> None:
         app.setStyle("Fusion")
         app.setPalette(dark_palette() if want_dark else app.style().standardPalette())
         theme_changed().emit()
+    _readable_selection(app)
     if not app.property("deskready_theme_hooked"):
         app.setProperty("deskready_theme_hooked", True)
         hints.colorSchemeChanged.connect(

@@ -53,9 +53,7 @@ def test_a_whole_run_from_the_keyboard_alone(qtbot, make_window):
         window.run_button,
     ]
     headings: list[str] = []
-    window.controller.step_started.connect(
-        lambda i: headings.append(window.guided.heading.text())
-    )
+    window.controller.step_started.connect(lambda i: headings.append(window.guided.heading.text()))
     press(qtbot, Qt.Key.Key_Space)  # Start
 
     # Before the run: the phone question, answered with the arrow keys and Enter.
@@ -92,7 +90,8 @@ def test_a_whole_run_from_the_keyboard_alone(qtbot, make_window):
     assert window.pages.currentWidget() is window.results_page
     page = window.results_page
     first = page.items[0]
-    assert first.fix.kind is FixKind.FAILED and first.fix.check_id == "fake_latency"
+    assert first.fix.kind is FixKind.FAILED
+    assert first.fix.check_id == "fake_latency"
     qtbot.waitUntil(lambda: focused() is first.button, timeout=2000)
     FakeLatency.rtt = 40.0  # the agent restarted the router, then presses Enter
     window.report = None
