@@ -13,7 +13,7 @@ from deskready.gui.questions import AskDialog
 from deskready.gui.theme import apply_theme, banner_colors, status_color
 from deskready.outcomes import OUTCOME_LOOKS
 from tests.gui.conftest import wait_report
-from tests.gui.helpers import answer_dialog, auto_answer, auto_ready, preanswer
+from tests.gui.helpers import answer_dialog, auto_answer, preanswer
 
 Role = QAccessible.Role
 #: Roles a person operates (the tree's other nodes are text, groups and panes).
@@ -122,7 +122,9 @@ def contrast(a: QColor, b: QColor) -> float:
         def channel(v: float) -> float:
             return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
 
-        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+        return (
+            0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+        )
 
     hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
