@@ -528,6 +528,71 @@ def hub_user_add(email: str, role: str, password_file: Path | None, data_dir: Pa
     plain_console().print(_("Added {role} {email}.").format(role=role, email=address))
 
 
+@hub.group("webhook", help=N_("Where the hub posts its alerts: signed JSON (docs/hub-alerts.md)."))
+def hub_webhook() -> None:
+    """The alerts webhook."""
+
+
+@hub_webhook.command("set", help=N_("Post alerts to URL; a new signing secret is shown once."))
+@click.argument("url")
+@click.option(
+    "--secret-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help=N_("Sign with the first line of FILE (16 characters or more) instead of a new secret."),
+)
+@_dir_option
+def hub_webhook_set(url: str, secret_file: Path | None, data_dir: Path | None) -> None:
+    from deskready.hub.alerts.webhook import set_webhook
+
+    given = None
+    if secret_file is not None:
+        given = _read_password(secret_file, interactive_prompt="").strip()
+    with _open_hub(data_dir) as (_config, sessions), _problems(), sessions() as db:
+        _row, secret = set_webhook(db, url, actor=_actor(), secret=given)
+        db.commit()
+    console = plain_console()
+    console.print(_("Alerts are posted to {url}.").format(url=url), soft_wrap=True)
+    if given is None:
+        console.print(
+            _("Signing secret (shown once; give it to the receiver): {secret}").format(
+                secret=secret
+            ),
+            soft_wrap=True,
+        )
+
+
+@hub_webhook.command("show", help=N_("Show where alerts are posted (never the secret)."))
+@_dir_option
+def hub_webhook_show(data_dir: Path | None) -> None:
+    from deskready.hub.alerts.webhook import current
+    from deskready.hub.db import utc
+
+    with _open_hub(data_dir) as (_config, sessions), _problems(), sessions() as db:
+        row = current(db)
+        shown = None if row is None else (row.url, utc(row.updated_at))
+    if shown is None:
+        plain_console().print(_("No webhook is set."))
+        return
+    plain_console().print(
+        _("Alerts are posted to {url} (set {at}).").format(
+            url=shown[0], at=shown[1].isoformat(timespec="seconds")
+        ),
+        soft_wrap=True,
+    )
+
+
+@hub_webhook.command("remove", help=N_("Stop posting alerts to the webhook."))
+@_dir_option
+def hub_webhook_remove(data_dir: Path | None) -> None:
+    from deskready.hub.alerts.webhook import remove_webhook
+
+    with _open_hub(data_dir) as (_config, sessions), _problems(), sessions() as db:
+        removed = remove_webhook(db, actor=_actor())
+        db.commit()
+    plain_console().print(_("The webhook is removed.") if removed else _("No webhook is set."))
+
+
 @hub.command("audit", help=N_("Show the latest admin actions."))
 @click.option(
     "--limit",

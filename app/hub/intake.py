@@ -29,15 +29,16 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from deskready.bounded_read import ReadProblem, decode_text, load_json
 from deskready.checks.i18n import _
 from deskready.evaluate import judge, verdict_of
+from deskready.hub.alerts import events as alert_events
 from deskready.hub.db import now as utc_now
 from deskready.hub.db import utc
 from deskready.hub.fleet import record as fleet
-from deskready.hub.models import MeasureSession, Report, SpecFile
+from deskready.hub.models import Invite, MeasureSession, Report, SpecFile
 from deskready.outcomes import Outcome
 from deskready.registry import CheckRegistry
 from deskready.report import SCHEMA
@@ -299,6 +300,32 @@ def _stored_or_replay(db: Session, session_id: str, digest: str, public_url: str
     )
 
 
+@dataclass(frozen=True)
+class _Bound:
+    """A session with what intake needs of its invite and spec, read in one query."""
+
+    session: MeasureSession
+    agent_id: str
+    team: str
+    spec: SpecFile
+
+
+def _load_session(db: Session, session_id: str) -> _Bound | None:
+    """The session joined to its invite and spec (the spec's bytes stay unread: the parsed
+    spec comes from :class:`SpecCache`, which reads them once per sha256)."""
+    found = db.execute(
+        select(MeasureSession, Invite.agent_id, Invite.team, SpecFile)
+        .join(Invite, Invite.id == MeasureSession.invite_id)
+        .join(SpecFile, SpecFile.id == Invite.spec_id)
+        .where(MeasureSession.id == session_id)
+        .options(defer(SpecFile.content))
+    ).first()
+    if found is None:
+        return None
+    session, agent_id, team, spec = found
+    return _Bound(session, agent_id, team, spec)
+
+
 @dataclass
 class Intake:
     """Everything :func:`accept` needs besides the request: the hub's identity and tools."""
@@ -320,11 +347,12 @@ def accept(db: Session, intake: Intake, session_id: str, data: bytes) -> Accepte
     report = parse_report(data)
     check_shape(report)
     digest = report_digest(report)
-    session = db.get(MeasureSession, session_id)
-    if session is None:
+    bound = _load_session(db, session_id)
+    if bound is None:
         raise Refused(404, _("Unknown session"), _("This hub has no such session."))
-    bound = _member(report, "hub")
-    if bound.get("session") != session.id or bound.get("nonce") != session.nonce:
+    session = bound.session
+    binding = _member(report, "hub")
+    if binding.get("session") != session.id or binding.get("nonce") != session.nonce:
         raise Refused(
             403,
             _("Wrong session"),
@@ -335,14 +363,13 @@ def accept(db: Session, intake: Intake, session_id: str, data: bytes) -> Accepte
     received = intake.clock()
     if utc(session.expires_at) <= received:
         raise Refused(410, _("Session expired"), _("This session has expired; join again."))
-    invite = session.invite
     agent = report.get("agent")
     agent_id = agent.get("id") if isinstance(agent, dict) else None
-    if agent_id != invite.agent_id:
+    if agent_id != bound.agent_id:
         raise Refused(
             403, _("Wrong agent"), _("The report's agent id is not the one this invite is for.")
         )
-    spec_row = invite.spec
+    spec_row = bound.spec
     if _member(report, "spec").get("sha256") != spec_row.sha256:
         raise Refused(
             403, _("Wrong spec"), _("The report was not made with the spec this invite names.")
@@ -369,7 +396,7 @@ def accept(db: Session, intake: Intake, session_id: str, data: bytes) -> Accepte
         "report_digest": digest,
         "session": session.id,
         "nonce": session.nonce,
-        "agent_id": invite.agent_id,
+        "agent_id": bound.agent_id,
         "spec": {"name": spec_row.name, "sha256": spec_row.sha256},
         "received_at": received.isoformat(timespec="seconds"),
         "observed": observed,
@@ -389,7 +416,7 @@ def accept(db: Session, intake: Intake, session_id: str, data: bytes) -> Accepte
     stored = Report(
         id=report_id,
         session_id=session.id,
-        agent_id=invite.agent_id,
+        agent_id=bound.agent_id,
         spec_id=spec_row.id,
         verdict=verdict,
         disputed=bool(hub_values),
@@ -399,8 +426,21 @@ def accept(db: Session, intake: Intake, session_id: str, data: bytes) -> Accepte
         observed=observed,
         attestation=envelope,
     )
+    previous = (
+        alert_events.previous_verdict(db, bound.agent_id, received)
+        if verdict == alert_events.NOT_READY_VERDICT
+        else None
+    )
     db.add(stored)
-    fleet.record_report(db, stored, team=invite.team, spec=spec_row)
+    fleet.record_report(db, stored, team=bound.team, spec=spec_row)
+    alert_events.on_report(
+        db,
+        stored,
+        team=bound.team,
+        disputed=sorted(hub_values),
+        verify_url=verify_url(intake.public_url, report_id),
+        previous=previous,
+    )
     try:
         db.commit()
     except IntegrityError:

@@ -243,6 +243,9 @@ async def _serve(
             )
         ) from None
     purging = asyncio.ensure_future(_purge_sources_daily(config, sessions))
+    from deskready.hub.alerts import loop as alerts_loop
+
+    alerting = asyncio.ensure_future(alerts_loop.run(config, sessions))
     try:
         serving = asyncio.ensure_future(server.serve(sockets=[sock]))
         while not server.started and not serving.done():
@@ -260,4 +263,5 @@ async def _serve(
         await serving
     finally:
         purging.cancel()
+        alerting.cancel()
         await _stop(handle)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskready.checks.i18n import _
-from deskready.hub.admin import audit
+from deskready.hub.admin import AdminError, audit
 from deskready.hub.alerts.signing import new_secret
 from deskready.hub.config import _is_loopback
 from deskready.hub.db import now as utc_now
@@ -30,7 +30,7 @@ MAX_URL_CHARS = 2000
 MAX_ANSWER_BYTES = 64 * 1024
 
 
-class WebhookRefused(ValueError):
+class WebhookRefused(AdminError):
     """A webhook URL the hub does not take; the message says why."""
 
 
