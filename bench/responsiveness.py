@@ -1,0 +1,108 @@
+"""Responsiveness (RPM, added latency, grade) beside the queue built into the link.
+
+    sudo .venv/bin/python bench/responsiveness.py            # 20 Mbit/s, 5 queue sizes, ~1 min
+    sudo .venv/bin/python bench/responsiveness.py --rate 5 --latency 50 200
+
+Each row is one run of the real ``responsiveness`` check in a client namespace, through a
+router namespace whose two egresses are shaped by tc tbf, to the hub's measurement server
+in a server namespace (tests/checks/network/queue_lab.py). Beside the check's figure:
+
+* **full**: the configured depth of both queues, ``2 · (latency + burst / rate)``: the
+  most a round trip can wait;
+* **kernel**: the baseline, measured in the same run: what the two tbf queues actually
+  held (the kernel's backlog counter, sampled every 50 ms) over the window the check's
+  final figure comes from. A loss-based sender backs off at every drop, so this is about
+  half of *full*; it is what a probe meets.
+
+``responsiveness_rows()`` is importable (``bench/network_accuracy.py`` may print these rows
+in its own report). Nothing leaves the machine: only our own veth addresses are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from deskready.checks.network import responsiveness_math as rm  # noqa: E402
+from tests.checks.network.netlab import lab_available  # noqa: E402
+from tests.checks.network.queue_lab import QueueLab  # noqa: E402
+from tests.hub.test_measure import make_db  # noqa: E402
+
+LATENCIES = (5.0, 20.0, 50.0, 100.0, 200.0)
+HEADER = (
+    "rate  queue | full (2 dirs) | kernel: held | check: added   err  | idle  |  RPM  "
+    "class     grade conf   | wall"
+)
+
+
+def one_row(mbit: float, latency_ms: float, seconds: float = 10.0) -> str:
+    """One shaped link, one run of the check, one table row."""
+    with QueueLab() as lab, tempfile.TemporaryDirectory() as tmp:
+        mdb = make_db(Path(tmp))
+        sid = mdb.new_session(f"bench{latency_ms:g}")
+        lab.shape(mbit, latency_ms)
+        port = lab.hub(mdb.url)
+        sampler = lab.sample_queues()
+        started = time.monotonic()
+        try:
+            result = lab.check(
+                {"backend": "librespeed", "server": f"http://{lab.server_ip}:{port}/m/{sid}/",
+                 "max_seconds": seconds},
+                timeout=seconds + 40,
+            )  # fmt: skip
+        finally:
+            sampler.stop()
+        wall = time.monotonic() - started
+        full = 2 * lab.queue_ms()
+        head = f"{mbit:4g}M {latency_ms:4g}ms | {full:8.1f} ms   |"
+        if "error" in result:
+            return f"{head} error: {result['error']}"
+        rated = result["rated"]
+        end = rated[-1][0] if rated else time.monotonic()
+        down, up = sampler.mean_ms(end - rm.MAD * 0.5, end)
+        kernel = down + up
+        d = result["details"]
+        v = result["values"]
+        added = d["added_ms"]
+        error = 100.0 * (added - kernel) / kernel if kernel > 0 else float("nan")
+        return (
+            f"{head} {kernel:8.1f} ms  | {added:8.1f} ms {error:+5.1f}% | {d['idle']['ms']:5.2f} | "
+            f"{v['network.rpm']:6d} {d['rpm_class']:9s} {v['network.bufferbloat_grade']:5s} "
+            f"{d['confidence']:6s} | {wall:4.1f}s"
+        )
+
+
+def responsiveness_rows(
+    rates: tuple[float, ...] = (20.0,), latencies: tuple[float, ...] = LATENCIES
+) -> list[str]:
+    """The table's lines (header first); each row builds and removes its own lab."""
+    rows = [HEADER]
+    for mbit in rates:
+        for latency in latencies:
+            rows.append(one_row(mbit, latency))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", type=float, nargs="+", default=[20.0], help="Mbit/s")
+    parser.add_argument("--latency", type=float, nargs="+", default=list(LATENCIES), help="ms")
+    args = parser.parse_args()
+    reason = lab_available()
+    if reason:
+        sys.exit(f"cannot build the lab: {reason}")
+    print("responsiveness vs the router's queue (reno senders, tbf burst 4000 B, 10 s cap)")
+    print(HEADER, flush=True)
+    for mbit in args.rate:
+        for latency in args.latency:
+            print(one_row(mbit, latency), flush=True)
+
+
+if __name__ == "__main__":
+    main()
