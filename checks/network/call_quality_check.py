@@ -54,6 +54,9 @@ SECOND_LOOK_S = stun_health.SLOW_PROBES * stun_health.SLOW_INTERVAL_S + LATE_S
 #: search (up to 3 servers x 3 pings), the grace wait, a second look and the hub's count.
 MAX_DURATION_S = 60.0
 BUDGET_S = 80.0
+#: An answer up to this much longer than a voice packet still counts as voice-sized (a
+#: server may add a SOFTWARE or FINGERPRINT attribute to the padded size).
+VOICE_SLACK_BYTES = 32
 
 _ADVICE_NETWORK = N_(
     "Use a cable instead of Wi-Fi, and stop downloads, streaming and video calls on other "
@@ -79,7 +82,8 @@ def _packet_details(found: _Server, result: StreamResult) -> dict[str, Any]:
     """Sizes each way (UDP payload, and on the wire with IP + UDP headers) and the interface.
 
     ``downstream_packet_bytes`` is the median size of the answers that came: 172 from the
-    employer's hub, often 32-100 from a third-party server that ignores PADDING.
+    employer's hub; from a third-party server often 32-100 (it ignores PADDING) or about
+    1,500 (coturn with two listening addresses pads its answers to the MTU, RFC 5780).
     """
     request = result.request_bytes
     replies = [float(p.reply_bytes) for p in result.arrivals if p.reply_bytes]
@@ -92,7 +96,8 @@ def _packet_details(found: _Server, result: StreamResult) -> dict[str, Any]:
         "upstream_wire_bytes": request + overhead,
         "downstream_wire_bytes": None if reply is None else reply + overhead,
         "voice_sized_upstream": request >= VOICE_PAYLOAD_BYTES,
-        "voice_sized_downstream": reply is not None and reply >= VOICE_PAYLOAD_BYTES,
+        "voice_sized_downstream": reply is not None
+        and VOICE_PAYLOAD_BYTES <= reply <= VOICE_PAYLOAD_BYTES + VOICE_SLACK_BYTES,
         "interface": found.interface or None,
     }
     if found.binding:
@@ -112,7 +117,9 @@ def _size_messages(server: str, details: dict[str, Any]) -> list[str]:
             )
         ]
     reply = details["downstream_packet_bytes"]
-    if reply is not None and not details["voice_sized_downstream"]:
+    if reply is None or details["voice_sized_downstream"]:
+        return []
+    if reply < VOICE_PAYLOAD_BYTES:
         return [
             M_(
                 "The call test server {server} answers with {size}-byte packets, smaller than "
@@ -122,7 +129,15 @@ def _size_messages(server: str, details: dict[str, Any]) -> list[str]:
                 voice=VOICE_PAYLOAD_BYTES,
             )
         ]
-    return []
+    return [
+        M_(
+            "The call test server {server} answers with {size}-byte packets, larger than a "
+            "call's {voice}: the way back carried more than a call would.",
+            server=server,
+            size=reply,
+            voice=VOICE_PAYLOAD_BYTES,
+        )
+    ]
 
 
 class CallQualityCheck(Check):

@@ -16,8 +16,11 @@ from deskready.checks.api import (
     Measurements,
     validate_check_class,
 )
+from deskready.checks.network import hub_directions
 from deskready.checks.network.adapters import UdpAdapter
 from deskready.checks.network.call_quality_check import DEFAULT_STUN_SERVERS, CallQualityCheck
+from deskready.checks.network.stun_stream import Probe, StreamResult
+from deskready.checks.network.upstream_check import HubObservations
 
 
 class RecordingUdp(UdpAdapter):
@@ -139,3 +142,124 @@ def test_cancel_stops_the_stream(coturn: int) -> None:
         run_check({"stun_servers": [f"127.0.0.1:{coturn}"], "duration_s": 10},
                   cancel_event=cancel)  # fmt: skip
     assert time.monotonic() - started < 2
+
+
+# ---- voice-sized packets, interface binding, loss by direction -------------------------
+def test_packets_are_voice_sized_up_and_coturns_answers_are_said_to_be_small(
+    coturn: int,
+) -> None:
+    m = run_check({"stun_servers": [f"127.0.0.1:{coturn}"], "duration_s": 1})
+    d = m.details
+    assert d["upstream_packet_bytes"] == 172  # G.711 20 ms (160) + RTP header (12)
+    assert d["upstream_wire_bytes"] == 200  # + IPv4 (20) + UDP (8)
+    assert d["voice_sized_upstream"] is True
+    # coturn on two addresses pads its answers to the MTU (RFC 5780 mode), on one it
+    # ignores PADDING: either way not a call's size, and the report says so
+    reply = d["downstream_packet_bytes"]
+    assert reply not in (None, 172)
+    assert d["downstream_wire_bytes"] == reply + 28
+    assert d["voice_sized_downstream"] is False
+    word = "smaller" if reply < 172 else "larger"
+    assert any(f"{reply}-byte packets, {word} than a call's 172" in t for t in m.messages)
+    assert d["direction"] == "round_trip_only"
+    assert any("round trips only" in t for t in m.messages)
+    assert m.values["network.downstream_loss_pct"] is None
+    assert d["interface"] == "lo"  # found from the source address: nothing was bound
+
+
+def test_interface_setting_binds_the_stream(coturn: int) -> None:
+    m = run_check({"stun_servers": [f"127.0.0.1:{coturn}"], "duration_s": 1, "interface": "lo"})
+    assert m.details["interface"] == "lo"
+    assert m.details["binding"] == "SO_BINDTODEVICE lo"
+    assert m.values["network.loss_pct"] == 0.0
+
+
+def test_an_interface_that_does_not_exist_is_named_with_those_that_do(coturn: int) -> None:
+    started = time.monotonic()
+    with pytest.raises(CheckFailed) as info:
+        run_check({"stun_servers": [f"127.0.0.1:{coturn}"], "interface": "nosuch9"})
+    assert time.monotonic() - started < 1
+    assert "'nosuch9'" in str(info.value)
+    assert "lo" in str(info.value).split("Interfaces here:")[1]
+
+
+class ListedHub(HubObservations):
+    """A hub that says it answered every probe but ``missing`` (the probes' own count)."""
+
+    def __init__(self, missing: set[int] = frozenset(), answer: Any = None) -> None:  # type: ignore[assignment]
+        self.missing = set(missing)
+        self.answer = answer
+        self.calls: list[tuple[str, str, bool]] = []
+
+    def fetch(
+        self, hub_url: str, session: str, timeout: float, *, stun: bool = False
+    ) -> dict[str, Any]:
+        self.calls.append((hub_url, session, stun))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        if self.answer is not None:
+            return dict(self.answer)
+        seqs = [s for s in range(50) if s not in self.missing]
+        return {
+            "observed": {},
+            "stun": {"sequences": seqs, "arrivals_ms": [20.0 * s for s in seqs]},
+        }
+
+
+def hub_mode(coturn: int, hub: ListedHub, url: str = "http://127.0.0.1:9") -> Measurements:
+    settings = {
+        "stun_servers": [f"127.0.0.1:{coturn}"],
+        "duration_s": 1,
+        "stun_username": "sess1",
+        "hub_url": url,
+    }
+    ctx = CheckContext(
+        settings=settings, adapters={UdpAdapter: RecordingUdp(), HubObservations: hub},
+        time_budget_s=30,
+    )  # fmt: skip
+    return CallQualityCheck().run(ctx)
+
+
+def test_with_the_hub_loss_is_split_by_direction(coturn: int) -> None:
+    hub = ListedHub(missing={7, 8, 9, 30, 49})  # never reached the hub: upstream loss
+    m = hub_mode(coturn, hub)
+    assert hub.calls == [("http://127.0.0.1:9", "sess1", True)]
+    assert m.details["direction"] == "by_direction"
+    assert m.details["upstream"]["loss_pct"] == 10.0
+    assert m.details["upstream"]["received_by_hub"] == 45
+    # coturn answered all 50, but only the 45 the hub "answered" count downstream
+    assert m.details["downstream"] == {
+        "loss_pct": 0.0,
+        "jitter_ms": m.values["network.downstream_jitter_ms"],
+        "answered_by_hub": 45,
+        "received": 45,
+    }
+    assert m.values["network.downstream_loss_pct"] == 0.0
+    assert any("10 % of the test packets were lost on the way to the hub" in t for t in m.messages)
+    assert m.details["stun_sent"] == 50
+
+
+@pytest.mark.parametrize(
+    ("answer", "url", "reason"),
+    [
+        (CheckFailed("Your employer's hub could not be reached: refused"), None, "reached"),
+        ({"observed": {}}, None, "no list"),
+        ({"stun": {"sequences": [1, True], "arrivals_ms": [1.0, 2.0]}}, None, "no list"),
+        ({"stun": {"sequences": [1, 2], "arrivals_ms": [1.0]}}, None, "no list"),
+        (None, "http://hub.example", "https://"),
+    ],
+)
+def test_a_hub_that_cannot_say_leaves_round_trips_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, answer: Any, url: str | None, reason: str
+) -> None:
+    monkeypatch.setattr(hub_directions, "SETTLE_S", 0.0)
+    probes = [Probe(seq, 1.0 + seq * 0.02, 1.01 + seq * 0.02) for seq in range(50)]
+    measured = Measurements({"network.loss_pct": 0.0, "network.downstream_loss_pct": None})
+    ctx = CheckContext(adapters={HubObservations: ListedHub(answer=answer)})
+    result = StreamResult(probes, list(probes))
+    hub_directions.add_directions(ctx, measured, result, url or "http://127.0.0.1:9", "s1")
+    assert measured.details["direction"] == "round_trip_only"
+    assert reason in measured.details["direction_problem"]
+    (message,) = measured.messages
+    assert "could not say which test packets it received" in message
+    assert measured.values["network.downstream_loss_pct"] is None

@@ -20,6 +20,28 @@ def test_binding_request_layout() -> None:
         stun.binding_request(b"short")
 
 
+@pytest.mark.parametrize("username", [None, "s" * 32, "abc"])
+def test_padded_request_is_voice_sized(username: str | None) -> None:
+    tid = bytes(range(12))
+    msg = stun.binding_request(tid, username, stun.VOICE_PAYLOAD_BYTES)
+    assert len(msg) == stun.VOICE_PAYLOAD_BYTES == 160 + 12  # G.711 20 ms + RTP header
+    assert struct.unpack("!H", msg[2:4])[0] == len(msg) - 20
+    kinds, pos = [], 20
+    while pos < len(msg):
+        kind, length = struct.unpack_from("!HH", msg, pos)
+        kinds.append(kind)
+        pos += 4 + length + (-length % 4)
+    assert pos == len(msg)
+    assert kinds == ([] if username is None else [stun.ATTR_USERNAME]) + [stun.ATTR_PADDING]
+
+
+def test_padding_rounds_up_to_four_and_never_shrinks() -> None:
+    tid = bytes(12)
+    assert len(stun.binding_request(tid, None, 30)) == 32  # attributes are 4-byte aligned
+    assert len(stun.binding_request(tid, "x" * 200, 100)) == 20 + 4 + 200  # no room: as is
+    assert len(stun.binding_request(tid, None, 0)) == 20
+
+
 def test_transaction_ids_are_random_96_bits() -> None:
     ids = {stun.new_transaction_id() for _ in range(100)}
     assert len(ids) == 100
