@@ -272,10 +272,11 @@ def check(
             console.print(_("PDF report written to {path}").format(path=pdf_path), soft_wrap=True)
     except ReportFileError as exc:
         fail(str(exc))
-    from deskready.cli.history import after_run_lines  # when the employer wants the next check
+    if not quiet:
+        from deskready.cli.history import after_run_lines  # when the employer wants the next check
 
-    for line in after_run_lines(spec):
-        console.print(line)
+        for line in after_run_lines(spec):
+            console.print(line)
     if report.get("interrupted"):
         sys.exit(int(ExitCode.INTERRUPTED))
     if delivery is not None and delivery.refused:

@@ -25,6 +25,7 @@ the test's stop shuts the socket down from another thread), and bounded small an
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import os
 import random
@@ -45,7 +46,13 @@ UPLOAD_MIN = 64 * 1024
 UPLOAD_MAX = 8 * 1024 * 1024
 UPLOAD_TARGET_S = 0.25
 _CHUNK = 64 * 1024
-_PAYLOAD = os.urandom(UPLOAD_MAX)  # incompressible, made once
+
+
+@functools.cache
+def _payload() -> bytes:
+    """Incompressible upload bytes, made once, on the first upload: not at import, where
+    every ``deskready check`` (which imports each check for its metadata) paid 8 MB."""
+    return os.urandom(UPLOAD_MAX)
 
 
 @dataclass(frozen=True)
@@ -351,7 +358,7 @@ class Load:
     def _upload(self, conn: ProbeConnection, wanted: threading.Event) -> None:
         stop = self.stop_event
         size = UPLOAD_MIN
-        view = memoryview(_PAYLOAD)
+        view = memoryview(_payload())
         bump = 0
         while not stop.is_set():
             bump += 1
