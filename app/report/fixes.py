@@ -93,14 +93,12 @@ def what_to_fix(report: Mapping[str, Any]) -> list[Fix]:
     items: list[Fix] = []
     for rule in rules:
         outcome = rule.get("outcome")
-        check = _text(rule.get("check"))
         if outcome == "fail":
             items.append(_rule_fix(FixKind.FAILED, rule, titles))
         elif outcome == "warn":
             items.append(_rule_fix(FixKind.WARNING, rule, titles))
-        elif outcome == "unknown" and check not in failed_checks:
-            items.append(_rule_fix(FixKind.COULD_NOT_CHECK, rule, titles))
     items += _check_problems(results, rules, failed_checks)
+    items += _unmeasured(rules, titles, failed_checks)
     items += _not_checked(rules, titles)
     return sorted(items, key=lambda fix: ORDER.index(fix.kind))  # stable: spec order kept
 
@@ -109,13 +107,11 @@ def _rule_fix(kind: FixKind, rule: Mapping[str, Any], titles: Mapping[str, str])
     check = _text(rule.get("check"))
     expected = _text(rule.get("expected_text"))
     actual = _text(rule.get("actual_text"))
-    found = ""
-    if kind is not FixKind.COULD_NOT_CHECK:
-        found = (
-            _("{actual} — needs {expected}").format(actual=actual, expected=expected)
-            if actual and expected
-            else actual
-        )
+    found = (
+        _("{actual} — needs {expected}").format(actual=actual, expected=expected)
+        if actual and expected
+        else actual
+    )
     return Fix(
         kind=kind,
         check_id=check,
@@ -153,8 +149,42 @@ def _check_problems(
                 )
                 if labels
                 else "",
-                advice=_("{problem} Then run the check again.").format(
-                    problem=failed_checks[check]
+                advice=failed_checks[check],
+                metrics=tuple(_text(r.get("metric")) for r in open_rules),
+            )
+        )
+    return items
+
+
+def _unmeasured(
+    rules: list[Mapping[str, Any]], titles: Mapping[str, str], failed_checks: Mapping[str, str]
+) -> list[Fix]:
+    """Values a check that ran did not give (an unanswered question, a screen it could not
+    read): one item per check, its shared advice once, the requirements it left open."""
+    by_check: dict[str, list[Mapping[str, Any]]] = {}
+    for rule in rules:
+        check = _text(rule.get("check"))
+        if rule.get("outcome") == "unknown" and check not in failed_checks:
+            by_check.setdefault(check, []).append(rule)
+    items = []
+    for check, open_rules in by_check.items():
+        labels = list(dict.fromkeys(_text(r.get("label")) for r in open_rules))
+        advice = list(dict.fromkeys(_text(r.get("advice")) for r in open_rules if r.get("advice")))
+        single = len(open_rules) == 1
+        items.append(
+            Fix(
+                kind=FixKind.COULD_NOT_CHECK,
+                check_id=check,
+                check_title=titles.get(check, ""),
+                title=labels[0] if single else titles.get(check, "") or labels[0],
+                found=""
+                if single
+                else _("Not measured: {requirements}").format(
+                    requirements=list_separator().join(labels)
+                ),
+                advice=" ".join(advice)
+                or _(
+                    "Not measured or not answered yet. Run the check again and answer its questions."
                 ),
                 metrics=tuple(_text(r.get("metric")) for r in open_rules),
             )

@@ -68,7 +68,7 @@ def test_a_check_that_could_not_measure_is_one_item_with_its_reason_once() -> No
     assert problem.title == "Speed test"
     assert problem.metrics == ("down", "up", "ping", "jitter")
     assert problem.found == "Not measured: Down, Up, Ping, Jitter"
-    assert problem.advice == "Could not reach the server. Then run the check again."
+    assert problem.advice == "Could not reach the server."
 
 
 def test_a_failed_requirement_says_what_was_found_against_what_is_needed() -> None:
@@ -95,6 +95,22 @@ def test_an_unanswered_question_without_a_check_error_is_its_own_item() -> None:
     assert fix.kind is FixKind.COULD_NOT_CHECK
     assert fix.advice == "Answer the question."
     assert fix.found == ""
+
+
+def test_unanswered_questions_of_one_check_are_one_item_with_their_advice_once() -> None:
+    report = {
+        "results": [{"check": "declarations", "title": "Your declarations", "error": None}],
+        "rules": [
+            rule("phone.kind", "declarations", "unknown", advice="Answer the questions."),
+            rule("workspace.quiet", "declarations", "unknown", advice="Answer the questions."),
+        ],
+    }
+    (fix,) = what_to_fix(report)
+    assert fix.kind is FixKind.COULD_NOT_CHECK
+    assert fix.title == "Your declarations"
+    assert fix.found == "Not measured: Phone.Kind, Workspace.Quiet"
+    assert fix.advice == "Answer the questions."
+    assert fix.metrics == ("phone.kind", "workspace.quiet")
 
 
 def test_a_passing_run_has_nothing_to_fix() -> None:
