@@ -104,7 +104,8 @@ def record_report(db: Session, report: Report, *, team: str, spec: SpecFile) -> 
         },
         where=FleetAgent.received_at <= statement.excluded.received_at,
     )
-    moved = db.execute(newer)
+    # RETURNING says whether the row moved (rowcount is -1 here with psycopg 3)
+    moved = db.execute(newer.returning(FleetAgent.agent_id)).first() is not None
     day = insert(FleetDay).values(day=received.date(), verdict=report.verdict, reports=1)
     db.execute(
         day.on_conflict_do_update(
@@ -112,7 +113,7 @@ def record_report(db: Session, report: Report, *, team: str, spec: SpecFile) -> 
             set_={"reports": FleetDay.reports + 1},
         )
     )
-    if getattr(moved, "rowcount", 1) == 0:  # an older report arrived late: count it only
+    if not moved:  # an older report arrived late: count it only
         db.execute(
             FleetAgent.__table__.update()  # type: ignore[attr-defined]
             .where(FleetAgent.agent_id == report.agent_id)
