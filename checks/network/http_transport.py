@@ -320,14 +320,14 @@ class _Counters:
         self.last_progress = started
         self._counted_is_progress = counted_is_progress
 
-    def count(self, stream: int, value: int, now: float | None = None) -> None:
-        """The stream's counter is ``value`` now (kept monotonic)."""
+    def count(self, stream: int, value: int, now: float | None = None, clean: bool = True) -> None:
+        """The stream's counter is ``value`` now (kept monotonic); see ``Sample``."""
         now = time.monotonic() if now is None else now
         with self.lock:
             before = self.value.get(stream, 0)
             if value < before:
                 value = before
-            sample = (now, value, stream)
+            sample = (now, value, stream, clean)
             self.samples.append(sample)
             self.streams.setdefault(stream, []).append(sample)
             self.value[stream] = value
@@ -353,11 +353,15 @@ class _Counters:
 Worker = Callable[[Connection, threading.Event, _Counters, int], None]
 
 
-def _download_worker(url: str) -> Worker:
+def _download_worker(url: str, reads_count: bool) -> Worker:
+    """A download stream; with ``reads_count`` it also keeps the arrival counter itself
+    (read + ``FIONREAD``, where the kernel's own count is not available)."""
+
     def work(conn: Connection, stop: threading.Event, counters: _Counters, sid: int) -> None:
         bump = 0
         got = 0  # body bytes read on this stream, all requests
-        counters.count(sid, 0)
+        if reads_count:
+            counters.count(sid, 0)
         while not stop.is_set():
             bump += 1
             conn.request("GET", path_of(url, bump), headers={"Cache-Control": "no-cache"})
@@ -366,9 +370,6 @@ def _download_worker(url: str) -> Worker:
                 raise HttpStatusError(resp.status, resp.reason)
             announced = resp.length
             body = 0
-            # Arrived = read + what the kernel holds readable. Over TLS the kernel's count
-            # is ciphertext, so only what was read is counted there.
-            raw = None if conn.https else conn.sock
             while not stop.is_set():
                 # read1: whatever has arrived (one recv), so counts are fine-grained even on
                 # slow links; readinto would block until the whole chunk had arrived.
@@ -377,7 +378,9 @@ def _download_worker(url: str) -> Worker:
                     break
                 body += n
                 got += n
-                counters.count(sid, got + (socket_counters.readable(raw) or 0))
+                if reads_count:  # over TLS the kernel's count is ciphertext: reads only
+                    pending = None if conn.https else socket_counters.readable(conn.sock)
+                    counters.count(sid, got + (pending or 0))
             if stop.is_set():
                 return
             if announced is not None and body < announced:
@@ -445,36 +448,58 @@ def _upload_worker(target: Target, payload: bytes, confirmations_count: bool) ->
     return work
 
 
-class _AckedSampler:
-    """Samples each upload stream's acknowledged bytes (Linux ``TCP_INFO``), across the
-    reconnections of a stream (a server answering ``Connection: close``)."""
+class _KernelSampler:
+    """Samples every stream's kernel counter at the same instants, from the phase loop:
+    bytes the peer acknowledged (upload) or bytes received in order (download), Linux
+    ``TCP_INFO`` (:mod:`socket_counters`). Independent of the readers, so a reader the
+    CPU or the GIL holds back costs no sample; carried across a stream's reconnections
+    (a server answering ``Connection: close``)."""
 
-    def __init__(self, conns: list[Connection]) -> None:
+    def __init__(self, conns: list[Connection], upload: bool) -> None:
         self.conns = conns
+        self.upload = upload
         self._socks: list[socket.socket | None] = [None] * len(conns)
         self._carried = [0] * len(conns)
         self._current = [0] * len(conns)
+        self._base = [0] * len(conns)
+        self._prev: list[tuple[int, int] | None] = [None] * len(conns)
+
+    def _read(self, sock: socket.socket, sid: int) -> tuple[int, bool] | None:
+        if self.upload:
+            return socket_counters.acked(sock)
+        info = socket_counters.received(sock)
+        if info is None:
+            return None
+        # Clean: data arrived since the last tick and none of it out of order, so
+        # nothing is waiting behind a hole (see socket_counters.received).
+        previous = self._prev[sid]
+        self._prev[sid] = info
+        clean = previous is not None and info[1] == previous[1] and info[0] > previous[0]
+        return info[0], clean
 
     def sample(self, counters: _Counters, now: float) -> None:
         for sid, conn in enumerate(self.conns):
-            sock = conn.sock
+            sock: socket.socket | None = conn.sock
             if sock is None:
                 continue
             if sock is not self._socks[sid]:
                 self._carried[sid] += self._current[sid]
                 self._current[sid] = 0
                 self._socks[sid] = sock
-            value = socket_counters.acked(sock)
-            if value is None:
+                self._prev[sid] = None
+            info = self._read(sock, sid)
+            if info is None:
                 continue
-            self._current[sid] = value
-            counters.count(sid, self._carried[sid] + value, now)
+            self._current[sid] = info[0]
+            counters.count(sid, self._carried[sid] + info[0], now, clean=info[1])
 
 
-def acked_counts_available() -> bool:
-    """Whether this OS tells acknowledged bytes per socket (the upload's arrival view)."""
+def kernel_counts_available() -> bool:
+    """Whether this OS counts acknowledged and received bytes per socket (Linux 5.4+)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        return socket_counters.acked(sock) is not None
+        return socket_counters.acked(sock) is not None and (
+            socket_counters.received(sock) is not None
+        )
 
 
 def upload_payload(protocol: str) -> bytes:
@@ -598,12 +623,14 @@ def _phase(
     deadline: Deadline | None = None,
     counted: str = "received",
     smooth_s: float = 0.5,
+    kernel_counts: bool = False,
 ) -> Phase:
     """Run ``streams`` workers for ``seconds`` and take the rate over one common window.
 
-    ``counted`` says what the arrival counters are: ``received`` (download: read +
-    FIONREAD), ``acked`` (upload: sampled here from TCP_INFO every tick) or
-    ``confirmed`` (upload: the workers count the requests the server answered).
+    ``counted`` says what the arrival counters are: ``received`` (download), ``acked``
+    (upload) or ``confirmed`` (upload: the workers count the requests the server
+    answered). With ``kernel_counts`` this loop samples the kernel's counters of every
+    stream each tick (:class:`_KernelSampler`); otherwise the workers count.
 
     Raises:
         TransferError: a stall (no byte for ``stall_s``), one stream never served while
@@ -632,7 +659,7 @@ def _phase(
             conn.close()
 
     conns.extend(Connection(url, net, timeout) for _ in range(streams))
-    acked = _AckedSampler(conns) if counted == "acked" else None
+    kernel = _KernelSampler(conns, upload) if kernel_counts else None
     try:
         for i, conn in enumerate(conns):
             thread = threading.Thread(target=run, args=(conn, i), name=f"deskready-bw-{i}")
@@ -642,8 +669,8 @@ def _phase(
         shown = started
         while True:
             now = time.monotonic()
-            if acked is not None:
-                acked.sample(counters, now)
+            if kernel is not None:
+                kernel.sample(counters, now)
             if now - started >= seconds or errors:
                 break
             if ctx.time_left() < 0.5 or (deadline is not None and deadline.left() <= 0):
@@ -668,8 +695,8 @@ def _phase(
             stop.wait(_TICK_S)
     finally:
         ended = time.monotonic()
-        if acked is not None:
-            acked.sample(counters, ended)
+        if kernel is not None:
+            kernel.sample(counters, ended)
         stop.set()
         for conn in conns:
             conn.abort()
@@ -691,6 +718,11 @@ def _phase(
     return Phase(rate.mbps, moved, ended - started, chart, rate.opened, rate.closed, counted)
 
 
+def target_is_tls(target: Target) -> bool:
+    """Over TLS the kernel counts ciphertext: a download then counts what it read."""
+    return target.download_url.startswith("https:")
+
+
 def _smooth_s(rtt_ms: float | None) -> float:
     """The window-opening judgement smooths over two round trips (at least 0.5 s)."""
     return max(0.5, 2 * (rtt_ms or 0.0) / 1000.0)
@@ -707,10 +739,11 @@ def measure_download(
     rtt_ms: float | None = None,
 ) -> Phase:
     """Download rate in Mbit/s (10^6 bit/s of HTTP payload), counted as it arrived."""
-    worker = _download_worker(target.download_url)
+    kernel = kernel_counts_available() and not target_is_tls(target)
+    worker = _download_worker(target.download_url, reads_count=not kernel)
     return _phase(
         ctx, target, net, worker, seconds, on_progress, streams, deadline=deadline,
-        smooth_s=_smooth_s(rtt_ms),
+        smooth_s=_smooth_s(rtt_ms), kernel_counts=kernel,
     )  # fmt: skip
 
 
@@ -727,10 +760,10 @@ def measure_upload(
 ) -> Phase:
     """Upload rate in Mbit/s: bytes the server's TCP acknowledged (Linux), else bytes of
     requests the server confirmed. Either way the server's answers are checked."""
-    acked = acked_counts_available() if use_acked is None else use_acked
+    acked = kernel_counts_available() if use_acked is None else use_acked
     worker = _upload_worker(target, upload_payload(target.protocol), not acked)
     return _phase(
         ctx, target, net, worker, seconds, on_progress, streams, upload=True,
         deadline=deadline, counted="acked" if acked else "confirmed",
-        smooth_s=_smooth_s(rtt_ms),
+        smooth_s=_smooth_s(rtt_ms), kernel_counts=acked,
     )  # fmt: skip

@@ -16,7 +16,11 @@ The rate is then taken over **one window common to all streams**, ``[t_a, t_b]``
 when the aggregate rate has stopped climbing (:func:`steady_start`). Each stream counts
 ``C(last sample ≤ t_b) − C(first sample ≥ t_a)``: both samples lie inside the window, so
 the bytes counted arrived inside it, and the sum over streams divided by ``t_b − t_a`` can
-never exceed what the link carried in that window. (The old method let each stream start
+never exceed what the link carried in that window — provided the opening sample held
+nothing back: TCP hands data on only in order, so after a loss the segments behind the
+hole wait in the receiver's out-of-order queue (or in the sender's SACK scoreboard) and
+reach the counter all at once when the retransmission fills it. A stream's part therefore
+opens at its first *clean* sample in the window. (The old method let each stream start
 at its own last sample *before* the window, so bytes that crossed the link earlier were
 counted inside it, and summed per-stream rates over windows seconds apart; both read
 above the link, issue 18.) What it may lose is at most one sampling gap per stream at
@@ -25,11 +29,16 @@ each edge; samples come every read or every 25 ms, against windows of seconds.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-#: A counter sample: (monotonic time, cumulative bytes arrived, stream id).
-Sample = tuple[float, int, int]
+#: A counter sample: (monotonic time, cumulative bytes arrived, stream id, clean). A sample
+#: is *clean* when no data that had crossed the link was being held back from the counter
+#: at that moment (a receiver's out-of-order queue empty; a sender's SACK scoreboard
+#: empty); only a clean sample may open a stream's part of the window. Counters with no
+#: such notion mark every sample clean.
+Sample = tuple[float, int, int, bool]
 
 #: Slowest rate that still counts as progress, in bit/s. A dial-up modem moves 56 kbit/s
 #: and a GPRS phone link about 40; below 16 kbit/s no working access line is left, TCP is
@@ -43,8 +52,7 @@ GRACE_S = 4.0
 #: Bin width of the aggregate rate the window opening is judged on.
 STEP_S = 0.1
 #: The window opens once the rate over the last ``smooth_s`` seconds has reached this
-#: share of the highest such rate of the phase: slow start and the first loss episode
-#: are over. (A phase whose rate climbs to the end never reaches it: see MIN_WINDOW_SHARE.)
+#: share of the phase's steady level: slow start is over. (A phase whose rate climbs to the end never reaches it: see MIN_WINDOW_SHARE.)
 STEADY_SHARE = 0.9
 #: The window never opens before this (a token bucket's first burst, connection setup).
 MIN_WARMUP_S = 0.5
@@ -94,11 +102,16 @@ def window_bytes(streams: dict[int, list[Sample]], t_a: float, t_b: float) -> in
     ≤ ``t_b`` less its counter at the first sample ≥ ``t_a`` (0 without both)."""
     total = 0
     for samples in streams.values():
-        first = next((s for s in samples if s[0] >= t_a), None)
+        first = first_clean(samples, t_a)
         if first is None or first[0] > t_b:
             continue
         total += max(0, value_at(samples, t_b) - first[1])
     return total
+
+
+def first_clean(samples: Sequence[Sample], moment: float) -> Sample | None:
+    """A stream's first clean sample at or after ``moment`` (None when there is none)."""
+    return next((s for s in samples if s[0] >= moment and s[3]), None)
 
 
 def aggregate(streams: dict[int, list[Sample]], start: float, end: float, step: float) -> list[int]:
@@ -117,8 +130,8 @@ def steady_start(
 
     The aggregate counter is read every :data:`STEP_S`; the rate over the trailing
     ``smooth_s`` (at least 0.5 s; the transport passes two round trips when the path is
-    slower) is compared with the highest such rate of the phase, and the window opens at
-    the first moment it reaches :data:`STEADY_SHARE` of it — never before
+    slower) is compared with the steady level (the median such rate of the phase's second
+    half), and the window opens at the first moment it reaches :data:`STEADY_SHARE` of it — never before
     :data:`MIN_WARMUP_S`, never so late that less than :data:`MIN_WINDOW_SHARE` of the
     phase is left. Arrivals cannot outrun the link, so a late opening costs precision
     only, never honesty.
@@ -133,9 +146,13 @@ def steady_start(
     ]
     if not rates:
         return earliest
-    peak = max(r for _t, r in rates)
+    # The steady level: the median trailing rate of the phase's second half. (Not the
+    # peak: when a retransmission fills a hole, the data held behind it reaches the
+    # counter at once, and one such burst must not push the opening to the end.)
+    half = [r for t, r in rates if t >= (started + ended) / 2] or [r for _t, r in rates]
+    level = statistics.median(half)
     for t, r in rates:
-        if t >= earliest and r >= STEADY_SHARE * peak:
+        if t >= earliest and r >= STEADY_SHARE * level:
             return min(t, latest)
     return latest
 
@@ -154,8 +171,7 @@ def steady_rate(
     # The window shrinks to the samples that bound what was counted: the earliest first
     # sample ≥ t_a and the latest last sample ≤ the end. Every counted byte arrived
     # between them, so the rate still cannot exceed the link; it only loses less.
-    firsts = [f[0] for f in (next((x for x in s if x[0] >= t_a), None) for s in streams.values())
-              if f is not None]  # fmt: skip
+    firsts = [f[0] for f in (first_clean(s, t_a) for s in streams.values()) if f is not None]
     lasts = [s[-1][0] for s in streams.values() if s[-1][0] >= t_a]
     opened = min(firsts, default=t_a)
     closed = max(lasts, default=ended)

@@ -7,11 +7,14 @@ run inside the namespace through ``ip netns exec``.
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -97,6 +100,50 @@ class Lab:
             input=ruleset, text=True, check=True, capture_output=True, timeout=15,
         )  # fmt: skip
 
+    def tcp_loss_random(self, pct: float) -> None:
+        """Drop ``pct`` % of the TCP packets of each direction at random, and count them.
+
+        Download data (namespace → host) is dropped in the namespace's *output* hook, before
+        its tbf, so tc never counts it; upload data (host → namespace) in the namespace's
+        *input* hook, after the host's tbf, so tc counted it and :meth:`dropped_payload`
+        says how much to take off (nftables counters, IP bytes)."""
+        per_mille = round(pct * 10)
+        ruleset = (
+            "table inet drtcp {\n"
+            " chain out {\n  type filter hook output priority 0;\n"
+            f"  meta l4proto tcp numgen random mod 1000 < {per_mille} counter drop\n }}\n"
+            " chain in {\n  type filter hook input priority 0;\n"
+            f"  meta l4proto tcp numgen random mod 1000 < {per_mille} counter drop\n }}\n}}\n"
+        )
+        subprocess.run(
+            ["ip", "netns", "exec", self.ns, "nft", "-f", "-"],
+            input=ruleset, text=True, check=True, capture_output=True, timeout=15,
+        )  # fmt: skip
+        self.lossy = True
+
+    def dropped_payload(self) -> int:
+        """TCP payload bytes the upload-direction loss rule dropped so far (0 without it)."""
+        if not getattr(self, "lossy", False):
+            return 0
+        out = sh("ip", "netns", "exec", self.ns, "nft", "-j", "list", "chain", "inet",
+                 "drtcp", "in").stdout  # fmt: skip
+        for item in json.loads(out).get("nftables", []):
+            for expr in item.get("rule", {}).get("expr", []):
+                if "counter" in expr:
+                    counter = expr["counter"]
+                    return int(counter["bytes"]) - int(counter["packets"]) * IP_TCP_HEADERS
+        return 0
+
+    def tbf_counters(self, download: bool) -> tuple[int, int]:
+        """(bytes, packets) the tbf of one direction has sent (download: namespace → host)."""
+        prefix = ("ip", "netns", "exec", self.ns) if download else ()
+        dev = self.ns_if if download else self.host_if
+        out = sh(*prefix, "tc", "-s", "-j", "qdisc", "show", "dev", dev).stdout
+        for qdisc in json.loads(out):
+            if qdisc.get("kind") == "tbf":
+                return int(qdisc["bytes"]), int(qdisc["packets"])
+        raise RuntimeError(f"no tbf on {dev}")
+
     def spawn(self, *args: str) -> tuple[subprocess.Popen[str], int]:
         """Start a lab server inside the namespace; return it and the port it printed."""
         proc = subprocess.Popen(
@@ -123,6 +170,77 @@ class Lab:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: IPv4 (20) + TCP with the timestamp option (32) bytes per packet; + Ethernet (14) in tc
+IP_TCP_HEADERS = 52
+WIRE_HEADERS = 14 + IP_TCP_HEADERS
+
+
+class LinkMeter:
+    """What the shaped link carried, from tc's own byte counters, sampled in a thread.
+
+    ``tbf`` counts every frame it sends: payload = bytes − packets × 66 (Ethernet + IPv4 +
+    TCP with timestamps; a GSO burst is counted per segment). Between two samples the
+    counter is interpolated linearly; samples are :data:`PERIOD_S` apart, so a window of
+    seconds is known to a fraction of a percent. Use as a context manager around the
+    measurement.
+    """
+
+    PERIOD_S = 0.05
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self.samples: dict[bool, list[tuple[float, int]]] = {True: [], False: []}
+        self.dropped: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="linkmeter", daemon=True)
+
+    def _sample(self) -> None:
+        for download in (True, False):
+            before = time.monotonic()
+            sent, packets = self.lab.tbf_counters(download)
+            at = (before + time.monotonic()) / 2
+            self.samples[download].append((at, sent - packets * WIRE_HEADERS))
+        if getattr(self.lab, "lossy", False):
+            before = time.monotonic()
+            lost = self.lab.dropped_payload()
+            self.dropped.append(((before + time.monotonic()) / 2, lost))
+
+    def _run(self) -> None:
+        deadline = time.monotonic() + 120  # bounded, whatever the test does
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            self._sample()
+            self._stop.wait(self.PERIOD_S)
+
+    def __enter__(self) -> LinkMeter:
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._sample()
+
+    def mbps(self, download: bool, opened: float, closed: float) -> float:
+        """Payload Mbit/s the link delivered in ``[opened, closed]`` (monotonic times)."""
+        carried = _at(self.samples[download], closed) - _at(self.samples[download], opened)
+        if not download and self.dropped:  # dropped after tbf counted them
+            carried -= _at(self.dropped, closed) - _at(self.dropped, opened)
+        return carried * 8 / (closed - opened) / 1e6
+
+
+def _at(samples: list[tuple[float, int]], t: float) -> float:
+    """A sampled counter at ``t``, linear between samples."""
+    times = [s[0] for s in samples]
+    i = bisect.bisect_left(times, t)
+    if i <= 0:
+        return float(samples[0][1])
+    if i >= len(samples):
+        return float(samples[-1][1])
+    (t0, v0), (t1, v1) = samples[i - 1], samples[i]
+    return v0 + (v1 - v0) * (t - t0) / (t1 - t0) if t1 > t0 else float(v1)
 
 
 def read_ready(proc: subprocess.Popen[str], timeout: float = 10.0) -> int:

@@ -26,7 +26,7 @@ def steady(streams: int, bytes_per_s: float, until: float, step: float = 0.01) -
     while k * step <= until + 1e-9:
         for sid in range(streams):
             t = k * step + sid * 1e-4
-            samples.append((t, int(bytes_per_s * t), sid))
+            samples.append((t, int(bytes_per_s * t), sid, True))
         k += 1
     return samples
 
@@ -59,7 +59,7 @@ def sampled(
             t += rng.expovariate(1 / 0.02) + (rng.random() < 0.01) * rng.uniform(0, 0.3)
             while count < len(mine) and mine[count] <= t:
                 count += 1
-            samples.append((t, count * packet, sid))
+            samples.append((t, count * packet, sid, True))
     return samples
 
 
@@ -86,17 +86,31 @@ def test_never_above_what_the_link_carried_in_the_window() -> None:
 
 
 def test_a_backlog_read_after_the_window_opened_is_not_counted_inside_it() -> None:
-    # stream 0 receives at 1 Mbit/s but its reader samples nothing from 0.4 s to 2.5 s,
-    # then sees everything at once: the old per-stream anchors counted that backlog
+    # stream 0 receives at 1 Mbit/s but its counter is sampled nowhere from 0.4 s to 2.5 s
+    # (a reader held back, where only reads count), then at once: the old per-stream
+    # anchors counted that backlog inside the window; now it costs precision only
     samples = [s for s in steady(4, 125_000, 6.0) if not (s[2] == 0 and 0.4 < s[0] < 2.5)]
     rate = steady_rate(samples, 0.0, 6.0)
+    assert 3.5 <= rate.mbps <= 4.0 * 1.001
+
+
+def test_a_window_never_opens_on_a_sample_holding_data_back() -> None:
+    # stream 3 lost a packet at 0.45 s: what crossed the link after it waits behind the
+    # hole and reaches the counter at 0.75 s, when the retransmission fills it. The window
+    # opens at 0.5 s; counting from the dirty 0.5 s sample would add what crossed by then.
+    samples = steady(3, 125_000, 6.0)
+    for k in range(601):
+        t = k * 0.01
+        arrived = 125_000 * t if not 0.45 <= t < 0.75 else 125_000 * 0.45
+        samples.append((t, int(arrived), 3, not 0.45 <= t < 0.75))
+    rate = steady_rate(samples, 0.0, 6.0)
+    assert rate.opened < 0.75  # the window did open while stream 3 held data back
     assert rate.mbps <= 4.0 * 1.001
-    assert rate.mbps == pytest.approx(4.0, rel=0.05)
 
 
 def test_buffer_drain_after_the_end_is_ignored() -> None:
     samples = steady(4, 125_000, 6.0)
-    samples += [(6.05, 1_500_000, sid) for sid in range(4)]  # buffers read while stopping
+    samples += [(6.05, 1_500_000, sid, True) for sid in range(4)]  # buffers read while stopping
     assert steady_rate(samples, 0.0, 6.0).mbps == pytest.approx(4.0, rel=0.01)
 
 
@@ -114,7 +128,7 @@ def test_slow_start_is_left_out() -> None:
     for k in range(601):
         t = k * 0.01
         arrived = 125_000 * (t * t / 4 if t < 2 else t - 1)  # per stream, bytes
-        samples += [(t, int(arrived), sid) for sid in range(4)]
+        samples += [(t, int(arrived), sid, True) for sid in range(4)]
     rate = steady_rate(samples, 0.0, 6.0)
     assert rate.opened >= 1.8
     assert rate.mbps == pytest.approx(4.0, rel=0.02)
@@ -124,7 +138,7 @@ def test_upload_confirmations_count_whole_requests_inside_the_window() -> None:
     # each stream: a 50 kB request confirmed every 0.4 s (1 Mbit/s), phases offset
     # (the fallback where the OS does not report acknowledged bytes): a request that
     # straddles an edge of the window is not counted, so it reads low, never high
-    samples = [(0.1 * sid + 0.4 * k, 50_000 * k, sid) for sid in range(4) for k in range(16)]
+    samples = [(0.1 * sid + 0.4 * k, 50_000 * k, sid, True) for sid in range(4) for k in range(16)]
     rate = steady_rate(samples, 0.0, 6.0)
     assert 4.0 * 0.85 <= rate.mbps <= 4.0 * 1.001
 
@@ -134,7 +148,9 @@ def test_no_samples_read_zero() -> None:
 
 
 def test_window_bytes_uses_only_samples_inside_the_window() -> None:
-    streams = by_stream([(0.0, 0, 0), (1.0, 100, 0), (2.0, 300, 0), (3.0, 600, 0)])
+    streams = by_stream(
+        [(0.0, 0, 0, True), (1.0, 100, 0, True), (2.0, 300, 0, True), (3.0, 600, 0, True)]
+    )
     assert window_bytes(streams, 0.5, 2.5) == 200  # 1.0 → 2.0
     assert window_bytes(streams, 1.0, 3.0) == 500
     assert window_bytes(streams, 3.5, 4.0) == 0
