@@ -23,4 +23,6 @@ def record_finished(report: Mapping[str, Any], *, reverify_days: int | None = No
         return HistoryStore().record(report, reverify_days=reverify_days)
     except HistoryError as exc:
         log.warning("%s", exc)
-        return None
+    except Exception as exc:  # a bug here must not cost the agent the run it just made
+        log.warning("the run was not kept in the history: %s", exc, exc_info=True)
+    return None

@@ -311,7 +311,10 @@ def _row_of(report: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _run_of(row: tuple[Any, ...]) -> Run:
-    report = json.loads(row[8])
+    try:
+        report = json.loads(row[8])
+    except (TypeError, ValueError):  # a row edited by hand: listed, with nothing to show
+        report = {}
     return Run(
         id=int(row[0]),
         created_at=datetime.fromisoformat(row[1]),

@@ -153,3 +153,19 @@ def test_two_processes_recording_at_once_lose_nothing(monkeypatch, tmp_path):
     runs = HistoryStore(path).runs()
     assert len(runs) == 50
     assert len({r.report["integrity"]["digest"] for r in runs}) == 50
+
+
+def test_a_damaged_file_costs_no_run_and_is_one_clear_error(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from deskready.cli.main import cli
+
+    path = history_env(monkeypatch, tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not a database" * 100)
+    report = run_once(4.0)  # the run and its report are unaffected
+    assert report["verdict"] == "not_ready"
+    result = CliRunner().invoke(cli, ["history"])
+    assert result.exit_code == 2
+    assert "Cannot use the run history at" in result.output
+    assert "Traceback" not in result.output
