@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from deskready.checks.i18n import _
 from deskready.schedule.plan import RUN_TIMEOUT_S, Schedule, deskready_command, is_due
 from deskready.schedule.saved import last_run, load_schedule, record_last_run
 
@@ -55,14 +56,14 @@ def run_scheduled(
     """One scheduled start; ``runner`` runs a command line (a test passes a recorder)."""
     schedule = schedule or load_schedule()
     if schedule is None:
-        return Ran(False, 2, "no schedule")
+        return Ran(False, 2, _("No check is scheduled; see 'deskready schedule install'."))
     now = now or datetime.now(UTC)
     if not is_due(schedule, last_run(), now):
-        return Ran(False, 0, "not due")
+        return Ran(False, 0, _("The next scheduled check is not due yet."))
     command = command or deskready_command()
     if schedule.invite:
         runner([*command, "submit"], SUBMIT_TIMEOUT_S)  # what waits goes first
     code = runner([*command, *schedule.check_args()], RUN_TIMEOUT_S)
     if code in FINISHED:
         record_last_run(code, now)
-    return Ran(True, code, "ran")
+    return Ran(True, code, "")

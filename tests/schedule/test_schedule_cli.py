@@ -158,7 +158,7 @@ def test_before_shift_sends_the_outbox_then_checks_the_network_every_day():
 def test_run_without_a_schedule():
     result = invoke("schedule", "run")
     assert result.exit_code == 2
-    assert "no schedule" in result.output
+    assert "No check is scheduled" in result.output
 
 
 def test_the_real_manager_probe_is_bounded():
