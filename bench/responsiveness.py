@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,7 +52,7 @@ def one_row(mbit: float, latency_ms: float, seconds: float = 10.0) -> str:
         sampler = lab.sample_queues()
         started = time.monotonic()
         try:
-            result = lab.check(
+            result: Any = lab.check(
                 {"backend": "librespeed", "server": f"http://{lab.server_ip}:{port}/m/{sid}/",
                  "max_seconds": seconds},
                 timeout=seconds + 40,

@@ -37,13 +37,20 @@ from deskready.checks.network.http_transport import Deadline, Target
 from deskready.checks.network.responsiveness_probes import Endpoint, resolve
 from deskready.checks.network.responsiveness_run import measure_idle, measure_loaded
 from deskready.checks.network.speedtest_backend import directory_target, mini_target
-from deskready.checks.network.transfer_errors import REQUEST_ERRORS, TransferError, describe
+from deskready.checks.network.transfer_errors import (
+    REQUEST_ERRORS,
+    TransferError,
+    describe,
+    too_little_time,
+)
 
 DRAFT = "draft-ietf-ippm-responsiveness-08"
 #: The longest test a spec may ask for; the draft's own runs take 10-20 s.
 MAX_SECONDS = 30.0
-#: Below this, there is no time for the load to saturate and settle (7 + 4 intervals).
-MIN_SECONDS = 4.0
+#: The shortest max_seconds a spec may set: the idle probes, 3 s of load, winding down.
+MIN_SECONDS = 5.0
+#: Less load than this cannot show a queue at all (slow start alone takes a second).
+MIN_LOAD_S = 2.0
 
 _ADVICE = N_(
     "When someone else in your home downloads or uploads, your calls stutter: the router "
@@ -126,7 +133,7 @@ class ResponsivenessCheck(Check):
             "max_seconds",
             float,
             12.0,
-            N_("Longest the loaded part of the test may take"),
+            N_("Longest the whole responsiveness test may take"),
             min=MIN_SECONDS,
             max=MAX_SECONDS,
             unit=N_("seconds"),
@@ -184,8 +191,11 @@ class ResponsivenessCheck(Check):
             idle = measure_idle(endpoint, net, ctx.bounded(4.0))
         except REQUEST_ERRORS as exc:
             raise CheckFailed(describe(exc, target.name)) from exc
-        # the loaded part gets what is left of the budget, keeping 2 s to wind down
-        load_s = max(1.0, min(seconds, ctx.time_left() - 2.0))
+        # max_seconds is wall clock for the whole test: the loaded part gets what is left,
+        # less a second to stop the connections (0.5 s each for load and probes at most)
+        load_s = min(seconds - (time.monotonic() - started), ctx.time_left() - 1.5) - 1.0
+        if load_s < MIN_LOAD_S:
+            raise CheckFailed(too_little_time(seconds))
 
         def on_interval(fraction: float, rpm: float | None) -> None:
             live = {"rpm": round(rpm)} if rpm is not None else {}

@@ -177,12 +177,21 @@ class ForeignSample:
     http_ms: float
 
 
-def foreign_probe(endpoint: Endpoint, net: NetAdapter, timeout: float) -> ForeignSample:
+def foreign_probe(
+    endpoint: Endpoint,
+    net: NetAdapter,
+    timeout: float,
+    track: Callable[[ProbeConnection | None], None] | None = None,
+) -> ForeignSample:
     """A new connection: TCP (and TLS) handshake, one GET of the tiny object, closed.
 
     The whole probe ends within ``timeout`` seconds (:class:`RequestTimeout` beyond).
+    ``track`` is told the connection before it opens and ``None`` once it is done, so a
+    test that ends can abort the probes still in flight.
     """
     conn = ProbeConnection(endpoint, net, timeout)
+    if track is not None:
+        track(conn)
     try:
         with _abort_after(conn, timeout):
             conn.connect()
@@ -191,6 +200,8 @@ def foreign_probe(endpoint: Endpoint, net: NetAdapter, timeout: float) -> Foreig
         return ForeignSample(time.monotonic(), conn.tcp_ms, conn.tls_ms, http_ms)
     finally:
         conn.close()
+        if track is not None:
+            track(None)
 
 
 def idle_self_probes(

@@ -36,6 +36,7 @@ from deskready.checks.network.responsiveness_probes import (
     Endpoint,
     ForeignSample,
     Load,
+    ProbeConnection,
     foreign_probe,
     idle_self_probes,
 )
@@ -120,19 +121,29 @@ class _Foreign:
         self._slots = threading.Semaphore(FOREIGN_IN_FLIGHT)
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._live: dict[int, ProbeConnection] = {}
+        self._stopping = threading.Event()
 
     def launch(self, timeout: float) -> None:
         if not self._slots.acquire(blocking=False):
             return  # the ones in flight are slow: the queue is long; do not pile up
 
         def probe() -> None:
+            def track(conn: ProbeConnection | None) -> None:
+                with self._lock:
+                    if conn is None:
+                        self._live.pop(threading.get_ident(), None)
+                    else:
+                        self._live[threading.get_ident()] = conn
+
             try:
-                sample = foreign_probe(self.endpoint, self.net, timeout)
+                sample = foreign_probe(self.endpoint, self.net, timeout, track)
                 with self._lock:
                     self.samples.append(sample)
             except REQUEST_ERRORS as exc:
-                with self._lock:
-                    self.failures.append(exc)
+                if not self._stopping.is_set():  # aborted by stop(): not the network's fault
+                    with self._lock:
+                        self.failures.append(exc)
             finally:
                 self._slots.release()
 
@@ -141,7 +152,13 @@ class _Foreign:
         self._threads.append(thread)
         thread.start()
 
-    def join(self, seconds: float) -> None:
+    def stop(self, seconds: float) -> None:
+        """Abort the probes still in flight and wait (bounded) for their threads."""
+        self._stopping.set()
+        with self._lock:
+            live = list(self._live.values())
+        for conn in live:
+            conn.abort()
         deadline = time.monotonic() + seconds
         for thread in self._threads:
             thread.join(max(0.01, deadline - time.monotonic()))
@@ -240,8 +257,8 @@ def measure_loaded(
             time.sleep(min(0.05, max(0.002, pause)))
     finally:
         ended = time.monotonic()
-        load.stop(1.0)
-        foreign.join(1.0)
+        load.stop(0.5)
+        foreign.stop(0.5)
     means = window_means(boundaries[-1] if settled else ended + 1.0)
     rpm = rm.responsiveness(means)
     failed = len(foreign.failures)

@@ -58,7 +58,7 @@ def measure(
     try:
         result: Any = qlab.check(
             {"backend": "librespeed", "server": f"http://{qlab.server_ip}:{port}/m/{sid}/",
-             "max_seconds": 8.0},
+             "max_seconds": 10.0},
         )  # fmt: skip
     finally:
         sampler.stop()
