@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,8 @@ NAME = "deskready-check"
 #: When a check that is "every N days" or "daily" runs unless --at says otherwise.
 DEFAULT_TIME = "10:00"
 MAX_DAYS = 365
-#: The network checks a before-shift check runs (issue 17: "a quick network-only check").
+#: The built-in network checks a before-shift check runs (issue 17: "a quick network-only
+#: check"); at run time :func:`network_checks` takes those of them that are installed.
 NETWORK_CHECKS = ("connection", "bandwidth", "call_quality", "upstream")
 #: A scheduled check is given this long before the scheduler stops it.
 RUN_TIMEOUT_S = 45 * 60
@@ -105,8 +106,9 @@ class Schedule:
     def minute(self) -> int:
         return int(self.at.split(":")[1])
 
-    def check_args(self) -> list[str]:
-        """The ``deskready`` arguments of the check itself: headless, never asking."""
+    def check_args(self, network: Sequence[str] = NETWORK_CHECKS) -> list[str]:
+        """The ``deskready`` arguments of the check itself: headless, never asking
+        (``network``: the checks a before-shift check runs)."""
         args = ["check", "--no-input"]
         if self.invite:
             args += ["--invite", self.invite]
@@ -115,7 +117,7 @@ class Schedule:
         elif self.spec:
             args += ["--profile", self.spec]
         if self.network_only:
-            args += ["--only", ",".join(NETWORK_CHECKS)]
+            args += ["--only", ",".join(network)]
         return args
 
     def describe(self) -> str:
@@ -189,3 +191,12 @@ def is_due(schedule: Schedule, last_run: datetime | None, now: datetime) -> bool
     if schedule.network_only or last_run is None:
         return True
     return now - last_run >= timedelta(days=schedule.every_days) - timedelta(hours=1)
+
+
+def network_checks() -> list[str]:
+    """The installed checks of :data:`NETWORK_CHECKS` (a missing one would make
+    ``--only`` refuse the whole run every morning)."""
+    from deskready.registry import discover_checks
+
+    installed = discover_checks().checks
+    return [c for c in NETWORK_CHECKS if c in installed] or list(NETWORK_CHECKS)

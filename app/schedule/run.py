@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from deskready.checks.i18n import _
-from deskready.schedule.plan import RUN_TIMEOUT_S, Schedule, deskready_command, is_due
+from deskready.schedule.plan import (
+    RUN_TIMEOUT_S,
+    Schedule,
+    deskready_command,
+    is_due,
+    network_checks,
+)
 from deskready.schedule.saved import last_run, load_schedule, record_last_run
 
 #: Exit codes of a check that finished (READY, NOT_READY, INCOMPLETE): it counts as done.
@@ -63,7 +69,8 @@ def run_scheduled(
     command = command or deskready_command()
     if schedule.invite:
         runner([*command, "submit"], SUBMIT_TIMEOUT_S)  # what waits goes first
-    code = runner([*command, *schedule.check_args()], RUN_TIMEOUT_S)
+    network = network_checks() if schedule.network_only else ()
+    code = runner([*command, *schedule.check_args(network)], RUN_TIMEOUT_S)
     if code in FINISHED:
         record_last_run(code, now)
     return Ran(True, code, "")

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shlex
 import stat
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -165,3 +168,46 @@ def test_the_real_manager_probe_is_bounded():
     started = datetime.now()
     assert REAL_PROBE() in (True, False)
     assert datetime.now() - started < timedelta(seconds=systemd.COMMAND_TIMEOUT_S + 5)
+
+
+def test_what_the_timer_starts_runs_a_real_check(deskready_bin, tmp_path):
+    """Install with the real command, then run the unit's own ExecStart line twice: the
+    first is a real check kept in the history, the second is not due yet."""
+    spec = tmp_path / "acme.toml"
+    spec.write_text(
+        '[employer]\nname = "ACME Calls"\n[rules]\n"memory.total_gb" = { min = 0.5 }\n'
+        '"cpu.logical_cores" = { min = 1 }\n[reverify]\nevery_days = 30\n'
+    )
+    # No XDG_RUNTIME_DIR or session bus: systemctl --user cannot reach anyone's manager.
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path / "home"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "DESKREADY_HISTORY": "on",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "LANGUAGE": "",
+        "COLUMNS": "120",
+    }
+
+    def run(args: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, env=env, capture_output=True, text=True, timeout=180)
+
+    installed = run([deskready_bin, "schedule", "install", "--spec", str(spec)])
+    assert installed.returncode == 0, installed.stderr
+    assert "a check every 30 days" in installed.stdout
+    service = (tmp_path / "config" / "systemd" / "user" / "deskready-check.service").read_text()
+    exec_start = next(line for line in service.splitlines() if line.startswith("ExecStart="))
+    command = shlex.split(exec_start.removeprefix("ExecStart="))
+    assert command[-2:] == ["schedule", "run"]
+
+    first = run(command)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Your employer asks for a new check by" in first.stdout
+    listed = json.loads(run([deskready_bin, "history", "--json"]).stdout)["runs"]
+    assert [(r["employer"], r["verdict"]) for r in listed] == [("ACME Calls", "ready")]
+    second = run(command)
+    assert second.returncode == 0
+    assert "The next scheduled check is not due yet." in second.stdout
+    assert len(json.loads(run([deskready_bin, "history", "--json"]).stdout)["runs"]) == 1
