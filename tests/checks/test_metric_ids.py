@@ -9,7 +9,7 @@ from deskready.registry import discover_checks
 PLUGINS_DOC = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 #: Groups shared by a family of checks, or not named after their check (docs/plugins.md).
 FAMILY_GROUPS = {
-    "network": {"connection", "bandwidth", "call_quality", "upstream"},
+    "network": {"connection", "bandwidth", "call_quality", "upstream", "responsiveness"},
     "room": {"room_noise"},
 }
 
