@@ -104,9 +104,12 @@ def fast(config: HubConfig, **alerts: Any) -> HubConfig:
     return replace(config, alerts=replace(config.alerts, **settings))
 
 
-def submit(hub: Hub, agent_id: str = "AG-7", **figures: Any) -> dict[str, Any]:
-    """Join with a new invite for ``agent_id`` and submit a report with ``figures``."""
-    code = hub.invite(agent_id)
+def submit(
+    hub: Hub, agent_id: str = "AG-7", *, code: str | None = None, **figures: Any
+) -> dict[str, Any]:
+    """Join with ``code`` (default: a new invite for ``agent_id`` to the spec ``acme``) and
+    submit a report made with ``figures`` (and ``spec=``, the bytes the invite names)."""
+    code = code or hub.invite(agent_id)
 
     async def flow(client: httpx.AsyncClient) -> dict[str, Any]:
         joined = (await client.post("/api/v1/sessions", json={"invite": code})).json()

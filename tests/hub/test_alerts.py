@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from deskready.hub.alerts import events
 from deskready.hub.alerts.outbox import DELIVERED, FAILED, Dispatcher, backoff
 from deskready.hub.alerts.signing import signature, verify
 from deskready.hub.alerts.webhook import WebhookRefused, check_url, remove_webhook, set_webhook
+from deskready.hub.config import ConfigError, parse_config, render_config
 from deskready.hub.db import make_engine, session_factory
 from deskready.hub.db import now as utc_now
 from deskready.hub.models import AlertAttempt, AlertDelivery, AlertEvent, AuditEntry
@@ -243,3 +245,33 @@ def test_signature_covers_timestamp_and_body() -> None:
     assert not verify("another secret", "1800000000", signed, body, now=1_800_000_100)
     assert not verify(SECRET, "1800000000", signed, body, now=1_800_000_000 + 301)  # a replay
     assert not verify(SECRET, None, signed, body)
+
+
+def test_alert_settings_are_checked_key_by_key(tmp_path: Path) -> None:
+    raw = {
+        "hub": {"database_url": "sqlite:////tmp/x.db"},
+        "alerts": {"backoff_base_s": 0, "max_attempts": 50, "email_to": "it@acme.example, x"},
+        "smtp": {"port": 0, "password": "p"},
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw, tmp_path, "config.toml")
+    assert caught.value.problems == [
+        "[alerts] max_attempts: must be between 1 and 20",
+        "[smtp] port: must be between 1 and 65535",
+        "[alerts] backoff_base_s: must be between 0.001 and 3600.0 seconds",
+        "[alerts] email_to: 'x' is not an e-mail address",
+        "[alerts] email_to: needs an SMTP relay: set [smtp] host",
+        "[smtp] password: is given without a user",
+    ]
+    good = parse_config(
+        {
+            "hub": {"database_url": "sqlite:////tmp/x.db"},
+            "alerts": {"email_to": "it@acme.example", "backoff_base_s": 0.01},
+            "smtp": {"host": "relay.acme.example", "sender": "hub@acme.example"},
+        },
+        tmp_path,
+        "config.toml",
+    )
+    assert good.alerts.backoff_base_s == 0.01
+    assert (good.smtp.port, good.smtp.starttls) == (587, True)
+    assert "[smtp]" in render_config(good)

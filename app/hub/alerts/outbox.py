@@ -70,6 +70,12 @@ def payload_bytes(event: AlertEvent, config: HubConfig) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
+def _smtp_text(reply: bytes | str) -> str:
+    """A relay's reply as log text (it may be bytes)."""
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return text[:500]
+
+
 def backoff(attempt: int, base_s: float) -> timedelta:
     """The wait after failed attempt number ``attempt`` (1-based): base, 2×base, 4×base…"""
     return timedelta(seconds=base_s * 2 ** max(0, attempt - 1))
@@ -229,7 +235,10 @@ class Dispatcher:
                 timeout,
             )
         except smtplib.SMTPResponseException as exc:
-            return webhook.Answer(exc.smtp_code, str(exc.smtp_error)[:500])
+            return webhook.Answer(exc.smtp_code, _smtp_text(exc.smtp_error))
+        except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused: the first why
+            code, why = next(iter(exc.recipients.values()), (None, b""))
+            return webhook.Answer(code, _smtp_text(why))
         except (smtplib.SMTPException, OSError) as exc:
             return webhook.Answer(None, f"{type(exc).__name__}: {exc}"[:500])
         return webhook.Answer(250)
