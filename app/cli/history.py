@@ -304,8 +304,22 @@ def after_run_lines(spec: Any) -> list[Text]:
     """What ``deskready check`` prints after the verdict when the spec asks for
     re-verification: when the next check is due (this run already counted)."""
     from deskready.history.due import due_for
+    from deskready.history.store import ENV_SWITCH, enabled
 
-    due = due_for(spec.sha256, spec.reverify.every_days)
+    every = spec.reverify.every_days
+    if every is not None and not enabled():
+        return [
+            Text(
+                ngettext(
+                    "Your employer asks for a new check every {days} day; the run history is "
+                    "off ({var}=off), so deskready cannot say when the next one is due.",
+                    "Your employer asks for a new check every {days} days; the run history is "
+                    "off ({var}=off), so deskready cannot say when the next one is due.",
+                    every,
+                ).format(days=every, var=ENV_SWITCH)
+            )
+        ]
+    due = due_for(spec.sha256, every)
     if due is None:
         return []
     return [Text(due.sentence(), style="bold yellow" if due.overdue_days(date.today()) else "")]

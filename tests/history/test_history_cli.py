@@ -194,3 +194,15 @@ def test_the_installed_command_keeps_a_real_run(deskready_bin, tmp_path):
     assert runs[0]["employer"] == "ACME Calls"
     assert runs[0]["verdict"] == "ready"
     assert runs[0]["complete"] is True
+
+
+def test_after_a_run_with_the_history_off(monkeypatch):
+    from deskready.cli.history import after_run_lines
+    from deskready.spec import load_spec_text
+    from tests.history.runs import registry, spec_text
+
+    monkeypatch.setenv("DESKREADY_HISTORY", "off")
+    spec = load_spec_text(spec_text(30), registry())
+    [line] = after_run_lines(spec)
+    assert "every 30 days; the run history is off (DESKREADY_HISTORY=off)" in line.plain
+    assert after_run_lines(load_spec_text(spec_text(None), registry())) == []
