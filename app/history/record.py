@@ -1,7 +1,8 @@
 """The one call a finished run makes to be kept (from :meth:`deskready.session.Session.reports`).
 
 Keeping the history must never cost the agent a run: any problem (a full disk, a locked or
-damaged file) is one warning in the log, and the report is shown and saved as usual.
+damaged file, a Python built without sqlite3) is one warning in the log, and the report is
+shown and saved as usual.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from deskready.history.store import HistoryError, HistoryStore, enabled
-
 log = logging.getLogger(__name__)
 
 
 def record_finished(report: Mapping[str, Any], *, reverify_days: int | None = None) -> int | None:
     """Keep ``report`` in the history; its number, or None (opted out, or a problem)."""
+    try:
+        from deskready.history.store import HistoryError, HistoryStore, enabled
+    except ImportError as exc:  # no sqlite3 in this Python: there is no history to keep
+        log.warning("the run history is not available: %s", exc)
+        return None
     if not enabled():
         return None
     try:
