@@ -314,3 +314,35 @@ def test_csv_cells_that_spreadsheets_would_run_are_quoted() -> None:
     for risky in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert safe_cell(risky) == "'" + risky
     assert safe_cell("AG-7") == "AG-7"
+
+
+def test_the_pdf_download_is_the_agents_report_and_verifies(
+    hub: Hub, tmp_path, deskready_bin: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Rendered by ``deskready report pdf`` in a subprocess (Qt stays out of the hub)."""
+    import os
+    import subprocess
+
+    pytest.importorskip("PySide6", reason="the PDF renderer needs Qt")
+    from deskready.trust.keys import public_to_text
+
+    async def flow(client: httpx.AsyncClient) -> tuple[bytes, bytes]:
+        answer = await send_report(hub, client, "AG-PDF")
+        await sign_in(client)
+        first = await client.get(f"/admin/reports/{answer['report_id']}.pdf")
+        assert first.status_code == 200, first.text
+        again = await client.get(f"/admin/reports/{answer['report_id']}.pdf")  # cached
+        return first.content, again.content
+
+    data, cached = hub.run(flow)
+    assert data.startswith(b"%PDF")
+    assert cached == data
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    key = public_to_text(hub.app.state.hub.keys.signing_key().public_key())
+    done = subprocess.run(
+        [deskready_bin, "report", "verify", str(path), "--hub-key", key],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
