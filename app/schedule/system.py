@@ -103,7 +103,10 @@ def status(os_: OS | None = None) -> Status:
         return Status(
             schedule,
             True,
-            (f"{task.command} {task.arguments or ''}".strip(), f"daily at {task.time}"),
+            (
+                f"{task.command} {task.arguments or ''}".strip(),
+                _("daily at {time}").format(time=task.time or "?"),
+            ),
             "enabled" if task.enabled else "disabled",
         )
     if os_ is OS.MACOS:
