@@ -154,7 +154,7 @@ class ResponsivenessCheck(Check):
             "ms",
             advice=_ADVICE,
             series=MetricSeries(
-                "working_latency_series", N_("Delay while the connection is busy"), "ms"
+                "latency_increase_series", N_("Delay added while the connection is busy"), "ms"
             ),
         ),
         Metric(
@@ -205,8 +205,7 @@ class ResponsivenessCheck(Check):
             loaded = measure_loaded(endpoint, net, load_s, ctx.raise_if_cancelled, on_interval)
         except TransferError as exc:
             raise CheckFailed(str(exc)) from exc
-        assert loaded.rpm is not None
-        working = 60000.0 / loaded.rpm
+        working = 60000.0 / loaded.rpm  # the round trip the RPM stands for
         added = working - idle.ms
         values: dict[str, MetricValue] = {
             "network.rpm": round(loaded.rpm),
@@ -246,7 +245,10 @@ class ResponsivenessCheck(Check):
                 "self": loaded.self_probes,
                 "foreign_failed": loaded.foreign_failed,
             },
-            "working_latency_series": loaded.series,
+            # one point per saturated interval, as the metric: added to the idle latency
+            "latency_increase_series": [
+                [t, round(max(0.0, ms - idle.ms), 2)] for t, ms in loaded.series
+            ],
             "load_seconds": round(loaded.seconds, 2),
             "duration_s": round(time.monotonic() - started, 2),
         }

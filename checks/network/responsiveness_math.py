@@ -98,11 +98,6 @@ def responsiveness(means: ProbeMeans) -> float | None:
     return (foreign_rpm + 60000.0 / means.http_l) / 2.0
 
 
-def working_latency_ms(rpm: float | None) -> float | None:
-    """The round trip an RPM stands for (60000 / RPM), in ms."""
-    return None if rpm is None or rpm <= 0 else 60000.0 / rpm
-
-
 def moving_averages(per_interval: Sequence[float], mad: int = MAD) -> list[float]:
     """For each interval from the MAD-th on, the mean of it and the MAD − 1 before it."""
     return [

@@ -71,7 +71,7 @@ class Idle:
 class Loaded:
     """What the loaded part of the test found."""
 
-    rpm: float | None
+    rpm: float
     means: rm.ProbeMeans
     confidence: str
     saturated: bool

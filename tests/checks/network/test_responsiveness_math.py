@@ -28,8 +28,6 @@ def test_rpm_formula_tls_and_tcp_only() -> None:
     # no self probe: the foreign part alone; no foreign probe: nothing
     assert rm.responsiveness(rm.ProbeMeans(20.0, None, 40.0, None)) == pytest.approx(2000.0)
     assert rm.responsiveness(rm.ProbeMeans(None, None, None, 60.0)) is None
-    assert rm.working_latency_ms(1000.0) == pytest.approx(60.0)
-    assert rm.working_latency_ms(None) is None
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,9 @@ def test_added_latency_and_rpm_match_the_queue_the_router_held(
     grades = {rm.grade(truth * (1 - TOLERANCE)), rm.grade(truth * (1 + TOLERANCE))}
     assert values["network.bufferbloat_grade"] in grades
     assert details["saturated"] is True
+    series = details["latency_increase_series"]  # the PDF's chart of the metric
+    assert series
+    assert all(point[1] >= 0 for point in series)
 
 
 def test_a_short_queue_grades_well(qlab: QueueLab, tmp_path: Path) -> None:
