@@ -160,6 +160,7 @@ class HistoryDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, run.id)
                 self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
         self.table.resizeRowsToContents()
         self.delete_all_button.setEnabled(bool(self.runs))
         self.changes.clear()
