@@ -160,16 +160,16 @@ class ResponsivenessCheck(Check):
         Metric(
             "network.bufferbloat_grade",
             MetricType.CHOICE,
-            N_("Bufferbloat grade"),
+            N_("Bufferbloat grade (how calls fare while others use the line)"),
             choices=rm.GRADES,
             advice=_ADVICE,
             labels={
-                "A+": N_("A+ (no delay added under load)"),
-                "A": N_("A (very little delay added under load)"),
-                "B": N_("B (some delay under load; calls stay smooth)"),
-                "C": N_("C (calls may stutter while others use the line)"),
-                "D": N_("D (calls stutter while others use the line)"),
-                "F": N_("F (calls break up while others use the line)"),
+                "A+": N_("A+ (no added delay)"),
+                "A": N_("A (little added delay)"),
+                "B": N_("B (some added delay)"),
+                "C": N_("C (calls may stutter)"),
+                "D": N_("D (calls stutter)"),
+                "F": N_("F (calls break up)"),
             },
         ),
     )
