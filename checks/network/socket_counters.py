@@ -87,12 +87,13 @@ def acked(sock: socket.socket | None) -> tuple[int, bool] | None:
     The bytes the peer has are those it acknowledged plus those it SACKed (segments that
     arrived behind a hole; counted as ``tcpi_sacked × tcpi_snd_mss``, exact for a bulk
     transfer's full-size segments). Without the SACKed part, they would join the count
-    all at once when the hole is filled, long after they crossed the link. ``clean``:
-    nothing was SACKed, so the count is exact.
+    all at once when the hole is filled, long after they crossed the link. So the count
+    holds nothing back and every sample is clean (a stream that is in loss recovery half
+    the time must still be able to open the window).
     """
     raw = _tcp_info(sock)
     if raw is None or len(raw) < _BYTES_ACKED_AT + 8:
         return None
     sacked = int(_U32.unpack_from(raw, _SACKED_AT)[0])
     mss = int(_U32.unpack_from(raw, _SND_MSS_AT)[0])
-    return int(_U64.unpack_from(raw, _BYTES_ACKED_AT)[0]) + sacked * mss, sacked == 0
+    return int(_U64.unpack_from(raw, _BYTES_ACKED_AT)[0]) + sacked * mss, True

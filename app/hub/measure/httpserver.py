@@ -3,10 +3,16 @@
 Served under ``/m/<session>/`` (docs/hub-protocol.md §4):
 
 * ``GET garbage.php?ckSize=N`` — N MiB (1…:data:`MAX_CK_MIB`, default 4 as LibreSpeed's
-  own ``garbage.php``) of random bytes. The download figure is what the client's TCP stack
-  *acknowledged* (``tcpi_bytes_acked``, see :mod:`.tcpinfo`) from the first byte written
-  to the moment the last byte is acknowledged, not what went into the socket buffer.
-* ``POST empty.php`` — the upload sink: bytes received, from the first to the last.
+  own ``garbage.php``) of random bytes. The download is counted as what the client's TCP
+  stack *has*: acknowledged plus SACKed (``tcpi_bytes_acked`` + ``tcpi_sacked`` × MSS, see
+  :mod:`.tcpinfo`), sampled every :data:`SAMPLE_S` from the first byte written to the
+  last acknowledged; never what went into the socket buffer.
+* ``POST empty.php`` — the upload sink: bytes received (read + ``FIONREAD``), each
+  sample marked when a packet came out of order since the last (data held behind a hole).
+
+The rate is taken from these series by the agent's own method
+(:mod:`deskready.checks.network.rate_estimator`, via :mod:`.summary`): one window common
+to all streams, so the hub's figure and the agent's are the same kind of number.
   ``GET empty.php`` — an empty 200 (the ping).
 * ``GET getIP.php`` — ``{"processedString": "<client address>", "rawIspInfo": ""}``.
 
@@ -35,6 +41,7 @@ observation says ``"tcp_info": false``.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import errno
 import json
@@ -145,12 +152,16 @@ class _Record:
     retrans: int | None = None
     delivery: list[int] = field(default_factory=list)
 
-    def add(self, now: float, total: int) -> None:
+    def add(self, now: float, total: int, clean: bool = True) -> None:
+        """``total`` bytes had arrived at ``now``. A sample that held data back (behind a
+        lost packet: see deskready.checks.network.rate_estimator) is stored ``[t, n, 0]``
+        and never opens a rate window."""
         t = now - self.start_mono
+        total = max(total, self.bytes)
         if total > self.bytes:
             self.bytes = total
             self.last_growth = t
-        point = [round(t, 6), total]
+        point = [round(t, 6), total] if clean else [round(t, 6), total, 0]
         series = self.series
         if len(series) >= 2 and t - series[-2][0] < SAMPLE_S:
             series[-1] = point  # keep the newest value, spaced at least SAMPLE_S apart
@@ -403,6 +414,7 @@ class _Connection:
         got = 0
         window_t = time.monotonic()
         window_bytes = 0
+        ooo: list[int | None] = [None]
         while True:
             event = self._body_event(window_t)
             now = time.monotonic()
@@ -417,7 +429,12 @@ class _Connection:
                     base = record.bytes
                     record.requests += 1
                 got += n
-                record.add(now, base + got)
+                # arrived = read + what the kernel holds readable; clean when no packet
+                # came out of order since the previous sample (nothing behind a hole)
+                info = tcpinfo.read(self.sock)
+                clean = info is None or info.rcv_ooopack is None or info.rcv_ooopack == ooo[0]
+                ooo[0] = info.rcv_ooopack if info is not None else None
+                record.add(now, base + got + _readable(self.sock), clean)
                 self.recorder.moved(session_id, n)
                 if got > MAX_BODY:
                     raise _Answer(413)
@@ -469,7 +486,7 @@ class _Connection:
         record.requests += 1
         base = record.bytes
         before = tcpinfo.read(self.sock)
-        acked0 = before.bytes_acked if before is not None else None
+        acked0 = before.delivered() if before is not None else None
         if not record.series:
             record.add(now, 0)
         self._send_small(head)
@@ -483,11 +500,18 @@ class _Connection:
 
         def sample(at: float) -> int:
             info = tcpinfo.read(self.sock)
-            if info is None or acked0 is None or info.bytes_acked is None:
+            delivered = info.delivered() if info is not None else None
+            if info is None or acked0 is None or delivered is None:
+                record.add(at, base + written)
                 return written
             record.tcp(info)
-            return max(0, min(size, info.bytes_acked - acked0 - len(head)))
+            done = max(0, min(size, delivered - acked0 - len(head)))
+            record.add(at, base + done)
+            return done
 
+        # sends wait at most SAMPLE_S, so the acknowledged count is sampled that often
+        # even while the send buffer is full (a slow link)
+        self.sock.settimeout(SAMPLE_S)
         try:
             while written < size:
                 if stopping.is_set():
@@ -509,14 +533,12 @@ class _Connection:
                 if at - last_sample >= SAMPLE_S:
                     last_sample = at
                     progress = sample(at)
-                    record.add(at, base + progress)
                     if at - window_t >= GRACE_S:
                         if progress - window_progress < FLOOR_BPS / 8 * GRACE_S:
                             raise _Answer(408)
                         window_t, window_progress = at, progress
         except OSError as exc:  # the client went away mid-body (the test phase ended)
-            at = time.monotonic()
-            record.add(at, base + sample(at))
+            sample(time.monotonic())
             if exc.errno not in (errno.EPIPE, errno.ECONNRESET, None):
                 log.debug("measurement: send failed: %s", exc)
             raise _Closed from exc
@@ -526,10 +548,10 @@ class _Connection:
             at = time.monotonic()
             info = tcpinfo.read(self.sock)
             done = sample(at)
-            record.add(at, base + done)
             if info is None or done >= size or info.unacked == 0:
                 break
             time.sleep(0.001)
+        self.sock.settimeout(POLL_S)
         self.h11.send(h11.EndOfMessage())
 
     # -- recording ------------------------------------------------------------------------
@@ -550,6 +572,22 @@ class _Connection:
         self.records.clear()
         self.pings.clear()
         self.dirty = False
+
+
+def _readable(sock: socket.socket) -> int:
+    """Bytes the kernel received for ``sock`` that were not read yet (FIONREAD; 0 if
+    unknown): what had arrived = what was read + this."""
+    try:
+        import fcntl
+        import termios
+    except ImportError:  # Windows
+        return 0
+    buf = array.array("i", [0])
+    try:
+        fcntl.ioctl(sock.fileno(), termios.FIONREAD, buf, True)
+    except (OSError, ValueError):
+        return 0
+    return int(buf[0])
 
 
 def _ck_size(query: str) -> int:

@@ -1,12 +1,11 @@
 """From the hub's observations to the figures it signs (docs/hub-protocol.md §6 ``observed``).
 
-Rates: every HTTP connection recorded a cumulative byte series (acknowledged bytes for a
-download, received bytes for an upload). The rows of one direction whose times overlap
-(within :data:`GAP_S`) form one *phase* — the client's parallel streams; the phase that
-moved the most bytes is the test. Its rate is the sum of the series between the end of a
-warm-up (20 % of the phase, 0.5–2 s: TCP slow start and token-bucket bursts, the same rule
-as the client's engine, docs/checks-network.md) and the moment the last byte arrived,
-over that time: HTTP payload in Mbit/s (10^6 bit/s).
+Rates: every HTTP connection recorded a cumulative arrival series (bytes the client's TCP
+has, acknowledged or SACKed, for a download; bytes received for an upload). The rows of
+one direction whose times overlap (within :data:`GAP_S`) form one *phase* — the client's
+parallel streams; the phase that moved the most bytes is the test. Its rate comes from
+the agent's own method (:func:`phase_rate`, docs/checks-network.md): one window common to
+all streams, opened at steady state; HTTP payload in Mbit/s (10^6 bit/s).
 
 STUN: **upstream loss** = 1 − received / expected, expected = highest sequence + 1, or the
 count the client reports having sent when that is higher (probes lost at the end of a run
@@ -32,37 +31,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from deskready.checks.network.rate_estimator import Sample, steady_rate
 from deskready.hub.models import Observation
 
 #: rows whose intervals are this close (seconds) belong to the same phase
 GAP_S = 0.5
-#: the warm-up left out of a phase: 20 % of it, within these bounds (seconds)
-WARMUP_SHARE, WARMUP_MIN_S, WARMUP_MAX_S = 0.2, 0.5, 2.0
-#: a phase needs this much left after the warm-up, or the warm-up is not left out
-STEADY_MIN_S = 1.0
 #: the nominal spacing of the client's STUN probes (docs/hub-protocol.md §4)
 DEFAULT_INTERVAL_MS = 20.0
 #: answered probes listed for the client: the recorder keeps 6,000 per session anyway
 MAX_ANSWERED = 6_000
-
-
-def _value_at(series: list[list[float]], t: float) -> float:
-    """A cumulative series at time ``t`` (linear between samples; flat outside)."""
-    if not series or t <= series[0][0]:
-        return float(series[0][1]) if series and t >= series[0][0] else 0.0
-    if t >= series[-1][0]:
-        return float(series[-1][1])
-    lo, hi = 0, len(series) - 1
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if series[mid][0] <= t:
-            lo = mid
-        else:
-            hi = mid
-    (t0, v0), (t1, v1) = series[lo], series[hi]
-    if t1 <= t0:
-        return float(v1)
-    return v0 + (v1 - v0) * (t - t0) / (t1 - t0)
 
 
 def _phases(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -83,29 +60,35 @@ def _phases(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 def phase_rate(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The rate of the phase that moved most bytes: ``mbps``, ``bytes``, ``seconds``…"""
+    """The rate of the phase that moved most bytes: ``mbps``, ``bytes``, ``seconds``…
+
+    The agent's own method (:func:`deskready.checks.network.rate_estimator.steady_rate`):
+    every row is one stream's cumulative arrival series; the rate is taken over one
+    window common to all of them, opened when the aggregate rate stopped climbing, each
+    stream counting only between samples inside it (and opening at a sample that held
+    nothing back behind a lost packet). So it can never exceed what the link carried.
+    """
     phases = _phases(rows)
     if not phases:
         return None
     phase = max(phases, key=lambda p: sum(int(r["bytes"]) for r in p))
+    samples: list[Sample] = []
+    for sid, row in enumerate(phase):
+        start = float(row["start"])
+        for point in row["series"]:
+            clean = len(point) < 3 or bool(point[2])
+            samples.append((start + float(point[0]), int(point[1]), sid, clean))
     begin = min(float(r["start"]) for r in phase)
-    end = max(float(r["start"]) + float(r.get("seconds", r["series"][-1][0])) for r in phase)
+    end = max(t for t, _v, _s, _c in samples)
     duration = end - begin
     if duration <= 0:
         return None
-    warm = max(WARMUP_MIN_S, min(WARMUP_MAX_S, WARMUP_SHARE * duration))
-    if duration - warm < STEADY_MIN_S:
-        warm = 0.0
-
-    def total(t: float) -> float:
-        return sum(_value_at(r["series"], t - float(r["start"])) for r in phase)
-
-    steady = total(end) - total(begin + warm)
-    seconds = duration - warm
+    rate = steady_rate(samples, begin, end)
     return {
-        "mbps": round(steady * 8 / seconds / 1e6, 3),
+        "mbps": round(rate.mbps, 3),
         "bytes": int(sum(int(r["bytes"]) for r in phase)),
         "seconds": round(duration, 3),
+        "window_s": round(rate.closed - rate.opened, 3),
         "streams": len(phase),
         "tcp": _tcp(phase, duration),
         "tcp_info": all(bool(r.get("tcp_info")) for r in phase),
@@ -236,7 +219,9 @@ def summarise(
     details: dict[str, Any] = {}
     for name, phase in (("download", down), ("upload", up)):
         if phase is not None:
-            details[name] = {k: phase[k] for k in ("mbps", "bytes", "seconds", "streams")}
+            details[name] = {
+                k: phase[k] for k in ("mbps", "bytes", "seconds", "window_s", "streams")
+            }
             details[name]["tcp_info"] = phase["tcp_info"]
     if stun is not None:
         details["stun"] = {"received": stun["received"], "expected": stun["expected"]}

@@ -12,13 +12,16 @@ kernel returns a shorter struct and the newer fields are simply missing):
 field               offset  type      meaning
 ==================  ======  ========  ===================================================
 tcpi_state          0       u8        TCP state (1 = ESTABLISHED)
+tcpi_snd_mss        16      u32       the sender's segment size
 tcpi_unacked        24      u32       segments sent and not yet acknowledged
+tcpi_sacked         28      u32       of those, segments the peer SACKed (arrived)
 tcpi_rtt            68      u32       smoothed RTT, microseconds
 tcpi_total_retrans  100     u32       segments retransmitted over the connection's life
 tcpi_bytes_acked    120     u64       RFC 4898 tcpEStatsAppHCThruOctetsAcked
 tcpi_bytes_received 128     u64       RFC 4898 tcpEStatsAppHCThruOctetsReceived
 tcpi_min_rtt        148     u32       lowest RTT seen (windowed), microseconds (4.6+)
 tcpi_delivery_rate  160     u64       recent delivery rate, bytes per second (4.9+)
+tcpi_rcv_ooopack    224     u32       packets received out of order (5.4+)
 ==================  ======  ========  ===================================================
 
 Elsewhere (macOS, Windows) there is no such struct in this form: :func:`read` returns None
@@ -47,13 +50,25 @@ class TcpInfo:
     """The fields of ``struct tcp_info`` the hub uses (None where the kernel is too old)."""
 
     state: int
+    snd_mss: int
     unacked: int
+    sacked: int
     rtt_us: int
     total_retrans: int
     bytes_acked: int | None
     bytes_received: int | None
     min_rtt_us: int | None
     delivery_rate_bps: int | None  # bytes per second
+    rcv_ooopack: int | None = None
+
+    def delivered(self) -> int | None:
+        """Bytes the peer has: acknowledged plus SACKed (segments × MSS, exact for a bulk
+        transfer's full-size segments); None on old kernels. Without the SACKed part,
+        bytes that arrived behind a hole would join the count at once when it is filled,
+        long after they crossed the link."""
+        if self.bytes_acked is None:
+            return None
+        return self.bytes_acked + self.sacked * self.snd_mss
 
 
 def _field(raw: bytes, offset: int, codec: struct.Struct) -> int | None:
@@ -68,13 +83,16 @@ def parse(raw: bytes) -> TcpInfo | None:
         return None
     return TcpInfo(
         state=int(_U8.unpack_from(raw, 0)[0]),
+        snd_mss=int(_U32.unpack_from(raw, 16)[0]),
         unacked=int(_U32.unpack_from(raw, 24)[0]),
+        sacked=int(_U32.unpack_from(raw, 28)[0]),
         rtt_us=int(_U32.unpack_from(raw, 68)[0]),
         total_retrans=int(_U32.unpack_from(raw, 100)[0]),
         bytes_acked=_field(raw, 120, _U64),
         bytes_received=_field(raw, 128, _U64),
         min_rtt_us=_field(raw, 148, _U32),
         delivery_rate_bps=_field(raw, 160, _U64),
+        rcv_ooopack=_field(raw, 224, _U32),
     )
 
 
