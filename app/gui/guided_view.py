@@ -88,6 +88,9 @@ class GuidedView(QWidget):
         self.meter = LevelMeter()
         self.meter.setMinimumHeight(22)
         self.meter.hide()
+        #: says what the bar is (it looks like the progress bar below it otherwise)
+        self.meter_caption = _plain(_("Your voice level (aim for the middle):"))
+        self.meter_caption.hide()
         self.live = _plain(point_scale=1.2, bold=True)
         self.live.setAccessibleName(_("Live value"))
         self.live.hide()
@@ -110,6 +113,7 @@ class GuidedView(QWidget):
         card.addSpacing(8)
         card.addWidget(self.check_title)
         card.addWidget(self.instruction)
+        card.addWidget(self.meter_caption)
         card.addWidget(self.meter)
         card.addWidget(self.live)
         card.addWidget(self.progress)
@@ -173,6 +177,7 @@ class GuidedView(QWidget):
     def _clear_check(self) -> None:
         self.check_title.setText("")
         self.instruction.setText("")
+        self.meter_caption.hide()
         self.meter.hide()
         self.live.hide()
         self.progress.setRange(0, 0)
@@ -181,6 +186,7 @@ class GuidedView(QWidget):
     def check_started(self, check_id: str) -> None:
         self.check_title.setText(self.titles.get(check_id, check_id))
         self.instruction.setText(_("Running…"))
+        self.meter_caption.hide()
         self.meter.hide()
         self.live.hide()
         self.progress.setRange(0, 0)
@@ -200,6 +206,7 @@ class GuidedView(QWidget):
             return
         latest = progress.live[-1]
         if "dbfs" in latest:
+            self.meter_caption.show()
             self.meter.show()
             self.meter.set_level(latest["dbfs"])
         if "mbps" in latest:
