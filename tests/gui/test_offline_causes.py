@@ -31,9 +31,7 @@ CAUSE = "refused the connection"
 
 
 def label_texts(widget: QWidget) -> list[str]:
-    return [
-        label.text() for label in widget.findChildren(QLabel) if label.isVisibleTo(widget)
-    ]
+    return [label.text() for label in widget.findChildren(QLabel) if label.isVisibleTo(widget)]
 
 
 def test_an_offline_run_says_each_cause_once_per_view(qtbot, make_window):

@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -91,9 +90,10 @@ def test_a_guided_audio_run_in_a_real_window_by_keyboard(xvfb, tmp_path):
     assert results["microphone"]["measurements"]["microphone.speech_dbfs"] == pytest.approx(
         -22, abs=3
     )
-    assert results["speaker"]["details"]["beeps_heard"] == results["speaker"]["details"][
-        "beeps_played"
-    ]
+    assert (
+        results["speaker"]["details"]["beeps_heard"]
+        == results["speaker"]["details"]["beeps_played"]
+    )
     assert report["verdict"] == "ready", [r for r in report["rules"] if r["outcome"] != "pass"]
     assert seen["banner"].startswith("READY")
     assert seen["keys"][-1].startswith("Key_Return -> QLineEdit")  # the beeps, typed

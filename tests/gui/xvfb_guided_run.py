@@ -102,7 +102,10 @@ def main(out: Path, shots: Path) -> int:
 
     app = create_app([])
     apply_theme(app, "light")
-    window = MainWindow(registry=discover_checks(), settings=QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(
+        registry=discover_checks(),
+        settings=QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat),
+    )
     window.guided.countdown_s = 1
     window.resize(1000, 720)
     window.show()
