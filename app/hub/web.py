@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from deskready.checks.i18n import _
+from deskready.checks.i18n import _, ngettext
 from deskready.checks.language import (
     LANGUAGE_NAMES,
     SOURCE_LANGUAGE,
@@ -49,6 +49,7 @@ _ENV = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 _ENV.globals["_"] = _
+_ENV.globals["ngettext"] = ngettext
 _ENV.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
 #: the fields a form of the hub has at most (csrf_token, email, password; an invite's five)
 MAX_FORM_FIELDS = 8

@@ -172,7 +172,7 @@ def test_overview_agents_filters_export_and_agent_page(hub: Hub) -> None:
         assert count == 3  # AG-1 (upload), the formula one (download), AG-4 (disputed)
         assert f"{count} agents match." in page.text
         disputed = await client.get("/admin/agents", params={"disputed": "1"})
-        assert "1 agents match." in disputed.text
+        assert "1 agent matches." in disputed.text
         assert "AG-4" in disputed.text
         teams = await client.get("/admin/agents", params={"team": "north", "q": "AG-"})
         assert "3 agents match." in teams.text

@@ -84,7 +84,7 @@ def test_two_hub_processes_share_one_fleet(pg_url: str, tmp_path: Path) -> None:
                 _send(a, codes["AG-0"][0], a_url, up=2.0)  # not ready, accepted by A
                 _sign_in(b)
                 seen = b.get("/admin/agents", params={"verdict": "not_ready"})
-                assert "1 agents match." in seen.text
+                assert "1 agent matches." in seen.text
                 assert "AG-0" in seen.text
                 page = b.get("/admin/agent", params={"id": "AG-0"})
                 assert page.status_code == 200
