@@ -591,11 +591,10 @@ class ObservedResponse(BaseModel):
 
 def _submit(state: HubState, session_id: str, body: bytes) -> Response:
     with state.sessions() as db:
-        row = db.get(MeasureSession, session_id)
-        if row is not None:
-            state.limit_invite(str(row.invite_id))
         try:
-            accepted = intake_module.accept(db, state.intake, session_id, body)
+            accepted = intake_module.accept(
+                db, state.intake, session_id, body, limit=state.limit_invite
+            )
         except Refused as exc:
             raise Problem(exc.status, exc.title, exc.detail) from None
     return JSONResponse(accepted.body, status_code=accepted.status)
