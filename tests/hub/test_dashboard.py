@@ -346,3 +346,41 @@ def test_the_pdf_download_is_the_agents_report_and_verifies(
         env={**os.environ, "HOME": str(tmp_path)},
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_migration_0003_folds_in_the_reports_a_hub_already_holds(hub_db: HubEnv) -> None:
+    """Down to 0002 (no fleet tables) and up again: the backfill rebuilds what intake kept
+    (on SQLite and PostgreSQL)."""
+    from alembic import command
+
+    from deskready.hub.db import _alembic_config
+
+    hub = unlimited(make_hub(hub_db))
+    hub_db.upload_spec("acme", SPEC_REVERIFY)
+    old = now() - timedelta(days=9)
+
+    async def flow(client: httpx.AsyncClient) -> None:
+        await send_report(hub, client, "AG-1", team="north", received=old)
+        await send_report(hub, client, "AG-1", team="north", up=2.0)
+        await send_report(hub, client, "AG-2", team="south", received=old, down=5.0)
+
+    hub.run(flow)
+
+    def snapshot() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], int]:
+        with hub.env.sessions() as db:
+            agents = [
+                (a.agent_id, a.team, a.spec_name, a.report_id, a.verdict, a.reports,
+                 a.overdue_at is not None)
+                for a in db.scalars(select(FleetAgent).order_by(FleetAgent.agent_id))
+            ]  # fmt: skip
+            failures = sorted(db.execute(select(FleetFailure.agent_id, FleetFailure.metric)).all())
+            days = int(db.scalar(select(func.sum(FleetDay.reports))) or 0)
+        return agents, [tuple(f) for f in failures], days
+
+    kept = snapshot()
+    assert len(kept[0]) == 2
+    with hub.env.engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0002")
+    with hub.env.engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+    assert snapshot() == kept
