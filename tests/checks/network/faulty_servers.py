@@ -17,7 +17,11 @@ protocols; the download body is ``/mini/speedtest/random*.jpg`` and
   1 byte per second;
 * ``upload-lie-low`` / ``upload-lie-high``: ``size=`` replies of 1 % / 1000 % of the bytes
   really received;
-* ``upload-stall``: an upload whose body the server never reads.
+* ``upload-stall``: an upload whose body the server never reads;
+* ``queue-one``: at most three downloads served at once, a fourth held unanswered (a
+  server's connection limit: the connection is accepted, the request queued);
+* ``close-each``: every answer says ``Connection: close`` and the server closes;
+* ``silent``: every request held unanswered on an accepted connection.
 
 STUN (``FaultyStunServer``): answers Binding Requests at most ``rate_per_s`` a second
 (token bucket of one), or only the first ``answer_first`` of them, or each with
@@ -48,6 +52,13 @@ HOLD_MAX_S = 30.0
 class _FaultyHandler(Handler):
     stopping: ClassVar[threading.Event] = threading.Event()
     uploaded: ClassVar[list[int]] = [0]  # bytes of upload bodies really received (one per server)
+    serving: ClassVar[threading.Semaphore] = threading.Semaphore(3)  # queue-one: downloads
+
+    def end_headers(self) -> None:
+        if self.fault == "close-each":
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        super().end_headers()
 
     def _hold(self, seconds: float = HOLD_MAX_S) -> None:
         self.stopping.wait(seconds)
@@ -105,6 +116,18 @@ class _FaultyHandler(Handler):
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
+        if self.fault == "silent":
+            self._hold()
+            return
+        if self.fault == "queue-one" and path == "/backend/garbage.php":
+            if not self.serving.acquire(blocking=False):
+                self._hold()  # accepted, never answered: the fourth stream waits
+                return
+            try:
+                super().do_GET()
+            finally:
+                self.serving.release()
+            return
         if self.fault == "endless":
             self._endless()
         elif self.fault == "trickle-latency" and path in {
@@ -137,7 +160,12 @@ class FaultyHttpServer:
         handler = type(
             "Handler_" + fault.replace("-", "_"),
             (_FaultyHandler,),
-            {"fault": fault, "stopping": self.stopping, "uploaded": self._uploaded},
+            {
+                "fault": fault,
+                "stopping": self.stopping,
+                "uploaded": self._uploaded,
+                "serving": threading.Semaphore(3),
+            },
         )
         Server.address_family = socket.AF_INET
         self._server: ThreadingHTTPServer = Server(("127.0.0.1", 0), handler)
