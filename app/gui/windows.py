@@ -8,12 +8,15 @@ one (:meth:`MainWindow.take_over`), so switching never loses a run.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 
 from deskready.gui.language import apply_language
 from deskready.gui.window import MainWindow
-from deskready.registry import CheckRegistry
+
+if TYPE_CHECKING:  # importlib.metadata and the registry load after the first paint
+    from deskready.registry import CheckRegistry
 
 
 class WindowKeeper:
