@@ -288,17 +288,19 @@ class Load:
         thread.start()
 
     def want_self_probe(self, rng: random.Random) -> bool:
-        """Ask one load connection, chosen uniformly at random, for a self probe.
+        """Ask one load connection, chosen uniformly at random among those without a
+        probe pending, for a self probe (§5.3: "uniformly and randomly select from the
+        active load-generating connections"). False when every one has one pending.
 
-        False when it still has one pending (the probe is not launched twice).
+        Choosing among the free ones matters on HTTP/1.1: a download connection may take
+        seconds to reach its next request boundary, and picks landing on it again would
+        be lost.
         """
         with self._lock:
-            if not self._conns:
+            free = [wanted for _conn, wanted in self._conns if not wanted.is_set()]
+            if not free:
                 return False
-            _conn, wanted = rng.choice(self._conns)
-        if wanted.is_set():
-            return False
-        wanted.set()
+            rng.choice(free).set()
         return True
 
     def self_window(self, start: float, end: float) -> list[float]:

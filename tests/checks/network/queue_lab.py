@@ -141,14 +141,14 @@ class QueueLab:
         self.procs.append(proc)
         return proc, read_ready(proc)
 
-    def hub(self, db_url: str, port: int = 8081) -> int:
-        """The hub's measurement servers (``python -m deskready.hub.measure``)."""
-        self.spawn_server(
+    def hub(self, db_url: str) -> int:
+        """The hub's measurement servers (``python -m deskready.hub.measure``) on free
+        ports of the server address; the HTTP port."""
+        return self.spawn_server(
             sys.executable, "-m", "deskready.hub.measure", "--db", db_url,
-            "--host", self.server_ip, "--port", str(port), "--stun-port", "3478",
+            "--host", self.server_ip, "--port", "0", "--stun-port", "0",
             "--cap", str(1 << 40),
-        )  # fmt: skip
-        return port
+        )[1]  # fmt: skip
 
     def check(self, settings: dict[str, object], timeout: float = 60.0) -> dict[str, object]:
         """Run the real responsiveness check in the client namespace; its values,
