@@ -1,7 +1,9 @@
 """A voice-like stream of STUN binding requests: one every 20 ms, timed on the way back.
 
 One thread, one non-blocking UDP socket and ``select``: sends stay on a 20 ms grid (like
-an RTP stream) and every answer is timestamped as it arrives. Requests may be padded to a
+an RTP stream) and every answer is timestamped as it arrives — by the kernel where it can
+(Linux ``SO_TIMESTAMPNS``, socket(7)), so the time this process waits for a CPU on a busy
+computer does not read as jitter on the way back. Requests may be padded to a
 voice packet's size (``size``, stun.VOICE_PAYLOAD_BYTES); each answer's size is kept, so
 the report can say whether the way back carried voice-sized packets too. Needs no admin
 rights.
@@ -12,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
+import struct
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +28,61 @@ from deskready.checks.network.stun import (
     parse_response,
     sequenced_transaction_id,
 )
+
+#: linux/include/uapi/asm-generic/socket.h; the control message is a struct timespec
+SO_TIMESTAMPNS = 35
+_TIMESPEC = struct.Struct("@ll")
+#: largest answer read (coturn pads its answers to the MTU when asked for PADDING)
+MAX_ANSWER = 2048
+
+
+class _Receiver:
+    """``recv`` with the answer's arrival time on the monotonic clock.
+
+    The kernel stamps a datagram when it arrives (wall clock); it is moved onto the
+    monotonic clock with an offset taken once, so a stamp that lands outside the last
+    second — the wall clock was stepped — is replaced by the time it was read.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.kernel = False
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+                self.kernel = True
+        self.offset = _wall_minus_monotonic()
+
+    def recv(self) -> tuple[bytes, float]:
+        """One datagram and when it arrived (raises what ``recv`` raises)."""
+        if not self.kernel:
+            return self.sock.recv(MAX_ANSWER), time.monotonic()
+        data, ancdata, _flags, _peer = self.sock.recvmsg(
+            MAX_ANSWER, socket.CMSG_SPACE(_TIMESPEC.size)
+        )
+        now = time.monotonic()
+        for level, kind, value in ancdata:
+            ours = level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS
+            if ours and len(value) >= _TIMESPEC.size:
+                sec, nsec = _TIMESPEC.unpack_from(value)
+                stamped = sec + nsec / 1e9 - self.offset
+                if now - 1.0 <= stamped <= now + 0.001:
+                    return data, stamped
+        return data, now
+
+
+def _wall_minus_monotonic() -> float:
+    """``time.time() - time.monotonic()``, from the tightest of a few readings (a thread
+    switch between the two calls would shift every stamp by its length)."""
+    best: tuple[float, float] | None = None
+    for _ in range(5):
+        before = time.monotonic()
+        wall = time.time()
+        after = time.monotonic()
+        if best is None or after - before < best[0]:
+            best = (after - before, wall - (before + after) / 2)
+    assert best is not None
+    return best[1]
 
 
 @dataclass
@@ -111,6 +170,7 @@ def stream(
     arrivals: list[Probe] = []
     mapped: tuple[str, int] | None = None
     request_bytes = 0
+    receiver = _Receiver(sock)
     start = time.monotonic()
     next_send = start
     last_tick = start
@@ -143,12 +203,11 @@ def stream(
             continue
         for _ in range(64):  # drain what is queued, bounded
             try:
-                data = sock.recv(2048)
+                data, arrived = receiver.recv()
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:
                 break
-            arrived = time.monotonic()
             response = parse_response(data)
             if response is None:
                 continue

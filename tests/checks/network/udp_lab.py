@@ -34,6 +34,27 @@ def drop_udp_every(lab: Lab, n: int, direction: str) -> None:
     that ``sendto`` (EPERM), so the server would know its answer never left, which is not
     what a loss on the way back looks like.
     """
+    _drop(lab, direction, f"numgen inc mod {n} 0")
+
+
+def drop_udp_random(lab: Lab, pct: float, direction: str) -> None:
+    """Drop ``pct`` % of the UDP packets going ``direction`` at random, counting them
+    (read with :func:`udp_dropped`)."""
+    _drop(lab, direction, f"numgen random mod 1000 < {round(pct * 10)}")
+
+
+def udp_dropped(lab: Lab, direction: str) -> int:
+    """Packets the drop rule of ``direction`` has dropped so far."""
+    family = "inet" if direction == "upstream" else "netdev"
+    listing = subprocess.run(
+        ["ip", "netns", "exec", lab.ns, "nft", "list", "table", family, f"drudp_{direction}"],
+        capture_output=True, text=True, check=True, timeout=15,
+    ).stdout  # fmt: skip
+    found = re.search(r"counter packets (\d+)", listing)
+    return int(found.group(1)) if found else 0
+
+
+def _drop(lab: Lab, direction: str, which: str) -> None:
     if direction == "upstream":
         head = "table inet drudp_upstream {\n chain c {\n  type filter hook input priority 0;\n"
         match = "meta l4proto udp"
@@ -43,7 +64,7 @@ def drop_udp_every(lab: Lab, n: int, direction: str) -> None:
             f'  type filter hook egress device "{lab.ns_if}" priority 0;\n'
         )
         match = "ip protocol udp"
-    _nft(lab, f"{head}  {match} numgen inc mod {n} 0 drop\n }}\n}}\n")
+    _nft(lab, f"{head}  {match} {which} counter drop\n }}\n}}\n")
 
 
 def count_udp(lab: Lab) -> None:
