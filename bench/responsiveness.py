@@ -10,8 +10,8 @@ in a server namespace (tests/checks/network/queue_lab.py). Beside the check's fi
 * **full**: the configured depth of both queues, ``2 · (latency + burst / rate)``: the
   most a round trip can wait;
 * **kernel**: the baseline, measured in the same run: what the two tbf queues actually
-  held (the kernel's backlog counter, sampled every 50 ms) over the window the check's
-  final figure comes from. A loss-based sender backs off at every drop, so this is about
+  held (the kernel's backlog counter, sampled every 50 ms, over the rate each drained at)
+  over the window the check's final figure comes from. A loss-based sender backs off at every drop, so this is about
   half of *full*; it is what a probe meets.
 
 ``responsiveness_rows()`` is importable (``bench/network_accuracy.py`` may print these rows

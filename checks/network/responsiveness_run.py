@@ -190,7 +190,7 @@ def measure_loaded(
     started = time.monotonic()
     end = started + seconds
     boundaries = [started]
-    moved: dict[str, list[float]] = {d.name: [] for d in directions}
+    moved: dict[str, list[float]] = {d.name: [] for d in directions}  # bit/s per interval
     last_total = {d.name: 0 for d in directions}
     saturated = {d.name: False for d in directions}
     rpms: list[float] = []
@@ -229,12 +229,16 @@ def measure_loaded(
                 foreign.launch(min(PROBE_TIMEOUT_S, max(0.5, end - now + 1.0)))
                 load.want_self_probe(rng)
             if now >= boundaries[-1] + INTERVAL_S:
+                # goodput as a rate: a loop that woke late made a longer interval, which
+                # must not read as more goodput (SDT is 5 %)
+                length = now - boundaries[-1]
                 boundaries.append(now)
                 recent_bps = 0.0
                 for direction in directions:
                     total = direction.moved()
-                    moved[direction.name].append(float(total - last_total[direction.name]))
-                    recent_bps += (total - last_total[direction.name]) * 8 / INTERVAL_S
+                    bps = (total - last_total[direction.name]) * 8 / length
+                    moved[direction.name].append(bps)
+                    recent_bps += bps
                     last_total[direction.name] = total
                     if saturated[direction.name]:
                         continue
@@ -265,11 +269,8 @@ def measure_loaded(
     if rpm is None or failed > max(2, len(foreign.samples)):
         problem = foreign.failures[0] if foreign.failures else TimeoutError("no probe completed")
         raise TransferError(describe(problem, endpoint.name))
-    window_s = max(INTERVAL_S, ended - boundaries[max(0, len(boundaries) - 1 - rm.MAD)])
-    recent = {
-        name: sum(values[-rm.MAD :]) * 8 / 1e6 / min(window_s, len(values[-rm.MAD :]) * INTERVAL_S)
-        if values
-        else 0.0
+    recent = {  # the mean rate of the last MAD intervals, Mbit/s
+        name: sum(values[-rm.MAD :]) / len(values[-rm.MAD :]) / 1e6 if values else 0.0
         for name, values in moved.items()
     }
     return Loaded(

@@ -113,18 +113,23 @@ class QueueLab:
         """The delay of a full queue in one direction: latency + burst / rate."""
         return self.latency_ms + self.burst * 8 / (self.rate_mbit * 1e6) * 1000.0
 
-    def backlog(self) -> dict[str, int]:
-        """Bytes waiting in each router queue now (the kernel's own tbf counter)."""
+    def counters(self) -> dict[str, tuple[int, int]]:
+        """Per router queue: (bytes waiting now, bytes sent so far), the kernel's tbf
+        counters (``tc -s qdisc``)."""
         out = self.run(self.router, "tc", "-s", "qdisc", "show").stdout
-        found: dict[str, int] = {}
+        found: dict[str, tuple[int, int]] = {}
         dev = None
+        sent = 0
         for line in out.splitlines():
             head = re.match(r"qdisc tbf \S+ dev (\S+)", line)
             if head:
                 dev = head.group(1)
+            sent_match = re.search(r"Sent (\d+) bytes", line)
+            if sent_match:
+                sent = int(sent_match.group(1))
             counted = re.search(r"backlog (\d+)b", line)
             if counted and dev is not None:
-                found[dev] = int(counted.group(1))
+                found[dev] = (int(counted.group(1)), sent)
                 dev = None
         return found
 
@@ -178,32 +183,32 @@ class QueueLab:
 
 
 class QueueSampler:
-    """``(monotonic time, download ms, upload ms)``: what each router queue held, as the
-    delay a packet arriving then waits (backlog · 8 / rate), sampled until :meth:`stop`.
+    """What each router queue held, sampled until :meth:`stop`:
+    ``(monotonic time, download backlog, download sent, upload backlog, upload sent)``,
+    in bytes.
 
+    :meth:`mean_ms` turns a window of them into the delay a packet arriving then waited:
+    the mean backlog divided by the rate the queue actually drained at (bytes sent over
+    the window). Not the configured rate: on a busy machine tbf's timer fires late now
+    and then, its small bucket overflows and the link carries less than it was set to.
     ``time.monotonic`` is one clock for every process on the host, namespaces included,
     so the times line up with the child process's.
     """
 
     def __init__(self, lab: QueueLab, every_s: float) -> None:
         self.lab = lab
-        self.samples: list[tuple[float, float, float]] = []
+        self.samples: list[tuple[float, int, int, int, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, args=(every_s,), daemon=True)
         self._thread.start()
 
     def _loop(self, every_s: float) -> None:
-        per_byte_ms = 8 / (self.lab.rate_mbit * 1e6) * 1000.0
         deadline = time.monotonic() + 120.0  # bounded whatever happens to the test
         while not self._stop.is_set() and time.monotonic() < deadline:
-            queues = self.lab.backlog()
-            self.samples.append(
-                (
-                    time.monotonic(),
-                    queues.get(self.lab.if_ac, 0) * per_byte_ms,
-                    queues.get(self.lab.if_bs, 0) * per_byte_ms,
-                )
-            )
+            queues = self.lab.counters()
+            down = queues.get(self.lab.if_ac, (0, 0))
+            up = queues.get(self.lab.if_bs, (0, 0))
+            self.samples.append((time.monotonic(), down[0], down[1], up[0], up[1]))
             self._stop.wait(every_s)
 
     def stop(self) -> None:
@@ -211,14 +216,17 @@ class QueueSampler:
         self._thread.join(5.0)
 
     def mean_ms(self, start: float, end: float) -> tuple[float, float]:
-        """Mean delay of each queue (download, upload) over ``[start, end]``."""
+        """Mean queueing delay (download, upload) in ms over ``[start, end]``."""
         inside = [s for s in self.samples if start <= s[0] <= end]
-        if not inside:
-            raise ValueError("no queue sample in that window")
-        return (
-            sum(s[1] for s in inside) / len(inside),
-            sum(s[2] for s in inside) / len(inside),
-        )
+        if len(inside) < 2:
+            raise ValueError("fewer than two queue samples in that window")
+        seconds = inside[-1][0] - inside[0][0]
+        delays = []
+        for backlog, sent in ((1, 2), (3, 4)):
+            rate = (inside[-1][sent] - inside[0][sent]) / seconds  # bytes/s drained
+            held = sum(s[backlog] for s in inside) / len(inside)
+            delays.append(1000.0 * held / rate if rate > 0 else 0.0)
+        return delays[0], delays[1]
 
 
 def _check_main(settings_json: str) -> int:

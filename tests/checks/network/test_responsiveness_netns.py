@@ -2,8 +2,8 @@
 namespaces (queue_lab.py), the router's two egresses shaped by tc tbf.
 
 The ground truth is the kernel's own count of what the two router queues held while the
-check measured (tbf backlog, sampled every 50 ms, as the delay a packet arriving then
-waits). A loss-based sender does not keep a tail-drop queue full: it backs off at every
+check measured (tbf backlog, sampled every 50 ms, divided by the rate each queue really
+drained at over the window: the delay a packet arriving then waits). A loss-based sender does not keep a tail-drop queue full: it backs off at every
 drop and refills, so the queues hold on average about half of their configured depth
 (``latency + burst / rate`` each); the configured depth is the upper bound, and the
 sampled mean is what a probe meets. The check's added latency and RPM must be within
