@@ -4,19 +4,21 @@ period, delivered like every other alert."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from deskready.hub.alerts import events
+from deskready.hub.alerts import events, loop
 from deskready.hub.alerts.outbox import Dispatcher
 from deskready.hub.alerts.overdue import sweep
 from deskready.hub.alerts.webhook import set_webhook
 from deskready.hub.db import now as utc_now
 from deskready.hub.db import utc
-from deskready.hub.models import AlertEvent, Report
-from tests.hub.alerts_helpers import drain, fast, receiver, sqlite_env, submit
+from deskready.hub.models import AlertEvent, FleetAgent, Report
+from tests.hub.alerts_helpers import Receiver, drain, fast, receiver, sqlite_env, submit
 from tests.hub.api_helpers import SPEC, make_hub
 from tests.hub.conftest import HubEnv
 
@@ -85,3 +87,36 @@ def test_overdue_events_are_delivered(sqlite_env: HubEnv) -> None:
     assert payload["type"] == events.OVERDUE
     assert payload["agent"]["id"] == "AG-7"
     assert set(payload["overdue"]) == {"due_at", "spec"}
+
+
+def test_the_serve_loop_sweeps_and_sends(sqlite_env: HubEnv) -> None:
+    """What ``hub serve`` runs: the sweep finds an agent whose due time has passed and the
+    same loop delivers the event, without anyone calling either step."""
+    hub = make_hub(sqlite_env)
+    sqlite_env.upload_spec("acme", WEEKLY)
+    submit(hub, spec=WEEKLY)
+    with sqlite_env.sessions() as db:  # a week and a minute later, as far as the hub knows
+        db.execute(update(FleetAgent).values(overdue_at=utc_now() - timedelta(minutes=1)))
+        db.commit()
+    config = fast(sqlite_env.config, sweep_every_s=0.05, poll_every_s=0.02)
+
+    async def serve_until_delivered(hook: Receiver) -> None:
+        task = asyncio.ensure_future(loop.run(config, sqlite_env.sessions))
+        try:
+            for _round in range(500):  # at most 10 s
+                if hook.got or task.done():
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    with receiver(SECRET) as hook:
+        with sqlite_env.sessions() as db:
+            set_webhook(db, hook.url, actor="admin@hub.example", secret=SECRET)
+            db.commit()
+        asyncio.run(serve_until_delivered(hook))
+        assert len(hook.got) == 1
+        assert hook.got[0].signed
+        assert json.loads(hook.got[0].body)["type"] == events.OVERDUE
