@@ -2,6 +2,7 @@
 
     sudo .venv/bin/python bench/responsiveness.py            # 20 Mbit/s, 5 queue sizes, ~1 min
     sudo .venv/bin/python bench/responsiveness.py --rate 5 --latency 50 200
+    sudo .venv/bin/python bench/responsiveness.py --cc bbr    # senders that pace themselves
 
 Each row is one run of the real ``responsiveness`` check in a client namespace, through a
 router namespace whose two egresses are shaped by tc tbf, to the hub's measurement server
@@ -42,9 +43,9 @@ HEADER = (
 )
 
 
-def one_row(mbit: float, latency_ms: float, seconds: float = 10.0) -> str:
+def one_row(mbit: float, latency_ms: float, seconds: float = 10.0, cc: str = "reno") -> str:
     """One shaped link, one run of the check, one table row."""
-    with QueueLab() as lab, tempfile.TemporaryDirectory() as tmp:
+    with QueueLab(cc) as lab, tempfile.TemporaryDirectory() as tmp:
         mdb = make_db(Path(tmp))
         sid = mdb.new_session(f"bench{latency_ms:g}")
         lab.shape(mbit, latency_ms)
@@ -80,13 +81,13 @@ def one_row(mbit: float, latency_ms: float, seconds: float = 10.0) -> str:
 
 
 def responsiveness_rows(
-    rates: tuple[float, ...] = (20.0,), latencies: tuple[float, ...] = LATENCIES
+    rates: tuple[float, ...] = (20.0,), latencies: tuple[float, ...] = LATENCIES, cc: str = "reno"
 ) -> list[str]:
     """The table's lines (header first); each row builds and removes its own lab."""
     rows = [HEADER]
     for mbit in rates:
         for latency in latencies:
-            rows.append(one_row(mbit, latency))
+            rows.append(one_row(mbit, latency, cc=cc))
     return rows
 
 
@@ -94,15 +95,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, nargs="+", default=[20.0], help="Mbit/s")
     parser.add_argument("--latency", type=float, nargs="+", default=list(LATENCIES), help="ms")
+    parser.add_argument(
+        "--cc", choices=("reno", "bbr"), default="reno", help="the senders' congestion control"
+    )
     args = parser.parse_args()
     reason = lab_available()
     if reason:
         sys.exit(f"cannot build the lab: {reason}")
-    print("responsiveness vs the router's queue (reno senders, tbf burst 4000 B, 10 s cap)")
+    print(f"responsiveness vs the router's queue ({args.cc} senders, tbf burst 4000 B, 10 s cap)")
     print(HEADER, flush=True)
     for mbit in args.rate:
         for latency in args.latency:
-            print(one_row(mbit, latency), flush=True)
+            print(one_row(mbit, latency, cc=args.cc), flush=True)
 
 
 if __name__ == "__main__":

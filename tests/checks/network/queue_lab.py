@@ -42,7 +42,9 @@ _counter = itertools.count(1)
 class QueueLab:
     """Three namespaces (client, router, server) and two shaped veth pairs."""
 
-    def __init__(self) -> None:
+    def __init__(self, cc: str = "reno") -> None:
+        """``cc``: the senders' TCP congestion control (a namespace may choose reno or
+        bbr, the host's allowed list; cubic only the host itself)."""
         n = next(_counter)
         tag = f"{os.getpid() % 100000}{n}"
         self.client, self.router, self.server = (f"drq{tag}{x}" for x in "crs")
@@ -78,7 +80,7 @@ class QueueLab:
             sh("ip", "-n", self.server, "route", "add", "default", "via", self.router_b)
             self.run(self.router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
             for ns in (self.client, self.server):
-                self.run(ns, "sysctl", "-q", "-w", "net.ipv4.tcp_congestion_control=reno")
+                self.run(ns, "sysctl", "-q", "-w", f"net.ipv4.tcp_congestion_control={cc}")
         except BaseException:
             self.close()
             raise
@@ -206,9 +208,10 @@ class QueueSampler:
         deadline = time.monotonic() + 120.0  # bounded whatever happens to the test
         while not self._stop.is_set() and time.monotonic() < deadline:
             queues = self.lab.counters()
-            down = queues.get(self.lab.if_ac, (0, 0))
-            up = queues.get(self.lab.if_bs, (0, 0))
-            self.samples.append((time.monotonic(), down[0], down[1], up[0], up[1]))
+            down = queues.get(self.lab.if_ac)
+            up = queues.get(self.lab.if_bs)
+            if down is not None and up is not None:  # a reading missing a queue is dropped
+                self.samples.append((time.monotonic(), down[0], down[1], up[0], up[1]))
             self._stop.wait(every_s)
 
     def stop(self) -> None:
