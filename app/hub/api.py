@@ -574,11 +574,12 @@ OBSERVED_FOR_AGENT = (
 
 
 class AnsweredProbes(BaseModel):
-    """The call-test probes the hub answered: sequence numbers and arrival times (ms after
-    ``first_arrival``, epoch seconds on the hub's clock), in the same order."""
+    """The call-test probes the hub answered: sequence numbers, arrival times and when each
+    answer left (ms after ``first_arrival``, epoch seconds on the hub's clock), in order."""
 
     sequences: list[int]
     arrivals_ms: list[float]
+    answered_ms: list[float]
     first_arrival: float
 
 

@@ -11,12 +11,12 @@ With that list:
   answer can only be lost downstream if it was sent, so upstream losses are excluded;
 * **jitter** each way is RFC 3550 §6.4.1's, D = (Rj − Ri) − (Sj − Si) on consecutive
   packets in arrival order: upstream with the client's send times and the hub's arrival
-  times, downstream with the hub's arrival times (≈ when it answered) and the client's
-  arrival times. Only differences of times on one clock enter D, so the two clocks never
-  need to agree; drift (tens of ppm) adds microseconds over a minute. The hub's time
-  between reading a request and sending its answer (well under a millisecond) shows in
-  the downstream figure. Like the round-trip jitter, each figure is the estimator's mean
-  over the stream (voice_math.mean_rfc3550_jitter).
+  times, downstream with the times the hub's answers left and the client's arrival times
+  (a hub that does not list when its answers left: its arrival times, so its own delay
+  in answering shows in the downstream figure). Only differences of times on one clock
+  enter D, so the two clocks never need to agree; drift (tens of ppm) adds microseconds
+  over a minute. Like the round-trip jitter, each figure is the estimator's mean over the
+  stream (voice_math.mean_rfc3550_jitter).
 """
 
 from __future__ import annotations
@@ -42,20 +42,26 @@ class Directions:
 
 
 def split(
-    probes: Sequence[Probe], hub_sequences: Sequence[int], hub_arrivals_ms: Sequence[float]
+    probes: Sequence[Probe],
+    hub_sequences: Sequence[int],
+    hub_arrivals_ms: Sequence[float],
+    hub_answered_ms: Sequence[float] | None = None,
 ) -> Directions:
     """Per-direction figures of ``probes`` (index = sequence) from the hub's answered list.
 
     Sequences the client never sent (another run in the same session) are ignored; the
     first arrival of a sequence listed twice counts.
     """
-    if len(hub_sequences) != len(hub_arrivals_ms):
-        raise ValueError("hub_sequences and hub_arrivals_ms differ in length")
+    answered_ms = hub_arrivals_ms if hub_answered_ms is None else hub_answered_ms
+    if not len(hub_sequences) == len(hub_arrivals_ms) == len(answered_ms):
+        raise ValueError("the hub's sequences and times differ in length")
     sent = len(probes)
     hub: dict[int, float] = {}
-    for seq, at_ms in zip(hub_sequences, hub_arrivals_ms, strict=True):
+    left: dict[int, float] = {}
+    for seq, at_ms, out_ms in zip(hub_sequences, hub_arrivals_ms, answered_ms, strict=True):
         if 0 <= seq < sent and seq not in hub:
             hub[seq] = at_ms / 1000.0
+            left[seq] = out_ms / 1000.0
     up_order = sorted(hub, key=hub.__getitem__)
     up_jitter = voice_math.mean_rfc3550_jitter(
         [probes[s].sent for s in up_order], [hub[s] for s in up_order]
@@ -63,7 +69,7 @@ def split(
     back = [probes[s] for s in hub if probes[s].received is not None]
     back.sort(key=lambda p: p.received or 0.0)
     down_jitter = voice_math.mean_rfc3550_jitter(
-        [hub[p.seq] for p in back], [p.received or 0.0 for p in back]
+        [left[p.seq] for p in back], [p.received or 0.0 for p in back]
     )
     return Directions(
         upstream_loss_pct=_round(voice_math.loss_percent(sent, len(hub))),

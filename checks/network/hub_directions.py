@@ -10,6 +10,7 @@ message says it in words.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -95,20 +96,35 @@ def add_directions(
     measured.messages.append(_words(split))
 
 
-def _answered(stun: Any) -> tuple[list[int], list[float]] | None:
-    """The hub's ``sequences`` and ``arrivals_ms``, checked; None when unusable."""
+def _answered(stun: Any) -> tuple[list[int], list[float], list[float] | None] | None:
+    """The hub's ``sequences``, ``arrivals_ms`` and (if listed) ``answered_ms``, checked;
+    None when unusable."""
     if not isinstance(stun, dict):
         return None
-    sequences, arrivals = stun.get("sequences"), stun.get("arrivals_ms")
-    if not isinstance(sequences, list) or not isinstance(arrivals, list):
-        return None
-    if len(sequences) != len(arrivals):
+    sequences = stun.get("sequences")
+    if not isinstance(sequences, list):
         return None
     if not all(isinstance(s, int) and not isinstance(s, bool) for s in sequences):
         return None
-    if not all(isinstance(a, int | float) and not isinstance(a, bool) for a in arrivals):
+    arrivals = _times(stun.get("arrivals_ms"), len(sequences))
+    if arrivals is None:
         return None
-    return sequences, [float(a) for a in arrivals]
+    answered = None
+    if "answered_ms" in stun:
+        answered = _times(stun.get("answered_ms"), len(sequences))
+        if answered is None:
+            return None
+    return sequences, arrivals, answered
+
+
+def _times(value: Any, count: int) -> list[float] | None:
+    """``count`` finite numbers, or None."""
+    if not isinstance(value, list) or len(value) != count:
+        return None
+    if not all(isinstance(a, int | float) and not isinstance(a, bool) for a in value):
+        return None
+    times = [float(a) for a in value]
+    return times if all(math.isfinite(t) for t in times) else None
 
 
 def _words(split: directions.Directions) -> str:

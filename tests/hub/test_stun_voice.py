@@ -118,18 +118,24 @@ def test_the_responder_answers_voice_size_and_records_what_it_answered(
     assert listed["arrivals_ms"] == sorted(listed["arrivals_ms"])
     assert listed["arrivals_ms"][-1] == pytest.approx(19 * 2.0, abs=40.0)  # ≥ 2 ms apart
     assert listed["first_arrival"] > 1e9  # epoch seconds, the hub's clock
+    # each answer left after its request arrived, and soon after (the responder's delay)
+    delays = [
+        out - at for at, out in zip(listed["arrivals_ms"], listed["answered_ms"], strict=True)
+    ]
+    assert all(0.0 <= d < 50.0 for d in delays), delays
 
 
 def test_a_probe_whose_answer_failed_is_received_but_not_answered(mdb: MeasureDB) -> None:  # noqa: F811
     sid = mdb.new_session("voice2")
     with mdb.sessions() as db:
-        probes = [[0, 100.0], [1, 100.02, 0], [2, 100.04], [2, 100.05]]
+        probes = [[0, 100.0], [1, 100.02, 0], [2, 100.04, 100.0405], [2, 100.05]]
         db.add(Observation(session_id=sid, kind="stun", data={"probes": probes}))
         db.commit()
         listed = answered_probes(db, sid)
         seen = mdb.observed(sid)
     assert listed["sequences"] == [0, 2]  # 1 arrived, its answer never left; 2 once
     assert listed["arrivals_ms"] == [0.0, 40.0]
+    assert listed["answered_ms"] == [0.0, 40.5]  # an older [seq, t] row: answered at t
     assert seen["network.upstream_loss_pct"] == 0.0  # received is received (upstream)
     assert upstream([(0, 1.0), (1, 1.02)])["received"] == 2
 
@@ -142,7 +148,7 @@ def test_the_agent_reads_the_answered_list_of_its_own_session(hub_db: HubEnv) ->
         joined = (await client.post("/api/v1/sessions", json={"invite": code})).json()
         sid = joined["session"]
         with hub_db.sessions() as db:
-            data = {"probes": [[1, 50.0], [0, 49.98], [3, 50.04, 0]]}
+            data = {"probes": [[1, 50.0, 50.001], [0, 49.98], [3, 50.04, 0]]}
             db.add(Observation(session_id=sid, kind="stun", data=data))
             db.commit()
         url = f"/api/v1/sessions/{sid}/observed"
@@ -158,4 +164,5 @@ def test_the_agent_reads_the_answered_list_of_its_own_session(hub_db: HubEnv) ->
     body = app_hub.run(flow)
     assert body["stun"]["sequences"] == [0, 1]
     assert body["stun"]["arrivals_ms"] == [0.0, pytest.approx(20.0)]
+    assert body["stun"]["answered_ms"] == [0.0, pytest.approx(21.0)]
     assert body["stun"]["first_arrival"] == pytest.approx(49.98)

@@ -189,10 +189,13 @@ class Recorder:
         source: dict[str, str],
         *,
         answered: bool = True,
+        answered_at: float | None = None,
     ) -> None:
         """Queue one STUN arrival for ``username`` (checked against the sessions at flush).
 
-        Stored as ``[seq, arrival]``, or ``[seq, arrival, 0]`` when the answer could not be
+        Stored as ``[seq, arrival, answered_at]`` (epoch seconds: when the answer left,
+        which times the way back without the responder's own delay), ``[seq, arrival]``
+        when that time is not known, or ``[seq, arrival, 0]`` when the answer could not be
         sent: a client may count a missing answer as lost downstream only if the hub sent
         it (summary.answered_probes)."""
         if not SESSION_ID.fullmatch(username):
@@ -210,7 +213,12 @@ class Recorder:
             if len(self._probe_counts) >= CACHE_MAX and username not in self._probe_counts:
                 self._probe_counts.clear()
             self._probe_counts[username] = count + 1
-            probes.append([seq, round(arrival, 6)] if answered else [seq, round(arrival, 6), 0])
+            row = [seq, round(arrival, 6)]
+            if not answered:
+                row.append(0)
+            elif answered_at is not None:
+                row.append(round(answered_at, 6))
+            probes.append(row)
 
     # -- the writer --------------------------------------------------------------------
     def flush(self) -> None:

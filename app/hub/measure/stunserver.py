@@ -23,8 +23,8 @@ is a label, not authentication. MESSAGE-INTEGRITY is recognised but not checked:
 is granted by a Binding answer.
 
 Recording: for a request whose USERNAME is a live session, the sequence (the transaction
-id's first four bytes, big-endian), the arrival time and whether the answer left (a
-failed ``sendto`` is the only way one does not) go to the recorder, which checks
+id's first four bytes, big-endian), the arrival time and when the answer left (a failed
+``sendto`` is the only way one does not: then "never") go to the recorder, which checks
 the session and writes one row per session per flush. The arrival time is the kernel's
 receive timestamp (``SO_TIMESTAMPNS``, Linux socket(7)) where available, so time spent in
 Python under load never shows up as jitter; otherwise ``time.time()`` at ``recvmsg``.
@@ -314,11 +314,11 @@ class StunResponder:
         reply, request = answer(data, (str(peer[0]), int(peer[1])))
         if reply is None or request is None:
             return
-        sent = False
+        sent_at: float | None = None
         with contextlib.suppress(OSError):
             self.sock.sendto(reply, peer)
             self.answered += 1
-            sent = True
+            sent_at = time.time()
         if (
             self.recorder is not None
             and request.username
@@ -326,7 +326,14 @@ class StunResponder:
             and request.method_ok
         ):
             source = source_class(str(peer[0]), self.prefix_only)
-            self.recorder.probe(request.username, request.sequence, arrival, source, answered=sent)
+            self.recorder.probe(
+                request.username,
+                request.sequence,
+                arrival,
+                source,
+                answered=sent_at is not None,
+                answered_at=sent_at,
+            )
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop answering and close the socket."""

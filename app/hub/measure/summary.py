@@ -140,36 +140,41 @@ def upstream(
     }
 
 
-def _stun_probes(rows: list[dict[str, Any]]) -> list[tuple[int, float, bool]]:
-    """``(sequence, arrival, answered)`` of every recorded probe: ``[seq, t]`` rows were
-    answered, ``[seq, t, 0]`` rows were received but their answer could not be sent."""
-    found: list[tuple[int, float, bool]] = []
+def _stun_probes(rows: list[dict[str, Any]]) -> list[tuple[int, float, float | None]]:
+    """``(sequence, arrival, answered_at)`` of every recorded probe. ``[seq, t, sent]``
+    rows were answered at ``sent``, ``[seq, t]`` rows at about ``t`` (older rows),
+    ``[seq, t, 0]`` rows were received but their answer could not be sent (None)."""
+    found: list[tuple[int, float, float | None]] = []
     for data in rows:
         for p in data.get("probes", []):
             if isinstance(p, list) and len(p) in (2, 3):
-                found.append((int(p[0]), float(p[1]), len(p) == 2 or bool(p[2])))
+                arrival = float(p[1])
+                sent = arrival if len(p) == 2 else (float(p[2]) or None)
+                found.append((int(p[0]), arrival, sent))
     return found
 
 
 def answered_probes(db: Session, session_id: str) -> dict[str, Any]:
-    """The probes of ``session_id`` the hub answered: ``sequences`` (ascending) and each
-    one's first ``arrivals_ms`` relative to ``first_arrival`` (epoch seconds, the hub's
-    clock). Only differences of these times mean anything to the client (its clock is
-    another), which is all RFC 3550 jitter needs."""
+    """The probes of ``session_id`` the hub answered: ``sequences`` (ascending), each
+    one's first arrival and when its answer left (``arrivals_ms``, ``answered_ms``), both
+    relative to ``first_arrival`` (epoch seconds, the hub's clock). Only differences of
+    these times mean anything to the client (its clock is another), which is all RFC 3550
+    jitter needs: arrivals time the way up, answers the way back."""
     rows = db.execute(
         select(Observation.data)
         .where(Observation.session_id == session_id, Observation.kind == "stun")
         .order_by(Observation.id)
     ).all()
-    first: dict[int, float] = {}
+    first: dict[int, tuple[float, float]] = {}
     for seq, arrival, sent in _stun_probes([r[0] for r in rows if isinstance(r[0], dict)]):
-        if sent and (seq not in first or arrival < first[seq]):
-            first[seq] = arrival
+        if sent is not None and (seq not in first or arrival < first[seq][0]):
+            first[seq] = (arrival, sent)
     sequences = sorted(first)[:MAX_ANSWERED]
-    start = min((first[s] for s in sequences), default=0.0)
+    start = min((first[s][0] for s in sequences), default=0.0)
     return {
         "sequences": sequences,
-        "arrivals_ms": [round((first[s] - start) * 1000.0, 3) for s in sequences],
+        "arrivals_ms": [round((first[s][0] - start) * 1000.0, 3) for s in sequences],
+        "answered_ms": [round((first[s][1] - start) * 1000.0, 3) for s in sequences],
         "first_arrival": start,
     }
 

@@ -246,6 +246,7 @@ def test_with_the_hub_loss_is_split_by_direction(coturn: int) -> None:
         ({"observed": {}}, None, "no list"),
         ({"stun": {"sequences": [1, True], "arrivals_ms": [1.0, 2.0]}}, None, "no list"),
         ({"stun": {"sequences": [1, 2], "arrivals_ms": [1.0]}}, None, "no list"),
+        ({"stun": {"sequences": [1], "arrivals_ms": [1.0], "answered_ms": []}}, None, "no list"),
         (None, "http://hub.example", "https://"),
     ],
 )

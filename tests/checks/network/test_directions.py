@@ -49,6 +49,16 @@ def test_jitter_is_found_in_the_direction_it_happens() -> None:
     assert found.downstream_jitter_ms == pytest.approx(4.0, abs=0.3)
 
 
+def test_the_hubs_own_delay_in_answering_is_not_downstream_jitter() -> None:
+    probes, seqs, arrivals = stream(200, set(), set())
+    slow = {seq: 0.003 * (seq % 2) for seq in range(200)}  # the hub answers 0 / 3 ms late
+    for probe in probes:
+        probe.received = (probe.received or 0.0) + slow[probe.seq]
+    answered = [a + 1000.0 * slow[s] for s, a in zip(seqs, arrivals, strict=True)]
+    assert split(probes, seqs, arrivals, answered).downstream_jitter_ms == 0.0
+    assert split(probes, seqs, arrivals).downstream_jitter_ms == pytest.approx(3.0, abs=0.3)
+
+
 def test_sequences_the_client_never_sent_and_repeats_are_ignored() -> None:
     probes, seqs, arrivals = stream(10, set(), set())
     found = split(probes, [*seqs, 3, 4000], [*arrivals, 1.0, 2.0])
