@@ -34,8 +34,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# PortAudio is copied from the system into the bundle; binutils gives PyInstaller objdump.
-APT_PACKAGES=(libportaudio2 binutils)
+# PortAudio is copied from the system into the bundle; binutils gives PyInstaller objdump
+# (and ld, objcopy); icu-devtools gives icupkg, which trims Qt's ICU data (bundle_filter.py).
+APT_PACKAGES=(libportaudio2 binutils icu-devtools)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

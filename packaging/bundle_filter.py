@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,39 @@ EXCLUDED_MODULES: list[str] = [
     "schemathesis",
     "hypothesis",
     "pytest",
+    # numpy's packages the audio checks never use (checks/audio/levels.py: array
+    # arithmetic only) and numpy imports only on first use: random numbers and FFT (3.3 MB
+    # with their compiled modules), masked arrays, polynomials, the test helpers (and
+    # through them unittest's doctest and pdb).
+    "numpy.random",
+    "numpy.fft",
+    "numpy.ma",
+    "numpy.polynomial",
+    "numpy.testing",
+    "numpy._core._multiarray_tests",
+    # setuptools, and what only it imports (PyInstaller's setuptools hook follows it from
+    # the build venv): a build tool, never imported by the app.
+    "setuptools",
+    "_distutils_hack",
+    "pkg_resources",
+    "distutils",
+    "packaging",
+    # Interactive-interpreter helpers: line editing (readline, with libreadline and
+    # libtinfo), the help() browser and its topics, rich's Markdown renderer (deskready
+    # prints Text only), and decimal's pure-Python fallback (the C _decimal is bundled).
+    "readline",
+    "pydoc",
+    "pydoc_data",
+    "rich.markdown",
+    "markdown_it",
+    "mdurl",
+    "_pydecimal",
+    # Concurrency deskready does not use: its runner uses threads (concurrent.futures'
+    # thread pool), never asyncio or processes; without multiprocessing PyInstaller also
+    # leaves out its runtime hook, which imported it at every start.
+    "asyncio",
+    "multiprocessing",
+    "concurrent.futures.process",
 ]
 
 #: Bundle paths left out after analysis. Each group says why it is safe.
@@ -92,6 +126,9 @@ EXCLUDED_FILES: list[str] = [
     "PySide6/*plugins/imageformats/*qwbmp*",
     "PySide6/*plugins/imageformats/*qicns*",
     "PySide6/*plugins/imageformats/*qpdf*",
+    # JPEG too: icon themes are PNG, SVG or XPM (freedesktop.org Icon Theme Specification,
+    # "File Formats"), and deskready's own images are SVG.
+    "PySide6/*plugins/imageformats/*qjpeg*",
     # Wayland: the compositor side, and shells other than xdg-shell (which every desktop
     # compositor speaks); ivi, fullscreen, wl-shell and qt-shell are for embedded systems.
     "PySide6/*plugins/wayland-graphics-integration-client/*-server*",
@@ -103,6 +140,37 @@ EXCLUDED_FILES: list[str] = [
     # or PipeWire are the system's and are built against the system's libasound. Every
     # Linux desktop has libasound2.
     "libasound.so*",
+    # Python's codecs for Chinese and Korean legacy encodings (GBK, Big5, EUC-KR...):
+    # deskready reads and writes UTF-8; Japanese's (Shift_JIS, EUC-JP) stay. Without them
+    # such an encoding name is "unknown encoding", as for any codec Python lacks.
+    "*_codecs_cn.*",
+    "*_codecs_hk.*",
+    "*_codecs_kr.*",
+    "*_codecs_tw.*",
+    # Libraries assumed on every Linux desktop and better taken from it, each with its
+    # reason in the AppImage project's exclude list (AppImageCommunity/pkg2appimage,
+    # excludelist): X11 and xcb must match the system's X libraries ("undefined symbol:
+    # xcb_wait_for_reply64" on Fedora); fontconfig and freetype must read the system's
+    # font configuration (a bundled fontconfig stalls on a newer one); libstdc++, libgcc_s,
+    # libgpg-error, libexpat, libuuid and zlib are part of the base system, and a bundled
+    # libstdc++ older than the system's breaks the system's own plugins ("GLIBCXX_3.4.21
+    # not found"). docs/packaging.md lists what the bundle needs from the system.
+    "libX11.so*",
+    "libX11-xcb.so*",
+    "libxcb.so.1*",
+    "libfontconfig.so*",
+    "libfreetype.so*",
+    "libstdc++.so*",
+    "libgcc_s.so*",
+    "libgpg-error.so*",
+    "libexpat.so*",
+    "libuuid.so*",
+    "libz.so*",
+    # D-Bus's client library: every desktop has it (the session bus's daemon, PulseAudio,
+    # PipeWire, BlueZ and the accessibility bus link it), and the bundled copy drags in
+    # libsystemd with its compression and crypto libraries (2.7 MB) that a system's own
+    # libdbus, built for that system, may not even use.
+    "libdbus-1.so*",
 ]
 
 #: Exceptions to EXCLUDED_FILES.
@@ -243,7 +311,17 @@ def _strippable(dest: str, src: str) -> bool:
     """
     base = _norm(dest).rsplit("/", 1)[-1]
     from_python = Path(src).resolve().is_relative_to(Path(sys.base_prefix).resolve())
-    return from_python or (base.startswith("libicu") and "PySide6" in _norm(dest))
+    return (
+        from_python
+        or (base.startswith("libicu") and "PySide6" in _norm(dest))
+        or _norm(dest) in UNPATCHED_WHEEL_BINARIES
+    )
+
+
+#: Wheel binaries that keep their symbol table and were not edited by patchelf (no RPATH:
+#: auditwheel had nothing to graft), so strip is safe: cryptography's Rust core carries a
+#: 2.9 MB symbol table.
+UNPATCHED_WHEEL_BINARIES = ("cryptography/hazmat/bindings/_rust.abi3.so",)
 
 
 def strip_debug(binaries: list[Entry], workdir: str) -> list[Entry]:
@@ -275,3 +353,136 @@ def report(binaries: Iterable[Entry], datas: Iterable[Entry], path: Path) -> Non
     """Write what the bundle holds (path, type, source) for looking into its size."""
     lines = sorted(f"{_norm(dest)}\t{kind}\t{src}" for dest, src, kind in [*binaries, *datas])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# -- ICU ------------------------------------------------------------------------------
+#
+# The Linux Qt wheel's libQt6Core links ICU, whose data library (libicudata, 32 MB) holds
+# every ICU service for every locale. Qt calls only a few ICU functions (``nm -D
+# --undefined-only`` on the Qt libraries and plugins lists them): case mapping
+# (u_strToUpper/Lower), collation (ucol_*), time-zone names (ucal_getTimeZoneDisplayName,
+# ucal_getCanonicalTimeZoneID) and converters by name (ucnv_*). So the bundle's
+# libicudata is rebuilt with the data those need, for the languages deskready speaks.
+
+#: ICU data trees Qt reads through the functions above: collation and time-zone names.
+ICU_TREES_KEPT = ("coll", "zone")
+#: Top-level data of ICU services Qt never calls: character names (u_charName), spoof
+#: detection (uspoof), StringPrep profiles (usprep), IDNA (uidna; Qt has its own), and the
+#: emoji and Indic layout properties (read by break iterators, which Qt does not use).
+ICU_UNUSED_FILES = ("unames.icu", "confusables.cfu", "uts46.nrm", "ulayout.icu", "uemoji.icu")
+
+
+def icu_item_wanted(name: str) -> bool:
+    """Whether an item of ICU's data package (``icupkg -l`` names: ``de_AT.res``,
+    ``coll/ja.res``, ``brkitr/cjdict.dict``, ``ibm-943_P15A-2003.cnv``) stays.
+
+    Kept: the top level (locale data, likely subtags, time-zone rules, normalisation and
+    property files) and :data:`ICU_TREES_KEPT`, each for the locales of LANGUAGES (with
+    their regional variants) and root. Left out: other languages; the trees of services
+    Qt never calls (break iterators and their dictionaries, transliteration, currency,
+    language, region and unit names, spelled-out numbers); and the legacy-encoding
+    converter tables (Qt 6 reads and writes UTF-8 and UTF-16 with its own code, and
+    deskready asks Qt for no other encoding; the alias table stays, so a name still
+    resolves and an unknown table fails as "unsupported encoding", not a crash).
+    """
+    parts = name.split("/")
+    stem, _dot, ext = parts[-1].rpartition(".")
+    if ext in ("cnv", "spp") or parts[-1] in ICU_UNUSED_FILES:
+        return False
+    if len(parts) > 1 and parts[0] not in ICU_TREES_KEPT:
+        return False
+    if ext == "res" and stem != "res_index" and re.fullmatch(r"[a-z]{2,3}(_\w*)?", stem):
+        return stem.split("_", 1)[0] in LANGUAGES
+    return True  # root, pool, res_index, supplemental data, .icu/.nrm/.spp files
+
+
+def _icu_data_symbol(library: Path) -> tuple[str, int, int]:
+    """(symbol, file offset, size) of the data blob libicudata exports (``icudtNN_dat``)."""
+    out = subprocess.run(
+        ["readelf", "-sW", "--dyn-syms", str(library)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    match = re.search(
+        r":\s*([0-9a-f]+)\s+(0x[0-9a-f]+|\d+)\s+OBJECT\s+GLOBAL\s+\S+\s+\d+\s+(icudt\d+_dat)", out
+    )
+    if match is None:
+        raise SystemExit(f"{library} exports no icudt*_dat symbol; ICU's layout changed")
+    address, size, symbol = int(match[1], 16), int(match[2], 0), match[3]
+    sections = subprocess.run(
+        ["readelf", "-SW", str(library)], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    for line in sections.splitlines():  # file offset of the section holding the address
+        fields = line.replace("[ ", "[").split()
+        if len(fields) > 5 and fields[1].startswith("."):
+            start, offset, length = int(fields[3], 16), int(fields[4], 16), int(fields[5], 16)
+            if start <= address < start + length:
+                return symbol, offset + address - start, size
+    raise SystemExit(f"cannot find {symbol} in the sections of {library}")
+
+
+def trim_icu_data(binaries: list[Entry], workdir: str) -> list[Entry]:
+    """Linux: the entries, with the Qt wheel's libicudata replaced by one holding only the
+    data :func:`icu_item_wanted` keeps (32 MB -> 3.6 MB, measured in docs/packaging.md).
+
+    The blob is cut out of the library, filtered with ICU's own ``icupkg`` (package
+    icu-devtools), and linked back under the same soname and symbol with binutils. Without
+    icupkg the library is kept whole, with a warning (the bundle is larger, not broken).
+    """
+    if not sys.platform.startswith("linux"):
+        return binaries
+    index = next(
+        (i for i, e in enumerate(binaries) if _base(e[0]).startswith("libicudata.so")), None
+    )
+    if index is None:
+        return binaries
+    if shutil.which("icupkg") is None:
+        print("bundle_filter: icupkg not found (apt install icu-devtools); ICU data kept whole")
+        return binaries
+    dest, src, kind = binaries[index]
+    out_dir = Path(workdir) / "icu"
+    target = out_dir / _base(dest)
+    source = Path(src)
+    if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
+        _rebuild_icu_data(source, out_dir, target)
+    return [*binaries[:index], (dest, str(target), kind), *binaries[index + 1 :]]
+
+
+def _rebuild_icu_data(source: Path, out_dir: Path, target: Path) -> None:
+    def run(*args: str) -> str:
+        return subprocess.run(
+            list(args), capture_output=True, text=True, timeout=300, check=True, cwd=out_dir
+        ).stdout
+
+    symbol, offset, size = _icu_data_symbol(source)
+    # icupkg takes the package name from the file name: icudt73l (l: little-endian).
+    package = symbol.removesuffix("_dat") + ("l" if sys.byteorder == "little" else "b")
+    (out_dir / "kept").mkdir(parents=True, exist_ok=True)
+    with source.open("rb") as library:
+        library.seek(offset)
+        (out_dir / f"{package}.dat").write_bytes(library.read(size))
+    items = run("icupkg", "-l", f"{package}.dat").split()
+    dropped = [item for item in items if not icu_item_wanted(item)]
+    (out_dir / "dropped.txt").write_text("\n".join(dropped) + "\n", encoding="utf-8")
+    kept = f"kept/{package}.dat"
+    (out_dir / kept).unlink(missing_ok=True)
+    run("icupkg", "-r", "dropped.txt", f"{package}.dat", kept)
+    # The blob as a read-only, 16-byte aligned object exporting the same symbol
+    # (ICU's udata checks the alignment), then a shared library with the same soname.
+    run("ld", "-r", "-b", "binary", "-o", "blob.o", kept)
+    binary = "_binary_" + re.sub(r"[^A-Za-z0-9]", "_", kept)
+    run(
+        "objcopy",
+        "--rename-section", ".data=.rodata,alloc,load,readonly,data,contents",
+        "--set-section-alignment", ".rodata=16",
+        "--redefine-sym", f"{binary}_start={symbol}",
+        "--strip-symbol", f"{binary}_end",
+        "--strip-symbol", f"{binary}_size",
+        "blob.o",
+    )  # fmt: skip
+    soname = re.search(r"SONAME.*\[(.*)\]", run("readelf", "-d", str(source)))
+    if soname is None:
+        raise SystemExit(f"{source} has no SONAME")
+    run("ld", "-shared", "-soname", soname[1], "-o", str(target), "blob.o")

@@ -12,6 +12,8 @@ APT_PACKAGES=(
   poppler-utils qpdf zbar-tools
   # network lab: namespaces, shaping, loss, a real STUN server
   iproute2 nftables coturn
+  # network lab: NFQUEUE delay (the kernel has no netem and nftables here no queue statement)
+  iptables
   # the hub: a throwaway PostgreSQL cluster (tests/hub/conftest.py), a third-party STUN client
   postgresql stun-client
   # the hub's dashboard in a real browser (tests/hub/browser, driven by Playwright)
@@ -20,8 +22,9 @@ APT_PACKAGES=(
   xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libxkbcommon0 libfontconfig1
   libdbus-1-3 fonts-dejavu-core fonts-noto-cjk
-  # the standalone bundle (tests/packaging): PyInstaller's objdump, metainfo and .desktop checks
-  binutils appstream desktop-file-utils
+  # the standalone bundle (tests/packaging): PyInstaller's objdump, metainfo and .desktop checks;
+  # icupkg trims Qt's ICU data
+  binutils appstream desktop-file-utils icu-devtools
   # deskready schedule: systemd-analyze verifies the generated user timer (tests/schedule)
   systemd
 )

@@ -193,6 +193,45 @@ def test_prune_keeps_what_is_linked_and_drops_orphans(monkeypatch):
     ]
 
 
+def test_icu_data_keeps_what_qt_calls_for_our_languages():
+    wanted = bundle_filter.icu_item_wanted
+    for kept in (
+        "root.res", "pool.res", "res_index.res", "ja.res", "de_AT.res", "en_US_POSIX.res",
+        "ms_Arab.res", "nl_BE.res", "coll/ja.res", "coll/root.res", "coll/ucadata.icu",
+        "zone/de.res", "zone/pool.res", "likelySubtags.res", "supplementalData.res",
+        "zoneinfo64.res", "metaZones.res", "cnvalias.icu", "nfkc.nrm",
+    ):  # fmt: skip
+        assert wanted(kept), kept
+    for dropped in (
+        "fr.res", "zh_Hant.res", "coll/zh.res", "zone/ko.res", "brkitr/cjdict.dict",
+        "brkitr/ja.res", "translit/root.res", "curr/ja.res", "unit/de.res", "lang/en.res",
+        "region/nl.res", "rbnf/ms.res", "ibm-943_P15A-2003.cnv", "unames.icu",
+        "rfc3491.spp", "uts46.nrm",
+    ):  # fmt: skip
+        assert not wanted(dropped), dropped
+
+
+def test_qt_calls_only_the_icu_services_the_trimmed_data_keeps():
+    """The ICU data the bundle keeps is chosen by the ICU functions the Qt libraries and
+    plugins import: a newer Qt that calls another ICU service (number formatting, break
+    iterators...) must be looked at before it ships with data cut away."""
+    import PySide6
+
+    if shutil.which("nm") is None:
+        pytest.skip("nm (binutils) is not installed; scripts/test.sh installs it")
+    qt = Path(PySide6.__file__).parent / "Qt"
+    libraries = [*(qt / "lib").glob("libQt6*.so.6"), *(qt / "plugins").glob("*/*.so")]
+    called: set[str] = set()
+    for library in libraries:
+        out = subprocess.run(
+            ["nm", "-D", "--undefined-only", str(library)],
+            capture_output=True, text=True, timeout=60, check=True,
+        ).stdout  # fmt: skip
+        called |= {m[1] for m in re.finditer(r"\b(u[a-z]*_[A-Za-z]+)_\d+\b", out)}
+    services = {name.split("_", 1)[0] for name in called} - {"UCNV"}
+    assert services <= {"u", "ucal", "ucnv", "ucol"}, sorted(called)
+
+
 def test_babel_data_only_for_our_languages():
     wanted = bundle_filter.wanted_babel_data
     assert wanted("/x/babel/locale-data/root.dat")
