@@ -26,7 +26,7 @@ def lab_available() -> str | None:
     """None when namespaces can be used here, else the reason they cannot."""
     if os.geteuid() != 0:
         return "network-namespace tests need root (CI runs them as root)"
-    for tool in ("ip", "tc", "nft"):
+    for tool in ("ip", "tc", "nft", "iptables"):
         if shutil.which(tool) is None:
             return f"'{tool}' is not installed"
     return None
@@ -55,6 +55,8 @@ class Lab:
         self.host_ip = f"10.213.{octet}.1"
         self.ns_ip = f"10.213.{octet}.2"
         self.procs: list[subprocess.Popen[str]] = []
+        self.rtt_ms = 0.0  # added by :meth:`delay`
+        self.lossy = False
         try:
             sh("ip", "netns", "add", self.ns)
             sh("ip", "link", "add", self.host_if, "type", "veth", "peer", "name", self.ns_if)
@@ -100,6 +102,24 @@ class Lab:
             input=ruleset, text=True, check=True, capture_output=True, timeout=15,
         )  # fmt: skip
 
+    def delay(self, rtt_ms: float) -> None:
+        """Add ``rtt_ms`` to the round trip: every packet *arriving* in the namespace (upload
+        data, download ACKs) is held that long by :mod:`nfdelay` (NFQUEUE; this kernel has
+        no netem). Not the packets leaving it: a sender's own packets held inside its host
+        stay charged to its socket, and TCP Small Queues then throttles it to ~1 ms of
+        data per round trip. Loss rules run first (priority -10): a dropped packet is
+        never queued."""
+        if rtt_ms <= 0:
+            return
+        self.rtt_ms = rtt_ms
+        queue = 40 + next(_counter) % 200
+        self.spawn(sys.executable, str(HERE / "nfdelay.py"), "--queue", str(queue),
+                   "--delay-ms", str(rtt_ms))  # fmt: skip
+        # nftables' own "queue" statement is not built into this kernel (NFT_QUEUE off);
+        # iptables' NFQUEUE target is (through nftables' xtables compatibility)
+        sh("ip", "netns", "exec", self.ns, "iptables", "-A", "INPUT", "-j", "NFQUEUE",
+           "--queue-num", str(queue))  # fmt: skip
+
     def tcp_loss_random(self, pct: float) -> None:
         """Drop ``pct`` % of the TCP packets of each direction at random, and count them.
 
@@ -110,9 +130,9 @@ class Lab:
         per_mille = round(pct * 10)
         ruleset = (
             "table inet drtcp {\n"
-            " chain out {\n  type filter hook output priority 0;\n"
+            " chain out {\n  type filter hook output priority -10;\n"
             f"  meta l4proto tcp numgen random mod 1000 < {per_mille} counter drop\n }}\n"
-            " chain in {\n  type filter hook input priority 0;\n"
+            " chain in {\n  type filter hook input priority -10;\n"
             f"  meta l4proto tcp numgen random mod 1000 < {per_mille} counter drop\n }}\n}}\n"
         )
         subprocess.run(
@@ -123,7 +143,7 @@ class Lab:
 
     def dropped_payload(self) -> int:
         """TCP payload bytes the upload-direction loss rule dropped so far (0 without it)."""
-        if not getattr(self, "lossy", False):
+        if not self.lossy:
             return 0
         out = sh("ip", "netns", "exec", self.ns, "nft", "-j", "list", "chain", "inet",
                  "drtcp", "in").stdout  # fmt: skip
@@ -202,7 +222,7 @@ class LinkMeter:
             sent, packets = self.lab.tbf_counters(download)
             at = (before + time.monotonic()) / 2
             self.samples[download].append((at, sent - packets * WIRE_HEADERS))
-        if getattr(self.lab, "lossy", False):
+        if self.lab.lossy:
             before = time.monotonic()
             lost = self.lab.dropped_payload()
             self.dropped.append(((before + time.monotonic()) / 2, lost))
@@ -224,7 +244,12 @@ class LinkMeter:
         self._sample()
 
     def mbps(self, download: bool, opened: float, closed: float) -> float:
-        """Payload Mbit/s the link delivered in ``[opened, closed]`` (monotonic times)."""
+        """Payload Mbit/s the link delivered in ``[opened, closed]`` (monotonic times).
+
+        Upload data is held by :meth:`Lab.delay` *after* tbf counted it, so it arrives
+        ``rtt_ms`` later than tc says: the window is moved back by that much."""
+        if not download:
+            opened, closed = opened - self.lab.rtt_ms / 1000, closed - self.lab.rtt_ms / 1000
         carried = _at(self.samples[download], closed) - _at(self.samples[download], opened)
         if not download and self.dropped:  # dropped after tbf counted them
             carried -= _at(self.dropped, closed) - _at(self.dropped, opened)
