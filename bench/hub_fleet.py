@@ -218,9 +218,18 @@ def _row(name: str, ms: list[float], goal: float | None) -> str:
     )
 
 
+class _Lines(list[str]):
+    """The table's lines, each also printed as it is measured (a late failure loses none)."""
+
+    def append(self, line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+        super().append(line)
+
+
 def measure(url: str, agents: int, rounds: int) -> list[str]:
     rng = random.Random(3)
-    lines = [
+    lines = _Lines()
+    lines += [
         f"{'request':<34} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9} {'goal':>8} {'':>5}"
     ]
     with httpx.Client(base_url=url, timeout=120) as client:

@@ -384,3 +384,24 @@ def test_migration_0003_folds_in_the_reports_a_hub_already_holds(hub_db: HubEnv)
     with hub.env.engine.begin() as connection:
         command.upgrade(_alembic_config(connection), "head")
     assert snapshot() == kept
+
+
+def test_an_export_never_waits_on_the_request_side() -> None:
+    """The hub bounds every ``receive()`` by its read timeout; a long export must not call
+    it while it streams (it was cut off with a 408 after 10 s at 100 000 agents)."""
+    import asyncio
+
+    from deskready.hub.fleet.export import ExportResponse
+
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        raise AssertionError("the export waited on receive()")
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    response = ExportResponse(iter([b"a,b\r\n", b"1,2\r\n"]), media_type="text/csv")
+    asyncio.run(response({"type": "http", "asgi": {"spec_version": "2.3"}}, receive, send))  # type: ignore[arg-type]
+    assert b"".join(m.get("body", b"") for m in sent) == b"a,b\r\n1,2\r\n"  # type: ignore[misc]
+    assert sent[-1]["more_body"] is False
