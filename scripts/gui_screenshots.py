@@ -36,11 +36,11 @@ FULL = ("start", "step-computer", "step-network", "step-gate", "step-microphone"
 FULL += ("results", "checks")
 DOCS: dict[tuple[str, str, int], tuple[str, ...]] = {
     ("en", "light", 1): FULL,
-    ("en", "dark", 1): FULL,
-    ("de", "light", 1): ("start", "step-gate", "results"),
-    ("de", "dark", 1): ("start", "step-gate", "results"),
-    ("ja", "light", 1): ("start", "step-gate", "results"),
-    ("ja", "dark", 1): ("start", "step-gate", "results"),
+    ("en", "dark", 1): ("start", "results"),
+    ("de", "light", 1): ("start", "results"),
+    ("de", "dark", 1): ("step-gate",),
+    ("ja", "light", 1): ("start",),
+    ("ja", "dark", 1): ("step-gate", "results"),
     ("en", "light", 2): ("results",),
 }
 
@@ -109,6 +109,11 @@ def showcase_registry() -> CheckRegistry:
                 }
             )
 
+    class Memory(MemoryCheck):  # the real check, slowed so the step can be seen
+        def run(self, ctx: CheckContext) -> Measurements:
+            clock.sleep(1.2)
+            return super().run(ctx)
+
     class Headset(HeadsetCheck):
         def run(self, ctx: CheckContext) -> Measurements:
             raise CheckFailed(
@@ -143,7 +148,7 @@ def showcase_registry() -> CheckRegistry:
             return Measurements({"speaker.confirmed": heard == 3})
 
     registry = CheckRegistry()
-    for check in (CpuCheck, MemoryCheck, Bandwidth, Headset, Microphone, Speaker, PhoneCheck):
+    for check in (CpuCheck, Memory, Bandwidth, Headset, Microphone, Speaker, PhoneCheck):
         registry.add(check.id, f"showcase:{check.__name__}", check)
     return registry
 
@@ -194,9 +199,9 @@ def shoot_one(language: str, theme: str, out: Path) -> None:
     def later(ms: int, name: str) -> None:
         QTimer.singleShot(ms, lambda: save(name))
 
-    step_names = {0: "step-computer", 1: "step-network"}
+    step_shots = {0: (500, "step-computer"), 1: (700, "step-network")}
     window.controller.step_started.connect(
-        lambda i: later(700, step_names[i]) if i in step_names else None
+        lambda i: later(*step_shots[i]) if i in step_shots else None
     )
 
     def on_gate(_gate: object) -> None:

@@ -100,6 +100,10 @@ class GuidedView(QWidget):
         self.ready_button = QPushButton(_("I'm &ready"))
         self.ready_button.setAccessibleName(_("I'm ready: start this step"))
         self.ready_button.setAutoDefault(True)  # Enter presses it, as Space does
+        self.ready_button.setMinimumHeight(36)
+        bold = QFont(self.ready_button.font())
+        bold.setBold(True)
+        self.ready_button.setFont(bold)
         self.ready_button.clicked.connect(self._on_ready)
         self.ready_button.hide()
         self.countdown = _plain(point_scale=1.35, bold=True)
@@ -113,13 +117,17 @@ class GuidedView(QWidget):
         card.addSpacing(8)
         card.addWidget(self.check_title)
         card.addWidget(self.instruction)
-        card.addWidget(self.meter_caption)
-        card.addWidget(self.meter)
+        level = QVBoxLayout()  # the caption right above its meter
+        level.setSpacing(2)
+        level.addWidget(self.meter_caption)
+        level.addWidget(self.meter)
+        card.addLayout(level)
         card.addWidget(self.live)
         card.addWidget(self.progress)
         buttons = QHBoxLayout()
         buttons.addWidget(self.ready_button)
-        buttons.addWidget(self.countdown, 1)
+        buttons.addWidget(self.countdown)
+        buttons.addStretch(1)  # the button keeps its size whether the countdown shows or not
         card.addLayout(buttons)
         card.addStretch(1)
         layout = QHBoxLayout(self)
@@ -175,7 +183,9 @@ class GuidedView(QWidget):
         self._clear_check()
 
     def _clear_check(self) -> None:
+        self.progress.show()
         self.check_title.setText("")
+        self.check_title.hide()  # no empty line above the instruction
         self.instruction.setText("")
         self.meter_caption.hide()
         self.meter.hide()
@@ -185,6 +195,7 @@ class GuidedView(QWidget):
     # -- the running check ---------------------------------------------------------------
     def check_started(self, check_id: str) -> None:
         self.check_title.setText(self.titles.get(check_id, check_id))
+        self.check_title.show()
         self.instruction.setText(_("Running…"))
         self.meter_caption.hide()
         self.meter.hide()
@@ -195,6 +206,7 @@ class GuidedView(QWidget):
         if self.gate is not None:
             return
         self.check_title.setText(self.titles.get(check_id, check_id))
+        self.check_title.show()
         if progress.message:
             self.instruction.setText(progress.message)
         if progress.fraction is None:
@@ -232,8 +244,7 @@ class GuidedView(QWidget):
         self.heading.setText(self.step_text(gate.index))
         self.note.setText(_("Before this step:"))
         self._clear_check()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        self.progress.hide()  # nothing runs until the agent is ready
         self.instruction.setText(_(gate.step.gate or ""))
         self.ready_button.show()
         self.ready_button.setEnabled(True)

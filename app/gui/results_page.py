@@ -76,8 +76,7 @@ class FixItem(QFrame):
     def restyle(self) -> None:
         ink = status_color(self.fix.kind.outcome).name()
         self.setStyleSheet(
-            f"QFrame#fix {{ border: 1px solid {ink}; border-left: 5px solid {ink};"
-            " border-radius: 4px; }"
+            f"QFrame#fix {{ border: 1px solid {ink}; border-left: 5px solid {ink}; }}"
         )
 
 
