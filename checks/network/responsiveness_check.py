@@ -39,6 +39,7 @@ from deskready.checks.network.responsiveness_run import measure_idle, measure_lo
 from deskready.checks.network.speedtest_backend import directory_target, mini_target
 from deskready.checks.network.transfer_errors import (
     REQUEST_ERRORS,
+    RequestTimeout,
     TransferError,
     describe,
     too_little_time,
@@ -188,8 +189,12 @@ class ResponsivenessCheck(Check):
         ctx.raise_if_cancelled()
         ctx.progress(0.05, M_("Measuring the delay of the idle connection"))
         try:
-            idle = measure_idle(endpoint, net, ctx.bounded(4.0))
+            # the idle probes may take what the load would leave over (MIN_LOAD_S + 1 s)
+            until = started + seconds - MIN_LOAD_S - 1.0
+            idle = measure_idle(endpoint, net, ctx.bounded(4.0), until)
         except REQUEST_ERRORS as exc:
+            if isinstance(exc, RequestTimeout) and time.monotonic() >= until - 0.1:
+                raise CheckFailed(too_little_time(seconds)) from exc  # max_seconds, not 4 s
             raise CheckFailed(describe(exc, target.name)) from exc
         # max_seconds is wall clock for the whole test: the loaded part gets what is left,
         # less a second to stop the connections (0.5 s each for load and probes at most)
@@ -239,6 +244,7 @@ class ResponsivenessCheck(Check):
             "confidence": loaded.confidence,
             "saturated": loaded.saturated,
             "connections": loaded.connections,
+            "connections_starved": loaded.starved,
             "goodput_mbps": loaded.goodput_mbps,
             "probes": {
                 "foreign": loaded.foreign_probes,

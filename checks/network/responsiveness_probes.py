@@ -256,16 +256,20 @@ class Load:
         self.down = Direction("download")
         self.up = Direction("upload")
         self.errors: list[tuple[str, BaseException]] = []
+        self.starved = 0  # connections ended by a read/write timeout
+        self.opened = {self.down.name: 0, self.up.name: 0}
         self.self_samples: list[tuple[float, float]] = []
         self._lock = threading.Lock()
         self._conns: list[tuple[ProbeConnection, threading.Event]] = []
         self._threads: list[threading.Thread] = []
 
     def connections(self, direction: Direction) -> int:
-        """How many load connections ``direction`` has."""
+        """How many load connections ``direction`` has running."""
         with self._lock:
             return sum(
-                1 for t in self._threads if t.name.startswith(f"deskready-rpm-{direction.name}")
+                1
+                for t in self._threads
+                if t.name.startswith(f"deskready-rpm-{direction.name}") and t.is_alive()
             )
 
     def add(self, direction: Direction) -> None:
@@ -276,6 +280,7 @@ class Load:
             self._download if direction is self.down else self._upload
         )
         with self._lock:
+            self.opened[direction.name] += 1
             index = len(self._threads)
             thread = threading.Thread(
                 target=self._run,
@@ -332,12 +337,21 @@ class Load:
     ) -> None:
         try:
             work(conn, wanted)
-        except BaseException as exc:  # reported by the test's loop
+        except TimeoutError:
+            # One connection starved for read_timeout (TCP backing off after repeated
+            # losses on an overfull queue) while others may still move data: it ends, and
+            # the test's loop judges the direction as a whole (no byte at all: a stall).
+            if not self.stop_event.is_set():
+                with self._lock:
+                    self.starved += 1
+        except BaseException as exc:  # reported by the test's loop (the draft aborts)
             if not self.stop_event.is_set():
                 with self._lock:
                     self.errors.append((direction, exc))
         finally:
             conn.close()
+            with self._lock:
+                wanted.set()  # no self probe is ever sent on an ended connection
 
     def _self_probe(self, conn: ProbeConnection, wanted: threading.Event) -> None:
         if wanted.is_set() and not self.stop_event.is_set():

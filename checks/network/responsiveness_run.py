@@ -42,6 +42,7 @@ from deskready.checks.network.responsiveness_probes import (
 )
 from deskready.checks.network.transfer_errors import (
     REQUEST_ERRORS,
+    RequestTimeout,
     TransferError,
     describe,
     stalled,
@@ -77,7 +78,8 @@ class Loaded:
     saturated: bool
     settled: bool
     seconds: float
-    connections: dict[str, int]
+    connections: dict[str, int]  # opened per direction
+    starved: int  # connections that ended by a timeout while the others went on
     goodput_mbps: dict[str, float]
     foreign_probes: int
     self_probes: int
@@ -95,14 +97,22 @@ def _means(foreign: list[ForeignSample], selfs: list[float]) -> rm.ProbeMeans:
     )
 
 
-def measure_idle(endpoint: Endpoint, net: NetAdapter, timeout: float) -> Idle:
+def measure_idle(endpoint: Endpoint, net: NetAdapter, timeout: float, until: float) -> Idle:
     """Probes before any load: the baseline the added latency is measured from.
 
+    Each probe ends within ``timeout`` seconds, and all of them by ``until`` (monotonic).
     Raises whatever a request raises (the caller turns it into a sentence): a server that
     cannot be reached fails here, before any load is sent.
     """
-    foreign = [foreign_probe(endpoint, net, timeout) for _ in range(IDLE_PROBES)]
-    selfs = idle_self_probes(endpoint, net, IDLE_PROBES, timeout)
+
+    def bound() -> float:
+        left = until - time.monotonic()
+        if left <= 0:
+            raise RequestTimeout(timeout)
+        return min(timeout, left)
+
+    foreign = [foreign_probe(endpoint, net, bound()) for _ in range(IDLE_PROBES)]
+    selfs = idle_self_probes(endpoint, net, IDLE_PROBES, bound())
     means = _means(foreign, selfs)
     rpm = rm.responsiveness(means)
     assert rpm is not None  # every probe completed
@@ -213,11 +223,7 @@ def measure_loaded(
                 break
             check_cancelled()
             if load.errors:
-                direction_name, error = load.errors[0]
-                if isinstance(error, TimeoutError):  # no byte for read_timeout: a stall
-                    upload = direction_name == load.up.name
-                    raise TransferError(stalled(endpoint.name, STALL_S, upload=upload))
-                raise TransferError(describe(error, endpoint.name))
+                raise TransferError(describe(load.errors[0][1], endpoint.name))
             for direction in directions:
                 if now - direction.last_moved > STALL_S:
                     raise TransferError(
@@ -244,7 +250,10 @@ def measure_loaded(
                         continue
                     if rm.stable(rm.moving_averages(moved[direction.name])):
                         saturated[direction.name] = True
-                    elif load.connections(direction) < MAX_CONNECTIONS:
+                    elif (
+                        load.connections(direction) < MAX_CONNECTIONS
+                        and load.opened[direction.name] < 2 * MAX_CONNECTIONS  # starved ones
+                    ):
                         load.add(direction)
                 rpm_now: float | None = None
                 if all(saturated.values()):
@@ -280,7 +289,8 @@ def measure_loaded(
         saturated=all(saturated.values()),
         settled=settled,
         seconds=ended - started,
-        connections={d.name: load.connections(d) for d in directions},
+        connections=dict(load.opened),
+        starved=load.starved,
         goodput_mbps={k: round(v, 2) for k, v in recent.items()},
         foreign_probes=len(foreign.samples),
         self_probes=len(load.self_samples),

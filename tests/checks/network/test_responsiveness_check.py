@@ -58,7 +58,7 @@ def test_a_real_run_against_the_hub_measurement_server(tmp_path: Path) -> None:
     assert 1 <= connections["upload"] <= 8
     assert details["method"] == "draft-ietf-ippm-responsiveness-08"
     assert details["confidence"] in {"low", "medium", "high"}
-    assert took < 5.0 + 1.0  # max_seconds is the whole test's wall clock
+    assert took < 5.0 + 1.5  # max_seconds is the whole test's wall clock (+ thread joins)
 
 
 def test_refused_connection_is_a_clear_error_at_once() -> None:
@@ -145,7 +145,8 @@ def faulty() -> Iterator[Callable[[str], _FaultyServer]]:
     [
         ("404", r"answered with an error \(HTTP 404\)", 2.0),
         ("silent", "did not finish answering within 4 seconds", 6.0),
-        ("stall", "stopped sending data for 4 seconds", 8.0),
+        # every new connection gets its first bytes, so the stall shows once the ramp ends
+        ("stall", "stopped sending data for 4 seconds", 10.0),
     ],
 )
 def test_server_faults_are_named_and_bounded(
