@@ -66,7 +66,9 @@ def add_directions(
             hub_url, session, ctx.bounded(FETCH_S), stun=True
         )
     except CheckFailed as exc:
-        round_trip_only(measured, str(exc))
+        # the Message itself (not str()), so a report in another language says it in that
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+        round_trip_only(measured, reason)
         return
     answered = _answered(found.get("stun"))
     if answered is None:

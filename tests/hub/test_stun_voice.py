@@ -20,6 +20,8 @@ pytest.importorskip("h11", reason="the hub extra is not installed")
 
 import httpx
 
+from deskready.checks.api import CheckContext, Measurements
+from deskready.checks.network.call_quality_check import CallQualityCheck
 from deskready.checks.network.stun import (
     VOICE_PAYLOAD_BYTES,
     binding_request,
@@ -166,3 +168,43 @@ def test_the_agent_reads_the_answered_list_of_its_own_session(hub_db: HubEnv) ->
     assert body["stun"]["arrivals_ms"] == [0.0, pytest.approx(20.0)]
     assert body["stun"]["answered_ms"] == [0.0, pytest.approx(21.0)]
     assert body["stun"]["first_arrival"] == pytest.approx(49.98)
+
+
+# ---- the agent's call-quality check against the hub's responder, in-process ---------------
+def _call_quality(port: int) -> Measurements:
+    ctx = CheckContext(
+        settings={"stun_servers": [f"127.0.0.1:{port}"], "duration_s": 1}, time_budget_s=20
+    )
+    return CallQualityCheck().run(ctx)
+
+
+def test_the_check_gets_voice_sized_answers_from_the_hub() -> None:
+    responder = stunserver.StunResponder("127.0.0.1", 0, None)
+    responder.start()
+    try:
+        m = _call_quality(responder.port)
+    finally:
+        responder.stop()
+    assert m.details["upstream_packet_bytes"] == m.details["downstream_packet_bytes"] == 172
+    assert m.details["voice_sized_downstream"] is True
+    assert not any("-byte packets" in t for t in m.messages)
+
+
+def test_a_server_refusing_padding_gets_short_requests_and_the_report_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # an RFC 8489 server that does not know PADDING answers 420 (comprehension-required)
+    monkeypatch.setattr(
+        stunserver, "KNOWN_REQUIRED", stunserver.KNOWN_REQUIRED - {stunserver.ATTR_PADDING}
+    )
+    monkeypatch.setattr(stunserver, "ATTR_PADDING", 0x7FFF)  # 0x0026 is now unknown to it
+    responder = stunserver.StunResponder("127.0.0.1", 0, None)
+    responder.start()
+    try:
+        m = _call_quality(responder.port)
+    finally:
+        responder.stop()
+    assert m.values["network.loss_pct"] == 0.0  # the short requests were all answered
+    assert m.details["upstream_packet_bytes"] == 20
+    assert m.details["voice_sized_upstream"] is False
+    assert any("refused voice-sized test packets" in t for t in m.messages)
