@@ -12,6 +12,7 @@ with (``summary.answered_probes``); the HTTP endpoint itself is tested in test_m
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,10 @@ def test_loss_is_read_in_the_direction_it_happens(
     lab, mdb = hub_lab  # noqa: F811
     sid = mdb.new_session(f"dir{lossy}")
     count_udp(lab)
-    drop_udp_every(lab, 10, lossy)
+    try:
+        drop_udp_every(lab, 10, lossy)
+    except subprocess.CalledProcessError as exc:  # the netdev egress hook needs Linux 5.16
+        pytest.skip(f"nftables cannot drop {lossy} here: {exc.stderr.strip()}")
     bound = {"interface": lab.host_if} if lossy == "upstream" else {}
     m = run_call(lab, mdb, sid, **bound)
     clean = "downstream" if lossy == "upstream" else "upstream"
