@@ -11,11 +11,13 @@ packet at its tail waits ``latency + burst / rate``: :meth:`QueueLab.queue_ms`. 
 load that keeps both queues full, a round trip is longer than on the idle line by the sum
 of the two.
 
-The client and the server use Reno (per namespace; this host's default is BBR, which
-keeps its own queue small and so would not show the buffer's depth; Reno, like CUBIC on
-most agents' computers, fills it). The check under test runs *inside* the client
-namespace, in a child process (``python -m tests.checks.network.queue_lab check <json>``), so nothing
-in this host's own namespace changes.
+The client and the server use Reno by default (set per namespace): loss-based like CUBIC
+on most agents' computers, which a namespace may not choose (only the host's allowed
+list, reno and bbr). This host's default, BBR, fills the queue to a depth that depends
+on its flow count (``bench/responsiveness.py --cc bbr``). The check under test runs
+*inside* the client namespace, in a child process
+(``python -m tests.checks.network.queue_lab check <json>``), so nothing in this host's own
+namespace changes.
 
 Only addresses of our own veth pairs (10.213.0.0/16) are used.
 """
