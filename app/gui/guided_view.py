@@ -90,6 +90,7 @@ class GuidedView(QWidget):
         self.meter.hide()
         #: says what the bar is (it looks like the progress bar below it otherwise)
         self.meter_caption = _plain(_("Your voice level (aim for the middle):"))
+        self.meter_caption.setWordWrap(False)  # one short line; wrapping left a gap below it
         self.meter_caption.hide()
         self.live = _plain(point_scale=1.2, bold=True)
         self.live.setAccessibleName(_("Live value"))
