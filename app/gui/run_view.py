@@ -1,5 +1,6 @@
-"""The run and its results: one row per check, the *Details* tab, Run all / Cancel and
-the overall progress, the verdict banner while running and after.
+"""The run and its results in detail: one row per check (the *Checks* tab), the *Details*
+tab, the Start button (the window puts it on the start page), Cancel and the overall
+progress, the verdict banner while running and after.
 
 It shows what :class:`~deskready.gui.controller.RunController` reports (its signals are
 connected here by the window) and never starts anything itself: the buttons are wired by

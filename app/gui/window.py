@@ -4,7 +4,11 @@ Each part has one job: :class:`~deskready.gui.profile_bar.ProfileBar` picks the 
 (bundled or a recent spec file), takes an employer code, and holds the agent's name and ID;
 :class:`~deskready.gui.hub_join.HubLink` joins the employer's hub and submits the report;
 :class:`~deskready.gui.question_flow.QuestionFlow` asks what only the agent can answer;
-:class:`~deskready.gui.run_view.RunView` shows the run and its results;
+:class:`~deskready.gui.run_view.RunView` shows the run and its results per check;
+the *Overview* tab holds the guided run's pages — :class:`~deskready.gui.start_page.StartPage`,
+:class:`~deskready.gui.guided_view.GuidedView` (one step at a time, see
+:mod:`deskready.gui.steps`) and :class:`~deskready.gui.results_page.ResultsPage` (what to
+fix, first);
 :class:`~deskready.gui.report_saver.ReportSaver` saves the report;
 :mod:`deskready.gui.menus` builds the menus; :mod:`deskready.gui.handover` carries a run
 into the window rebuilt after a language switch. The window only lays them out, turns a
