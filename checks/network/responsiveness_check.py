@@ -6,8 +6,8 @@ check loads the line in both directions the way IETF IPPM *Responsiveness under 
 Conditions* (draft-ietf-ippm-responsiveness-08) describes, times new and loaded
 connections meanwhile, and reports RPM, the latency the load added, and a grade an
 employer can require (``one_of = ["A+", "A", "B"]``). The method is in
-:mod:`responsiveness_run`, the arithmetic in :mod:`responsiveness_math`, the sockets in
-:mod:`responsiveness_probes`.
+:mod:`responsiveness_run`, the arithmetic in :mod:`responsiveness_math`, the load in
+:mod:`responsiveness_load` and the timed probes in :mod:`responsiveness_probes`.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def _endpoint(target: Target, timeout: float) -> Endpoint:
     """The responsiveness URLs of a bandwidth target: short load requests, a tiny object.
 
     Load requests are kept short so self probes find a request boundary soon (see
-    :mod:`responsiveness_probes`): 1 MiB from LibreSpeed's ``garbage.php``, Speedtest's
+    :mod:`responsiveness_load`): 1 MiB from LibreSpeed's ``garbage.php``, Speedtest's
     ``random1000x1000.jpg`` (about 2 MB) instead of the bandwidth test's largest files.
     """
     large = target.download_url.replace("random4000x4000", "random1000x1000")

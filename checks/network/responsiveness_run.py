@@ -12,7 +12,7 @@ one said again in docs/checks-network.md):
 * **At most 8 connections per direction** (16 together: the draft's MNP), one added per
   direction per interval until that direction's goodput is stable; none added after.
 * **HTTP/1.1**, so self probes are sent between load requests (see
-  :mod:`responsiveness_probes`); the upload goodput counts bytes written to the sockets,
+  :mod:`responsiveness_load`); the upload goodput counts bytes written to the sockets,
   which is enough to see it stop rising (rates are the bandwidth check's job).
 * **At most 20 probe pairs a second** (the draft allows MPS = 100), and never more than
   PTC = 5 % of the goodput, at least one pair a second.
@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 
 from deskready.checks.network import responsiveness_math as rm
 from deskready.checks.network.adapters import NetAdapter
+from deskready.checks.network.responsiveness_load import Load
 from deskready.checks.network.responsiveness_probes import (
     Endpoint,
     ForeignSample,
-    Load,
     ProbeConnection,
     foreign_probe,
     idle_self_probes,
