@@ -223,6 +223,15 @@ def test_quiet_prints_the_verdict_line_and_the_report_paths(tmp_path):
     assert json.loads(report_path.read_text())["verdict"] == "not_ready"
 
 
+def test_quiet_with_json_on_stdout_keeps_stdout_pure():
+    result = invoke("check", "--only", "memory", "--no-input", "-q", "--json", "-")
+    assert result.exit_code == 3, result.output  # the rest of the spec was not checked
+    assert json.loads(result.stdout)["verdict"] == "incomplete"
+    assert result.stderr.splitlines() == [
+        "? INCOMPLETE: only part of the requirements was checked."
+    ]
+
+
 # -- the shared options, before or after the command ------------------------------------
 
 
