@@ -38,6 +38,9 @@ from deskready.checks.network.transfer_errors import REQUEST_ERRORS, TransferErr
 #: Longest a single direction runs; two of them plus server selection fit in 15 s.
 PHASE_MAX_S = 6.0
 PHASE_MIN_S = 2.0
+#: The idle latency takes at most about this long (at least 3 samples): on a 300 ms path,
+#: five samples would cost the phases 1.5 s of the 15 the whole test should fit in.
+IDLE_PROBE_S = 0.6
 #: A phase shorter than this has no steady part left after the warm-up (0.5 s at least):
 #: when ``max_seconds`` leaves less, the test says so instead of measuring noise.
 PHASE_SHORTEST_S = 1.0
@@ -234,7 +237,8 @@ class BandwidthCheck(Check):
         else:
             raise TransferError(M_("Unknown speed test backend: {name}", name=backend))
         try:
-            samples = LatencyProbe(target, net).idle(5, deadline.bounded(4.0), deadline)
+            probe = LatencyProbe(target, net)
+            samples = probe.idle(5, deadline.bounded(4.0), deadline, within_s=IDLE_PROBE_S)
         except REQUEST_ERRORS as exc:
             raise TransferError(describe(exc, target.name)) from exc
         return target, statistics.median(samples)
