@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from deskready.checks.network import responsiveness_math as rm  # noqa: E402
-from tests.checks.network.netlab import lab_available  # noqa: E402
+from tests.checks.network.netlab import lab_available, stop  # noqa: E402
 from tests.checks.network.queue_lab import QueueLab  # noqa: E402
 from tests.hub.test_measure import make_db  # noqa: E402
 
@@ -44,11 +44,19 @@ HEADER = (
 
 
 def one_row(mbit: float, latency_ms: float, seconds: float = 10.0, cc: str = "reno") -> str:
-    """One shaped link, one run of the check, one table row."""
-    with QueueLab(cc) as lab, tempfile.TemporaryDirectory() as tmp:
+    """One shaped link in a lab of its own, one run of the check, one table row."""
+    with QueueLab(cc) as lab:
+        return row_in(lab, mbit, latency_ms, seconds)
+
+
+def row_in(lab: QueueLab, mbit: float, latency_ms: float, seconds: float = 10.0) -> str:
+    """Shape ``lab`` to ``mbit`` and a queue of ``latency_ms``, run the check once, and
+    return the table row (with a hub of its own, stopped before its database goes)."""
+    with tempfile.TemporaryDirectory() as tmp:
         mdb = make_db(Path(tmp))
         sid = mdb.new_session(f"bench{latency_ms:g}")
         lab.shape(mbit, latency_ms)
+        ours = len(lab.procs)
         port = lab.hub(mdb.url)
         sampler = lab.sample_queues()
         started = time.monotonic()
@@ -60,6 +68,8 @@ def one_row(mbit: float, latency_ms: float, seconds: float = 10.0, cc: str = "re
             )  # fmt: skip
         finally:
             sampler.stop()
+            for proc in lab.procs[ours:]:
+                stop(proc)
         wall = time.monotonic() - started
         full = 2 * lab.queue_ms()
         head = f"{mbit:4g}M {latency_ms:4g}ms | {full:8.1f} ms   |"
@@ -81,13 +91,25 @@ def one_row(mbit: float, latency_ms: float, seconds: float = 10.0, cc: str = "re
 
 
 def responsiveness_rows(
-    rates: tuple[float, ...] = (20.0,), latencies: tuple[float, ...] = LATENCIES, cc: str = "reno"
+    lab: QueueLab | None = None,
+    rates: tuple[float, ...] = (20.0,),
+    latencies: tuple[float, ...] = LATENCIES,
+    cc: str = "reno",
 ) -> list[str]:
-    """The table's lines (header first); each row builds and removes its own lab."""
+    """The table's lines (header first), for ``bench/network_accuracy.py`` or this file.
+
+    ``lab`` is a :class:`QueueLab` to reshape for every row (None: each row builds and
+    removes its own, with ``cc`` senders). It cannot be netlab's two-namespace ``Lab``:
+    there the queue sits on the sending host's own interface, which TCP Small Queues
+    keeps nearly empty, so no row would show the queue it was given.
+    """
     rows = [HEADER]
     for mbit in rates:
         for latency in latencies:
-            rows.append(one_row(mbit, latency, cc=cc))
+            if lab is None:
+                rows.append(one_row(mbit, latency, cc=cc))
+            else:
+                rows.append(row_in(lab, mbit, latency))
     return rows
 
 
