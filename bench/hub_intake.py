@@ -72,6 +72,10 @@ def _pg_bin() -> Path:
     raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) are missing")
 
 
+#: the data folder of the running throwaway cluster (its postmaster.pid names the server)
+POSTGRES_DATA: list[Path] = []
+
+
 @contextlib.contextmanager
 def postgres() -> Iterator[str]:
     """A throwaway PostgreSQL cluster on 127.0.0.1; yields a database URL."""
@@ -110,6 +114,7 @@ def postgres() -> Iterator[str]:
             f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True, connect_timeout=10
         ) as conn:
             conn.execute('CREATE DATABASE "hub"')
+        POSTGRES_DATA.append(data)
         yield f"postgresql://postgres@127.0.0.1:{port}/hub"
     finally:
         with contextlib.suppress(Exception):
@@ -216,6 +221,10 @@ function request()
 end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+  answered = (answered or 0) + 1
+  -- stop once this thread's reports are all answered, so wrk's duration (and its rate)
+  -- is the time the reports took, not the time left over after they ran out
+  if answered >= #items then wrk.thread:stop() end
 end
 function done(summary, latency, requests)
   local created, exhausted = 0, 0
@@ -264,6 +273,139 @@ def _drive_wrk(
         "p99_ms": float(p99),
         "exhausted": int(exhausted),
     }
+
+
+#: (database, reports created, CPU seconds per part) of each wrk phase
+CPU_ROWS: list[tuple[str, int, dict[str, float]]] = []
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def _postgres_pids() -> list[int]:
+    """The throwaway cluster's server and its backends (not any other PostgreSQL here)."""
+    import psutil
+
+    if not POSTGRES_DATA:
+        return []
+    try:
+        postmaster = int((POSTGRES_DATA[-1] / "postmaster.pid").read_text().split()[0])
+        server = psutil.Process(postmaster)
+        return [postmaster, *(child.pid for child in server.children(recursive=True))]
+    except (OSError, ValueError, psutil.Error):
+        return []
+
+
+@contextlib.contextmanager
+def cpu_split() -> Iterator[dict[str, float]]:
+    """CPU seconds the hub's workers, PostgreSQL and the load generator (wrk, a child of
+    this process) used while the block ran: where the two cores went."""
+    import resource
+
+    split: dict[str, float] = {}
+    workers = _uvicorn_workers()
+    before_pg = {pid: _cpu_seconds([pid]) for pid in _postgres_pids()}
+    before_hub = _cpu_seconds(workers)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    yield split
+    split["wall"] = time.perf_counter() - started
+    split["hub"] = _cpu_seconds(workers) - before_hub
+    # backends that started during the block count whole; those that ended are lost (the
+    # pool keeps its connections, so there are none in a steady run)
+    split["postgresql"] = sum(
+        _cpu_seconds([pid]) - before_pg.get(pid, 0.0) for pid in _postgres_pids()
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    split["load generator"] = (after.ru_utime + after.ru_stime) - (
+        children.ru_utime + children.ru_stime
+    )
+
+
+def _uvicorn_workers() -> list[int]:
+    """The pids of the uvicorn worker processes this bench started (spawned children)."""
+    import psutil
+
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            line = " ".join(child.cmdline())
+            if "multiprocessing.spawn" in line and "resource_tracker" not in line:
+                found.append(child.pid)
+    return found
+
+
+@contextlib.contextmanager
+def profiled(out: Path | None, kind: str) -> Iterator[None]:
+    """py-spy on every uvicorn worker while the block runs (the submit phase only: a
+    profile over the whole run is dominated by the joins), then the hottest frames."""
+    if out is None:
+        yield
+        return
+    spy = shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("--profile needs py-spy: pip install py-spy")
+    out.mkdir(parents=True, exist_ok=True)
+    spies = []
+    for pid in _uvicorn_workers():
+        target = out / f"{kind.lower()}-worker-{pid}.txt"
+        spies.append(
+            (
+                target,
+                subprocess.Popen(
+                    [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
+                     "--nonblocking", "-o", str(target)],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                ),
+            )
+        )  # fmt: skip
+    time.sleep(1.0)  # py-spy attaches
+    try:
+        yield
+    finally:
+        for _target, process in spies:
+            process.send_signal(2)  # SIGINT: py-spy writes its file and exits
+        for _target, process in spies:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        _print_profile([target for target, _p in spies])
+
+
+#: frames worth naming in the profile summary (the rest is folded into its caller)
+PROFILE_TOP = 30
+
+
+def _print_profile(files: list[Path]) -> None:
+    """Inclusive share of samples per function, over every worker's collapsed stacks."""
+    inclusive: dict[str, int] = {}
+    total = 0
+    for path in files:
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            stack, _sep, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
+            samples = int(count)
+            total += samples
+            for frame in set(stack.split(";")):
+                name = frame.split(" (")[0]
+                where = frame.split("/")[-1].rstrip(")") if "(" in frame else ""
+                key = f"{name} ({where.split(':')[0]})"
+                inclusive[key] = inclusive.get(key, 0) + samples
+    print(f"profile: {total} samples over {len(files)} workers (inclusive %)")
+    for key, samples in sorted(inclusive.items(), key=lambda kv: -kv[1])[:PROFILE_TOP]:
+        print(f"  {100 * samples / max(1, total):5.1f} %  {key}")
 
 
 def _row(name: str, elapsed: float, latencies: list[float], errors: int) -> dict[str, Any]:
@@ -319,7 +461,10 @@ def bench(kind: str, database_url: str | None, args: argparse.Namespace) -> list
                     *asyncio.run(_drive(url, args.clients, bodies[:half], {201})),
                 )
             )
-            by_wrk = _drive_wrk(url, args.clients, bodies[half:], args.wrk_seconds)
+            with profiled(args.profile, kind), cpu_split() as split:
+                by_wrk = _drive_wrk(url, args.clients, bodies[half:], args.wrk_seconds)
+            if by_wrk is not None and by_wrk["created"]:
+                CPU_ROWS.append((kind, by_wrk["created"], split))
             if by_wrk is not None:
                 rows.append(
                     {
@@ -328,8 +473,9 @@ def bench(kind: str, database_url: str | None, args: argparse.Namespace) -> list
                         "per_s": by_wrk["per_s"],
                         "p50_ms": by_wrk["p50_ms"],
                         "p99_ms": by_wrk["p99_ms"],
-                        # requests not answered 201, and any sent after the reports ran out
-                        "errors": by_wrk["requests"] - by_wrk["created"],
+                        # requests not answered 201 (the GET /info a connection sends once
+                        # its thread's reports ran out, before wrk stops, is not one)
+                        "errors": by_wrk["requests"] - by_wrk["created"] - by_wrk["exhausted"],
                     }
                 )
     finally:
@@ -344,6 +490,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--wrk-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="write py-spy profiles of the uvicorn workers during the wrk submit phase here",
+    )
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     if args.db in ("sqlite", "both"):
@@ -360,6 +512,18 @@ def main() -> None:
             f"| {row['p50_ms']:>6.1f} | {row['p99_ms']:>6.1f} | {row['errors']:>6} |"
         )
     print(f"goal on PostgreSQL: ≥ {GOAL_RPS:.0f} reports/s, p99 ≤ {GOAL_P99_MS:.0f} ms")
+    if CPU_ROWS:
+        print("CPU per report during the wrk phase (ms; 2 cores give 2 × wall):")
+        print("| database | reports | hub workers | PostgreSQL | wrk | idle or other |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for kind, created, split in CPU_ROWS:
+            used = {part: 1000 * split.get(part, 0.0) / created for part in
+                    ("hub", "postgresql", "load generator")}  # fmt: skip
+            budget = 1000 * split["wall"] * (os.cpu_count() or 1) / created
+            print(
+                f"| {kind} | {created} | {used['hub']:.2f} | {used['postgresql']:.2f} "
+                f"| {used['load generator']:.2f} | {budget - sum(used.values()):.2f} |"
+            )
 
 
 if __name__ == "__main__":
