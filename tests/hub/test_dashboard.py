@@ -405,3 +405,23 @@ def test_an_export_never_waits_on_the_request_side() -> None:
     asyncio.run(response({"type": "http", "asgi": {"spec_version": "2.3"}}, receive, send))  # type: ignore[arg-type]
     assert b"".join(m.get("body", b"") for m in sent) == b"a,b\r\n1,2\r\n"  # type: ignore[misc]
     assert sent[-1]["more_body"] is False
+
+
+def test_filter_menus_list_each_team_and_spec_once(hub_db: HubEnv) -> None:
+    """The loose index scan gives what DISTINCT gives, on SQLite and PostgreSQL."""
+    moment = now()
+    with hub_db.sessions() as db:
+        for i in range(30):
+            db.add(
+                FleetAgent(
+                    agent_id=f"A{i:02d}", team=["", "b", "a", "c"][i % 4], spec_name=f"s{i % 3}",
+                    report_id="x", verdict="ready", disputed=False, received_at=moment,
+                    overdue_at=None, reports=1,
+                )
+            )  # fmt: skip
+        db.commit()
+        assert queries.distinct_values(db, FleetAgent.team) == ["", "a", "b", "c"]
+        assert queries.distinct_values(db, FleetAgent.spec_name) == ["s0", "s1", "s2"]
+        assert queries.distinct_values(db, FleetAgent.team, limit=2) == ["", "a"]
+        with pytest.raises(ValueError, match="no menu"):
+            queries.distinct_values(db, FleetAgent.verdict)
