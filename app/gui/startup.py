@@ -73,4 +73,20 @@ def load_checks() -> CheckRegistry:
     import deskready.session  # noqa: F401 - warm the import cache before the GUI thread needs it
     from deskready.registry import discover_checks
 
+    warm_up()
     return discover_checks()
+
+
+def warm_up() -> None:
+    """Import what a run needs on the GUI thread, before the run: the first import of a
+    module that uses PySide makes shiboken read its source (``inspect.getsource``), and
+    babel loads a locale's number data on first use, and the details tree's words come
+    with rich — together 100-300 ms on a loaded machine, which the GUI thread would otherwise spend in the middle of the first run."""
+    import deskready.answers
+    import deskready.cli.render  # rich, for the details tree's outcome words
+    import deskready.gui.bridge
+    import deskready.gui.questions
+    import deskready.report.fixes  # noqa: F401
+    from deskready.format import format_number
+
+    format_number(1.5)

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog
 
     from deskready.gui.check_row import CheckRow
+    from deskready.gui.reverify_banner import ReverifyBanner
     from deskready.registry import CheckRegistry
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ class MainWindow(QMainWindow):
         #: what the outbox sent at start, shown once the first profile is loaded
         self._outbox_notice: tuple[str, str] | None = None
 
+        #: "check again by …" (``[reverify]``), placed once the checks are loaded
+        self.reverify: ReverifyBanner | None = None
         self.setWindowTitle("deskready")
         self.setWindowIcon(app_icon())
         self.setMinimumSize(*MIN_SIZE)
@@ -131,6 +134,9 @@ class MainWindow(QMainWindow):
         self._wire()
         self._update_buttons()
         if registry is not None:
+            from deskready.gui.startup import warm_up
+
+            warm_up()  # a registry at hand: the modules are (nearly all) loaded already
             self._on_registry(registry, None)
         else:
             self.banner.show_idle(_("Loading the checks…"))
@@ -168,7 +174,7 @@ class MainWindow(QMainWindow):
         bottom.addWidget(self.folder_button)
 
         central = QWidget()
-        layout = QVBoxLayout(central)
+        layout = self._column = QVBoxLayout(central)
         layout.addWidget(self.message)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
@@ -284,6 +290,7 @@ class MainWindow(QMainWindow):
             )
             return
         self.registry = registry
+        self._place_reverify_banner()
         self.profile_bar.fill()
         self.choose_profile(self._pending_profile or self.profile_bar.current())
         if self._outbox_notice is not None:  # came before the checks: shown now
@@ -467,7 +474,26 @@ class MainWindow(QMainWindow):
         self.controller.start(check_ids, adapters, steps)
 
     # -- the pages -----------------------------------------------------------------------
+    def _place_reverify_banner(self) -> None:
+        """Under the verdict: when the employer wants the next check (``[reverify]``).
+
+        Made once the checks are loaded, not before the first paint: it reads the run
+        history (sqlite3, hashlib: ~20 ms of imports)."""
+        if self.reverify is not None:
+            return
+        from deskready.gui.reverify_banner import ReverifyBanner
+
+        self.reverify = ReverifyBanner()
+        self._column.insertWidget(self._column.indexOf(self.banner) + 1, self.reverify)
+        self.controller.report_ready.connect(lambda _report: self._refresh_reverify())
+
+    def _refresh_reverify(self) -> None:
+        session = self.controller.session
+        if self.reverify is not None:
+            self.reverify.show_for(session.spec if session is not None else None)
+
     def _show_start(self, session: Any) -> None:
+        self._refresh_reverify()
         self.start_page.show_steps(plan_steps(session.checks))
         self.pages.setCurrentWidget(self.start_page)
         if self.focusWidget() is None:  # the keyboard starts at the top of the page

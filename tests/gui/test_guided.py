@@ -164,3 +164,27 @@ def test_cancel_at_the_gate_stops_the_run(qtbot, make_window):
     assert statuses["fake_memory"] == "pass"  # the step before the gate ran
     assert statuses["fake_microphone"] == "skipped"
     assert not window.guided.ready_button.isVisible()
+
+
+def test_the_reverify_banner_sits_under_the_verdict_and_follows_the_runs(
+    qtbot, make_window, monkeypatch, tmp_path
+):
+    from tests.gui.fakes import SPEC
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # a history of its own
+    monkeypatch.setenv("DESKREADY_HISTORY", "on")
+    window = make_window(spec=SPEC + "\n[reverify]\nevery_days = 30\n")
+    banner = window.reverify
+    assert banner is not None
+    column = window._column
+    assert column.indexOf(banner) == column.indexOf(window.banner) + 1
+    qtbot.waitUntil(banner.isVisible, timeout=5000)
+    before = banner.label.text()
+    assert before
+    preanswer(window)
+    auto_answer(window, {"fake.beeps": "3"})
+    window.run_all()
+    wait_report(qtbot, window)
+    qtbot.waitUntil(lambda: banner.label.text() != before, timeout=5000)
+    assert banner.due is not None
+    assert banner.due.due is not None  # a complete run: the next check has a date
