@@ -81,7 +81,7 @@ class Load:
         self.down = Direction("download")
         self.up = Direction("upload")
         self.errors: list[tuple[str, BaseException]] = []
-        self.starved = 0  # connections ended by a read/write timeout
+        self.starved = {self.down.name: 0, self.up.name: 0}  # ended by a read/write timeout
         self.opened = {self.down.name: 0, self.up.name: 0}
         self.self_samples: list[tuple[float, float]] = []
         self._lock = threading.Lock()
@@ -168,7 +168,7 @@ class Load:
             # the test's loop judges the direction as a whole (no byte at all: a stall).
             if not self.stop_event.is_set():
                 with self._lock:
-                    self.starved += 1
+                    self.starved[direction] += 1
         except BaseException as exc:  # reported by the test's loop (the draft aborts)
             if not self.stop_event.is_set():
                 with self._lock:

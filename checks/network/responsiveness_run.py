@@ -80,7 +80,7 @@ class Loaded:
     settled: bool
     seconds: float
     connections: dict[str, int]  # opened per direction
-    starved: int  # connections that ended by a timeout while the others went on
+    starved: dict[str, int]  # connections that ended by a timeout, per direction
     goodput_mbps: dict[str, float]
     foreign_probes: int
     self_probes: int
@@ -237,7 +237,9 @@ def measure_loaded(
             if load.errors:
                 raise TransferError(describe(load.errors[0][1], endpoint.name))
             for direction in directions:
-                if now - direction.last_moved > STALL_S:
+                # one starved connection is TCP backing off on an overfull queue; a second
+                # means the server serves each connection a little and then nothing
+                if now - direction.last_moved > STALL_S or load.starved[direction.name] > 1:
                     raise TransferError(
                         stalled(endpoint.name, STALL_S, upload=direction is load.up)
                     )
@@ -263,7 +265,8 @@ def measure_loaded(
                     if rm.stable(rm.moving_averages(moved[direction.name])):
                         saturated[direction.name] = True
                     elif (
-                        load.connections(direction) < MAX_CONNECTIONS
+                        bps > 0  # more connections cannot help a direction that moves nothing
+                        and load.connections(direction) < MAX_CONNECTIONS
                         and load.opened[direction.name] < 2 * MAX_CONNECTIONS  # starved ones
                     ):
                         load.add(direction)
@@ -302,7 +305,7 @@ def measure_loaded(
         settled=settled,
         seconds=ended - started,
         connections=dict(load.opened),
-        starved=load.starved,
+        starved=dict(load.starved),
         goodput_mbps={k: round(v, 2) for k, v in recent.items()},
         foreign_probes=len(foreign.samples),
         self_probes=len(load.self_samples),

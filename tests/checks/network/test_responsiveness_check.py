@@ -58,7 +58,9 @@ def test_a_real_run_against_the_hub_measurement_server(tmp_path: Path) -> None:
     assert 1 <= connections["upload"] <= 8
     assert details["method"] == "draft-ietf-ippm-responsiveness-08"
     assert details["confidence"] in {"low", "medium", "high"}
-    assert took < 5.0 + 1.5  # max_seconds is the whole test's wall clock (+ thread joins)
+    # max_seconds is the whole test's wall clock, plus the bounded joins (1 s) and, on this
+    # shared machine, scheduling
+    assert took < 5.0 + 2.0
 
 
 def test_refused_connection_is_a_clear_error_at_once() -> None:
@@ -145,8 +147,7 @@ def faulty() -> Iterator[Callable[[str], _FaultyServer]]:
     [
         ("404", r"answered with an error \(HTTP 404\)", 2.0),
         ("silent", "did not finish answering within 4 seconds", 6.0),
-        # every new connection gets its first bytes, so the stall shows once the ramp ends
-        ("stall", "stopped sending data for 4 seconds", 10.0),
+        ("stall", "stopped sending data for 4 seconds", 7.0),
     ],
 )
 def test_server_faults_are_named_and_bounded(
