@@ -119,6 +119,10 @@ def test_results_first_orders_what_to_fix_and_each_item_runs_its_check_again(qtb
     assert by_check["fake_latency"].found.text() == "212 ms — needs at most 150 ms"
     assert by_check["fake_latency"].advice.text() == "Stop downloads and restart your router."
     assert "No headset was found" in by_check["fake_headset"].advice.text()
+    # Tabbing from button to button, a screen reader hears what each item is about.
+    button = by_check["fake_latency"].button
+    assert button.accessibleName() == "Run the Call quality check again"
+    assert "Stop downloads and restart your router." in button.accessibleDescription()
 
     FakeBroken.missing = False  # plugged in
     window.report = None
