@@ -45,13 +45,15 @@ class Verdict(StrEnum):
 
 
 #: Inks as accessible (light, dark) pairs from GitHub's Primer palette: each reads at
-#: 4.5:1 or better on white, respectively on the dark theme's background.
+#: 4.5:1 or better on white and on the light theme's window grey (#efefef; the lighter
+#: Primer greens, ambers, purples and greys fall to 3.9-4.4:1 there), respectively on the
+#: dark theme's background.
 GREEN, RED, AMBER, PURPLE, GREY, BLUE = (
-    "#1a7f37",
+    "#116329",
     "#cf222e",
-    "#9a6700",
-    "#8250df",
-    "#6e7781",
+    "#7d4e00",
+    "#6639ba",
+    "#57606a",
     "#0969da",
 )
 

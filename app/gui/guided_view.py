@@ -246,7 +246,7 @@ class GuidedView(QWidget):
         self.note.setText(_("Before this step:"))
         self._clear_check()
         self.progress.hide()  # nothing runs until the agent is ready
-        self.instruction.setText(_(gate.step.gate or ""))
+        self.instruction.setText(_(gate.step.gate) if gate.step.gate else "")
         self.ready_button.show()
         self.ready_button.setEnabled(True)
         self.ready_button.setFocus(Qt.FocusReason.OtherFocusReason)

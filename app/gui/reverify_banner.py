@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from deskready.spec.model import Spec
 
 #: Amber when overdue, as the verdict banner's "incomplete" (deskready.outcomes AMBER).
-_OVERDUE = ("#fef7e0", "#9a6700")
+_OVERDUE = ("#fef7e0", "#7d4e00")
 _PLAIN = ("#f1f3f4", "#24292f")
 
 
