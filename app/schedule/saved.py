@@ -63,16 +63,33 @@ def forget_schedule() -> None:
 
 
 def last_run() -> datetime | None:
-    """When the last scheduled check finished (None: never, or not readable)."""
+    """When the last scheduled check finished (None: never, or not readable).
+
+    A time without a UTC offset (the file edited by hand: deskready always writes one) is
+    taken as the computer's local time, so :func:`~deskready.schedule.plan.is_due` can
+    compare it with the aware ``now`` instead of failing with a TypeError.
+    """
     try:
         data: Any = read_json(last_run_path())
-        return datetime.fromisoformat(str(data["finished_at"]))
+        moment = datetime.fromisoformat(str(data["finished_at"]))
     except (FileNotFoundError, ReadProblem, KeyError, TypeError, ValueError):
         return None
+    return moment if moment.tzinfo is not None else moment.astimezone()
 
 
 def record_last_run(exit_code: int, when: datetime | None = None) -> None:
+    """Note that a scheduled check finished (atomically, 0600).
+
+    Raises:
+        ScheduleError: the file cannot be written (a full disk, a read-only folder).
+    """
     moment = when or datetime.now(UTC)
-    write_private(
-        last_run_path(), {"finished_at": moment.isoformat(timespec="seconds"), "exit": exit_code}
-    )
+    path = last_run_path()
+    try:
+        write_private(
+            path, {"finished_at": moment.isoformat(timespec="seconds"), "exit": exit_code}
+        )
+    except OSError as exc:
+        raise ScheduleError(
+            _("Cannot note the scheduled check in {path}: {reason}").format(path=path, reason=exc)
+        ) from None

@@ -18,9 +18,9 @@ from click.testing import CliRunner, Result
 from deskready.checks.i18n import set_language
 from deskready.cli.main import cli
 from deskready.schedule import systemd
-from deskready.schedule.plan import NETWORK_CHECKS, Schedule
+from deskready.schedule.plan import NETWORK_CHECKS, Schedule, ScheduleError
 from deskready.schedule.run import run_scheduled
-from deskready.schedule.saved import last_run, save_schedule, schedule_path
+from deskready.schedule.saved import last_run, last_run_path, save_schedule, schedule_path
 
 #: The real probe, before the fixture replaces it.
 REAL_PROBE = systemd.manager_reachable
@@ -211,3 +211,34 @@ def test_what_the_timer_starts_runs_a_real_check(deskready_bin, tmp_path):
     assert second.returncode == 0
     assert "The next scheduled check is not due yet." in second.stdout
     assert len(json.loads(run([deskready_bin, "history", "--json"]).stdout)["runs"]) == 1
+
+
+def test_a_hand_edited_last_run_without_an_offset_is_local_time():
+    save_schedule(Schedule(30))
+    path = last_run_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"finished_at": "2026-11-30T10:00:00"}')
+    assert last_run() == datetime(2026, 11, 30, 10, 0).astimezone()
+    result = invoke("schedule", "run")  # compared with an aware now: no TypeError
+    assert result.exit_code == 0, result.output
+    assert "not due yet" in result.output
+
+
+def test_a_last_run_that_cannot_be_written_is_one_clear_line(monkeypatch):
+    save_schedule(Schedule(30))
+
+    def full_disk(path, value):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("deskready.schedule.saved.write_private", full_disk)
+    with pytest.raises(ScheduleError, match="Cannot note the scheduled check"):
+        run_scheduled(command=["deskready"], runner=Recorder())
+    # the command turns it into one line and exit 2, not a traceback
+    monkeypatch.setattr(
+        "deskready.schedule.run.run_scheduled",
+        lambda: run_scheduled(command=["deskready"], runner=Recorder()),
+    )
+    result = invoke("schedule", "run")
+    assert result.exit_code == 2
+    assert "Cannot note the scheduled check" in result.output
+    assert "No space left on device" in result.output
