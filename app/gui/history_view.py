@@ -84,6 +84,8 @@ class HistoryDialog(QDialog):
         self.store = store or HistoryStore()
         self.confirm = confirm or ask_yes_no
         self.runs: list[Run] = []
+        #: why the last delete failed, shown above the list once it is read again
+        self._delete_error: BaseException | None = None
         self.setWindowTitle(_("Run history"))
         self.setAccessibleName(self.windowTitle())
         self.resize(820, 520)
@@ -145,6 +147,9 @@ class HistoryDialog(QDialog):
             self.note.setText(_("No runs kept yet: each finished check is kept here."))
         else:
             self.note.setText(_("Each finished check is kept on this computer only."))
+        if self._delete_error is not None:
+            self.note.setText(str(self._delete_error))
+            self._delete_error = None
         self.table.setRowCount(len(self.runs))
         for row, run in enumerate(self.runs):
             look = verdict_look(run.verdict)
@@ -200,13 +205,19 @@ class HistoryDialog(QDialog):
         if not self.confirm(self, _("Delete run {number}?").format(number=run.id)):
             return
         store = self.store
-        run_task(lambda: store.delete(run.id), lambda _r, _e: self.reload())
+        run_task(lambda: store.delete(run.id), self._deleted)
 
     def delete_all(self) -> None:
         if not self.runs or not self.confirm(self, _("Delete every run kept on this computer?")):
             return
         store = self.store
-        run_task(store.delete_all, lambda _r, _e: self.reload())
+        run_task(store.delete_all, self._deleted)
+
+    def _deleted(self, _result: Any, error: BaseException | None) -> None:
+        """Read the list again; a delete that failed (a locked or damaged file) says why
+        above it instead of leaving the run there without a word."""
+        self._delete_error = error
+        self.reload()
 
 
 def show_history(parent: QWidget | None = None) -> HistoryDialog:

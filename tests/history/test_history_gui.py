@@ -122,3 +122,20 @@ def test_the_file_menu_opens_the_history(qtbot, history):
     with qtbot.waitSignal(dialogs[0].loaded, timeout=10_000, raising=False):
         pass
     dialogs[0].close()
+
+
+def test_a_delete_that_fails_says_why(qtbot, history, monkeypatch):
+    from deskready.history.store import HistoryError
+
+    run_once(20.0)
+    store = HistoryStore(history)
+    dialog = open_dialog(qtbot, store, confirm=lambda _parent, _question: True)
+
+    def locked(_run_id):
+        raise HistoryError("Cannot use the run history: database is locked")
+
+    monkeypatch.setattr(store, "delete", locked)
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+        dialog.delete_selected()
+    assert dialog.table.rowCount() == 1
+    assert dialog.note.text() == "Cannot use the run history: database is locked"
