@@ -31,6 +31,8 @@ import http.client
 import os
 import socket
 import ssl
+import struct
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -107,6 +109,8 @@ _READ_CHUNK = 256 * 1024
 _TICK_S = 0.025
 _WRITE_CHUNK = 64 * 1024
 _SPEEDTEST_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: struct linger {l_onoff = 1, l_linger = 0}: two ints, two u_shorts on Windows (winsock2.h)
+_LINGER_RESET = struct.pack("HH" if sys.platform == "win32" else "ii", 1, 0)
 
 
 @dataclass(frozen=True)
@@ -216,10 +220,18 @@ class Connection(http.client.HTTPConnection):
             self.sock.settimeout(seconds)
 
     def abort(self) -> None:
-        """Unblock a thread stuck in recv/send on this connection (called from another)."""
+        """Unblock a thread stuck in recv/send on this connection (called from another),
+        and make its close a reset (``SO_LINGER`` 0) that drops what is still queued.
+
+        Without the reset, an upload's send buffer (a megabyte or more) would keep
+        crossing the link after its phase ended — seconds at 5 Mbit/s — loading the next
+        phase and reaching the server long after the test (the hub recorded such a
+        stream only seconds later)."""
         self._aborted = True
         sock = self.sock
         if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
