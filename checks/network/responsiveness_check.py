@@ -12,7 +12,6 @@ employer can require (``one_of = ["A+", "A", "B"]``). The method is in
 
 from __future__ import annotations
 
-import posixpath
 import time
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -31,8 +30,10 @@ from deskready.checks.api import (
 )
 from deskready.checks.i18n import M_, N_
 from deskready.checks.network import responsiveness_math as rm
+from deskready.checks.network import server_url
 from deskready.checks.network.adapters import NetAdapter
 from deskready.checks.network.http_transport import Deadline, Target
+from deskready.checks.network.librespeed_backend import resolve_librespeed
 from deskready.checks.network.responsiveness_probes import Endpoint, resolve
 from deskready.checks.network.responsiveness_run import measure_idle, measure_loaded
 from deskready.checks.network.speedtest_backend import directory_target, mini_target
@@ -60,44 +61,19 @@ _ADVICE = N_(
 )
 
 
-#: LibreSpeed's two naming schemes: the PHP backend, and the Go/Rust servers' bare routes
-_PHP = ("garbage.php", "empty.php")
-_BARE = ("garbage", "empty")
-
-
-def librespeed_target(url: str) -> Target:
-    """The target of a LibreSpeed backend at ``url``: its folder, or one of its files.
-
-    ``https://speed.example.com/backend/``, ``…/backend/empty.php`` and the Go server's
-    ``…/empty`` all work, as in the bandwidth check's settings.
-    """
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    leaf = posixpath.basename(path)
-    names = _BARE if leaf in _BARE else _PHP
-    folder = path if path.endswith("/") else posixpath.dirname(path).rstrip("/") + "/"
-    if not path.endswith("/") and leaf not in _BARE and posixpath.splitext(leaf)[1] != ".php":
-        folder = path + "/"
-    base = urlunsplit((parts.scheme, parts.netloc, folder, "", ""))
-    return Target(
-        name=M_("LibreSpeed at {host}", host=parts.hostname or url),
-        download_url=f"{base}{names[0]}?ckSize=1",
-        upload_url=f"{base}{names[1]}",
-        latency_url=f"{base}{names[1]}",
-        protocol="librespeed",
-        info={"url": url},
-    )
+def load_url(target: Target) -> str:
+    """The URL of the load's download requests: short, so self probes find a request
+    boundary soon (see :mod:`responsiveness_load`): 1 MiB from LibreSpeed's ``garbage``,
+    Speedtest's ``random1000x1000.jpg`` (about 2 MB) instead of the bandwidth test's
+    largest files."""
+    if target.protocol == "librespeed":
+        return urlunsplit(urlsplit(target.download_url)._replace(query="ckSize=1"))
+    return target.download_url.replace("random4000x4000", "random1000x1000")
 
 
 def _endpoint(target: Target, timeout: float) -> Endpoint:
-    """The responsiveness URLs of a bandwidth target: short load requests, a tiny object.
-
-    Load requests are kept short so self probes find a request boundary soon (see
-    :mod:`responsiveness_load`): 1 MiB from LibreSpeed's ``garbage.php``, Speedtest's
-    ``random1000x1000.jpg`` (about 2 MB) instead of the bandwidth test's largest files.
-    """
-    large = target.download_url.replace("random4000x4000", "random1000x1000")
-    return resolve(target.name, large, target.upload_url, target.latency_url, timeout)
+    """The responsiveness URLs of a bandwidth target: short load requests, a tiny object."""
+    return resolve(target.name, load_url(target), target.upload_url, target.latency_url, timeout)
 
 
 class ResponsivenessCheck(Check):
@@ -126,8 +102,9 @@ class ResponsivenessCheck(Check):
             "auto",
             N_(
                 'speedtest: "auto", a speedtest.net server id, or a Speedtest Mini URL; '
-                "librespeed: the server's backend URL"
+                "librespeed: the server's backend URL (or its page, or //host/…)"
             ),
+            check=server_url.problem,
         ),
         Setting(
             "max_seconds",
@@ -180,7 +157,10 @@ class ResponsivenessCheck(Check):
         net = ctx.adapter(NetAdapter)
         started = time.monotonic()
         ctx.progress(0.0, M_("Finding a test server"))
-        target = self._target(ctx, net, ctx.setting("backend"), ctx.setting("server").strip())
+        messages: list[str] = []
+        target = self._target(
+            ctx, net, ctx.setting("backend"), ctx.setting("server").strip(), messages
+        )
         try:
             endpoint = _endpoint(target, ctx.bounded(8.0))
         except (OSError, ValueError) as exc:  # no such name, lookup too slow, not http(s)
@@ -216,7 +196,6 @@ class ResponsivenessCheck(Check):
             "network.loaded_latency_increase_ms": round(max(0.0, added), 1),
             "network.bufferbloat_grade": rm.grade(added),
         }
-        messages: list[str] = []
         if loaded.confidence != "high":
             messages.append(
                 M_(
@@ -264,10 +243,13 @@ class ResponsivenessCheck(Check):
         )  # fmt: skip
         return Measurements(values, details, messages)
 
-    def _target(self, ctx: CheckContext, net: NetAdapter, backend: str, server: str) -> Target:
-        """The server, in the same forms as the bandwidth check's settings."""
+    def _target(
+        self, ctx: CheckContext, net: NetAdapter, backend: str, server: str, hints: list[str]
+    ) -> Target:
+        """The server, in the same forms as the bandwidth check's settings (and found the
+        same way: :mod:`librespeed_backend`, :mod:`speedtest_backend`, :mod:`server_url`)."""
         server = server or "auto"
-        is_url = server.startswith(("http://", "https://"))
+        is_url = server_url.is_url(server)
         deadline = Deadline(ctx, min(15.0, ctx.time_left()))
         try:
             if backend == "librespeed":
@@ -275,9 +257,12 @@ class ResponsivenessCheck(Check):
                     raise TransferError(
                         M_("The LibreSpeed test needs the server address (a URL) in the spec.")
                     )
-                return librespeed_target(server)
+                target, hint = resolve_librespeed(server, net, deadline)
+                if hint:
+                    hints.append(hint)
+                return target
             if is_url:
-                return mini_target(server, net, ctx, deadline)
+                return mini_target(server_url.schemes(server)[0], net, ctx, deadline)
             if server != "auto" and not server.isdigit():
                 raise TransferError(
                     M_(

@@ -197,6 +197,24 @@ def test_a_spec_requires_a_grade_and_joining_points_the_check_at_the_hub() -> No
     }
 
 
+def test_a_bad_server_address_is_refused_when_the_spec_loads_with_its_line() -> None:
+    """The bandwidth check's server forms, judged at spec load, not minutes later."""
+    from deskready.registry import discover_checks
+    from deskready.spec import SpecError, load_spec_text
+
+    text = (
+        '[employer]\nname = "t"\n[rules."network.rpm"]\nmin = 300\n'
+        '[checks.responsiveness]\nbackend = "librespeed"\nserver = "speed.example.com"\n'
+    )
+    with pytest.raises(SpecError) as failed:
+        load_spec_text(text, discover_checks(), file_name="spec.toml")
+    problems = failed.value.problems
+    assert [p.line for p in problems] == [7], problems
+    assert "https://" in problems[0].message
+    fixed = text.replace('"speed.example.com"', '"//speed.example.com/backend/"')
+    load_spec_text(fixed, discover_checks(), file_name="spec.toml")  # accepted
+
+
 def _self_signed(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 (and its key), made here with cryptography."""
     import datetime
