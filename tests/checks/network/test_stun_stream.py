@@ -40,9 +40,14 @@ def test_a_stamp_off_the_clock_falls_back_to_the_read_time() -> None:
     rx, tx = _pair()
     with rx, tx:
         receiver = _Receiver(rx)
-        receiver.offset -= 30.0  # as if the wall clock was stepped 30 s back
+        # as if the wall clock was stepped 30 s back after the offset was taken: the
+        # kernel's stamp then reads 30 s before the datagram arrived (had the offset been
+        # moved the other way, the stamp would land after ``before`` and a missing
+        # fallback would go unnoticed)
+        receiver.offset += 30.0
         tx.sendto(b"x", rx.getsockname())
         time.sleep(0.02)
         before = time.monotonic()
         _data, arrived = receiver.recv()
-    assert arrived >= before
+        after = time.monotonic()
+    assert before <= arrived <= after
