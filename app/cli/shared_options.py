@@ -48,13 +48,17 @@ def asked_language(ctx: click.Context) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _on_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    # The top level always sets a language (the system's when none is given); a
-    # subcommand only when asked, so it never undoes the top level's --lang.
+def apply_language(ctx: click.Context, value: str | None) -> None:
+    """What ``--lang`` does: the top level always sets a language (the system's when none
+    is given); a subcommand only when asked, so it never undoes the top level's --lang."""
     if value is not None:
         ctx.meta[LANG_KEY] = value
     if value is not None or ctx.parent is None:
         set_language(value)
+
+
+def _on_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    apply_language(ctx, value)
 
 
 def _on_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -97,3 +101,6 @@ SHARED_OPTIONS: tuple[click.Option, ...] = (
         help=N_("Show the version and exit."),
     ),
 )
+
+#: --lang, which :meth:`deskready.cli.translated.TranslatedCommand.parse_args` applies first.
+LANG_OPTION = SHARED_OPTIONS[0]

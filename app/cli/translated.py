@@ -16,7 +16,7 @@ import click
 from rich.cells import cell_len, chop_cells
 
 from deskready.checks.i18n import N_, _
-from deskready.cli.shared_options import SHARED_OPTIONS
+from deskready.cli.shared_options import LANG_OPTION, SHARED_OPTIONS, apply_language
 
 
 @contextmanager
@@ -119,6 +119,20 @@ class TranslatedCommand(click.Command):
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with _translated(self, ctx):
             super().format_help(ctx, formatter)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Click handles eager options in the order they were typed, so ``check --help
+        --lang ja`` would print the help before switching language. The arguments are
+        therefore read once more by the command's own parser to apply ``--lang`` first;
+        anything it cannot read is left to the real parse to report."""
+        try:
+            opts, _rest, _order = self.make_parser(ctx).parse_args(args=list(args))
+        except click.UsageError:
+            opts = {}
+        lang = opts.get(LANG_OPTION.name)
+        if isinstance(lang, str) and LANG_OPTION in self.get_params(ctx):
+            apply_language(ctx, lang)
+        return super().parse_args(ctx, args)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         """Click's ``--help`` with our msgid, so it is translated with the rest."""

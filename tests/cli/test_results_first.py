@@ -272,6 +272,14 @@ def test_a_shared_option_after_the_command_works_as_before_it(before, after):
     assert first.exit_code in (0, 1, 3), first.output
 
 
+def test_lang_typed_after_help_still_translates_the_help():
+    english = invoke("check", "--help")
+    japanese = invoke("check", "--help", "--lang", "ja")
+    assert japanese.exit_code == english.exit_code == 0
+    assert japanese.output == invoke("--lang", "ja", "check", "--help").output
+    assert japanese.output != english.output
+
+
 def test_lang_after_the_command_translates_it():
     assert "Prüfung" in invoke("check", "--only", "memory", "--no-input", "--lang", "de").output
     english = invoke("profiles")
