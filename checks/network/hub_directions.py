@@ -75,27 +75,27 @@ def add_directions(
         round_trip_only(measured, M_("its answer had no list of them"))
         return
     split = directions.split(result.probes, *answered)
-    values = measured.values
-    values["network.downstream_loss_pct"] = split.downstream_loss_pct
-    values["network.downstream_jitter_ms"] = split.downstream_jitter_ms
-    if values.get("network.loss_pct") is None:
-        # The server was blamed for the loss (stun_health): then neither direction's
-        # loss is the agent's either.
-        values["network.downstream_loss_pct"] = None
+    # The server was blamed for the loss (stun_health): then neither direction's loss is
+    # the agent's either, and neither the values, the details nor the words give one.
+    blamed = measured.values.get("network.loss_pct") is None
+    up_loss = None if blamed else split.upstream_loss_pct
+    down_loss = None if blamed else split.downstream_loss_pct
+    measured.values["network.downstream_loss_pct"] = down_loss
+    measured.values["network.downstream_jitter_ms"] = split.downstream_jitter_ms
     measured.details["direction"] = BY_DIRECTION
     measured.details["upstream"] = {
-        "loss_pct": split.upstream_loss_pct,
+        "loss_pct": up_loss,
         "jitter_ms": split.upstream_jitter_ms,
         "sent": split.sent,
         "received_by_hub": split.answered,
     }
     measured.details["downstream"] = {
-        "loss_pct": split.downstream_loss_pct,
+        "loss_pct": down_loss,
         "jitter_ms": split.downstream_jitter_ms,
         "answered_by_hub": split.answered,
         "received": split.received,
     }
-    measured.messages.append(_words(split))
+    measured.messages.append(_words(split, blamed))
 
 
 def _answered(stun: Any) -> tuple[list[int], list[float], list[float] | None] | None:
@@ -129,12 +129,20 @@ def _times(value: Any, count: int) -> list[float] | None:
     return times if all(math.isfinite(t) for t in times) else None
 
 
-def _words(split: directions.Directions) -> str:
+def _words(split: directions.Directions, blamed: bool) -> str:
     if split.answered == 0:
         return M_(
             "Measured in each direction with your employer's hub: none of the {sent} test "
             "packets reached the hub.",
             sent=split.sent,
+        )
+    if blamed:
+        return M_(
+            "Measured in each direction with your employer's hub: jitter {up_jitter} ms on "
+            "the way there and {down_jitter} ms on the way back; packet loss was not "
+            "measured (see above).",
+            up_jitter=_or_dash(split.upstream_jitter_ms),
+            down_jitter=_or_dash(split.downstream_jitter_ms),
         )
     return M_(
         "Measured in each direction with your employer's hub: {up} % of the test packets "

@@ -264,3 +264,25 @@ def test_a_hub_that_cannot_say_leaves_round_trips_and_says_why(
     (message,) = measured.messages
     assert "could not say which test packets it received" in message
     assert measured.values["network.downstream_loss_pct"] is None
+
+
+def test_a_server_blamed_for_the_loss_gives_no_loss_either_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """stun_health blamed the server (loss_pct None): the words and details agree."""
+    monkeypatch.setattr(hub_directions, "SETTLE_S", 0.0)
+    probes = [Probe(seq, 1.0 + seq * 0.02, 1.01 + seq * 0.02) for seq in range(50)]
+    for seq in range(10, 50):
+        probes[seq].received = None  # the server stopped answering after 10
+    measured = Measurements({"network.loss_pct": None})
+    ctx = CheckContext(adapters={HubObservations: ListedHub(missing=set(range(10, 50)))})
+    result = StreamResult(probes, probes[:10])
+    hub_directions.add_directions(ctx, measured, result, "http://127.0.0.1:9", "s1")
+    assert measured.details["direction"] == "by_direction"
+    assert measured.values["network.downstream_loss_pct"] is None
+    assert measured.details["upstream"]["loss_pct"] is None
+    assert measured.details["downstream"]["loss_pct"] is None
+    assert measured.details["upstream"]["received_by_hub"] == 10
+    (message,) = measured.messages
+    assert "packet loss was not measured" in message
+    assert "% of the test packets were lost" not in message
