@@ -11,7 +11,7 @@ changes anything. Every form carries the session's CSRF token and every change w
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
@@ -553,4 +553,4 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
         )
 
 
-__all__ = ["add_fleet_pages", "timedelta"]
+__all__ = ["add_fleet_pages"]

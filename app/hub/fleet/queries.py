@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -305,11 +305,6 @@ def agent_reports(db: Session, agent_id: str, limit: int = MAX_AGENT_REPORTS) ->
         )
     )
     return newest[::-1]
-
-
-def with_cursor(filters: Filters, **changes: Any) -> Filters:
-    """``filters`` with some fields changed (the sort links)."""
-    return replace(filters, **changes)
 
 
 __all__ = [
