@@ -10,7 +10,8 @@ one said again in docs/checks-network.md):
 * **Upload and download at once** (the draft's "concurrent" mode, what Apple's
   networkQuality does by default): one score, as a home's calls meet both directions.
 * **At most 8 connections per direction** (16 together: the draft's MNP), one added per
-  direction per interval until that direction's goodput is stable; none added after.
+  direction per interval until that direction's goodput is stable; none added after,
+  except in place of one that starved (at most 16 opened per direction).
 * **HTTP/1.1**, so self probes are sent between load requests (see
   :mod:`responsiveness_load`); the upload goodput counts bytes written to the sockets,
   which is enough to see it stop rising (rates are the bandwidth check's job).
@@ -215,6 +216,7 @@ def measure_loaded(
     moved: dict[str, list[float]] = {d.name: [] for d in directions}  # bit/s per interval
     last_total = {d.name: 0 for d in directions}
     saturated = {d.name: False for d in directions}
+    held = {d.name: 0 for d in directions}  # connections running when it saturated
     rpms: list[float] = []
     series: list[list[float]] = []
     settled = False
@@ -260,14 +262,20 @@ def measure_loaded(
                     moved[direction.name].append(bps)
                     recent_bps += bps
                     last_total[direction.name] = total
+                    room = load.opened[direction.name] < 2 * MAX_CONNECTIONS  # starved ones
                     if saturated[direction.name]:
+                        # no connection is added after saturation, but a starved one is
+                        # replaced: the path stays under the load that saturated it
+                        if room and load.connections(direction) < held[direction.name]:
+                            load.add(direction)
                         continue
                     if rm.stable(rm.moving_averages(moved[direction.name])):
                         saturated[direction.name] = True
+                        held[direction.name] = load.connections(direction)
                     elif (
                         bps > 0  # more connections cannot help a direction that moves nothing
                         and load.connections(direction) < MAX_CONNECTIONS
-                        and load.opened[direction.name] < 2 * MAX_CONNECTIONS  # starved ones
+                        and room
                     ):
                         load.add(direction)
                 rpm_now: float | None = None

@@ -286,3 +286,87 @@ def test_a_foreign_probe_over_tls_times_the_handshake_per_round_trip(
     means = rm.ProbeMeans(sample.tcp_ms, sample.tls_ms, sample.http_ms, None)
     expected = 60000 / ((sample.tcp_ms + sample.tls_ms + sample.http_ms) / 3)
     assert rm.responsiveness(means) == pytest.approx(expected)
+
+
+class _SteadyDirection:
+    """A direction moving a steady 8 Mbit/s, read once per interval."""
+
+    def __init__(self, name: str, on_read: Callable[[int], None] = lambda _n: None) -> None:
+        self.name = name
+        self.started = time.monotonic()
+        self.reads = 0
+        self.on_read = on_read
+
+    @property
+    def last_moved(self) -> float:
+        return time.monotonic()
+
+    def moved(self) -> int:
+        self.reads += 1
+        self.on_read(self.reads)
+        return int(1e6 * (time.monotonic() - self.started))
+
+
+class _StarvingLoad:
+    """The load's interface, without sockets: download connection one starves (a timeout
+    while the others go on) at the 9th interval, after both directions saturated."""
+
+    def __init__(self, *_args: Any, **_kw: Any) -> None:
+        self.down = _SteadyDirection("download", self._starve_at_9)
+        self.up = _SteadyDirection("upload")
+        self.errors: list[tuple[str, BaseException]] = []
+        self.starved = {"download": 0, "upload": 0}
+        self.opened = {"download": 0, "upload": 0}
+        self.running = {"download": 0, "upload": 0}
+        self.self_samples: list[tuple[float, float]] = []
+        self.at_starving: dict[str, int] = {}
+
+    def _starve_at_9(self, reads: int) -> None:
+        if reads == 9:
+            self.at_starving = dict(self.running)
+            self.running["download"] -= 1
+            self.starved["download"] += 1
+
+    def connections(self, direction: _SteadyDirection) -> int:
+        return self.running[direction.name]
+
+    def add(self, direction: _SteadyDirection) -> None:
+        self.opened[direction.name] += 1
+        self.running[direction.name] += 1
+
+    def want_self_probe(self, _rng: Any) -> bool:
+        self.self_samples.append((time.monotonic(), 10.0))
+        return True
+
+    def self_window(self, start: float, end: float) -> list[float]:
+        return [ms for done, ms in self.self_samples if start <= done < end]
+
+    def stop(self, _join_s: float) -> None:
+        pass
+
+
+def test_a_connection_starved_after_saturation_is_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from deskready.checks.network import responsiveness_run as run_mod
+    from deskready.checks.network.responsiveness_probes import ForeignSample
+
+    loads: list[_StarvingLoad] = []
+
+    def make_load(*args: Any, **kw: Any) -> _StarvingLoad:
+        loads.append(_StarvingLoad(*args, **kw))
+        return loads[-1]
+
+    monkeypatch.setattr(run_mod, "Load", make_load)
+    monkeypatch.setattr(
+        run_mod, "foreign_probe", lambda *_a, **_k: ForeignSample(time.monotonic(), 5.0, None, 5.0)
+    )
+    loaded = run_mod.measure_loaded(None, None, 8.0, lambda: None, lambda _f, _r: None)  # type: ignore[arg-type]
+    (load,) = loads
+    assert loaded.saturated
+    assert load.starved["download"] == 1
+    assert load.at_starving, "the download never starved: the test did not reach interval 9"
+    # the load that saturated the path is restored: one opened in place of the starved one
+    assert load.running == load.at_starving
+    assert load.opened["download"] == load.at_starving["download"] + 1
+    assert load.opened["upload"] == load.at_starving["upload"]
