@@ -5,7 +5,7 @@ One browser and one hub for the module. The journey an employer takes: sign in, 
 the agents who are not ready (the count the page shows is the database's), open one,
 download its signed report and verify the signature with ``deskready report verify``,
 export the list as CSV and read it back, make an invite, upload a broken spec and read its
-problems. On every page: an axe-core scan with no serious or critical violation, and a
+problems; the verification page and the agent's join page too. On every page: an axe-core scan with no serious or critical violation, and a
 screenshot (into docs/images/ when ``DESKREADY_SCREENSHOTS=1``, else a temporary folder).
 """
 
@@ -222,12 +222,23 @@ def test_an_employer_in_the_browser(
         )  # fmt: skip
         assert refused.returncode != 0
 
+        page.get_by_role("link", name="Verification page").click()
+        page.wait_for_url("**/verify/**")
+        assert page.locator(".verdict").inner_text().endswith("not ready")
+        _check(page, axe_source, shots, "verify")
+        page.goto("/admin/agent?id=AG-1001")
+
         page.get_by_role("link", name="Invites", exact=True).click()
         page.get_by_label("Agent id").fill("AG-2000")
         page.get_by_label("Team").fill("east")
         page.get_by_role("button", name="Make the invite").click()
-        assert len(page.locator("#invite-code").inner_text()) == 32
+        code = page.locator("#invite-code").inner_text()
+        assert len(code) == 32
         _check(page, axe_source, shots, "invites")
+        page.goto(f"/join/{code}")  # the page an agent opens from the invite's link
+        assert page.locator("code").first.inner_text() == code
+        _check(page, axe_source, shots, "join")
+        page.goto("/admin/invites")
 
         page.get_by_role("link", name="Specs", exact=True).click()
         page.get_by_label("Name").fill("broken")
