@@ -167,8 +167,17 @@ def history_show(number: int) -> None:
     """Print one kept run's report as a table."""
     from deskready.cli.render import print_report
     from deskready.report.integrity import verify_digest
+    from deskready.report.rejudge import NotAReport, check_shape
 
     run = _get(_store(), number)
+    try:
+        check_shape(run.report)  # a row edited by hand: one line, not a KeyError
+    except NotAReport as exc:
+        _fail(
+            _("Run {number}'s kept report cannot be shown: {reason}.").format(
+                number=number, reason=exc.reason
+            )
+        )
     console = _console()
     if not verify_digest(run.report):
         console.print(

@@ -277,7 +277,10 @@ class HistoryStore:
                 rows = conn.execute(f"SELECT {_COLUMNS} FROM runs {tail}", params).fetchall()
         except FileNotFoundError:
             return []
-        return [_run_of(row) for row in rows]
+        try:
+            return [_run_of(row) for row in rows]
+        except (TypeError, ValueError) as exc:  # a row edited by hand: not a time, say
+            raise HistoryError(self._problem(exc)) from None
 
 
 def _utc(moment: datetime) -> str:

@@ -117,6 +117,25 @@ def test_show_prints_the_kept_report(history):
     assert "There is no run 7 in the history" in missing.output
 
 
+def test_rows_edited_by_hand_are_one_clear_line(history):
+    """A kept report that is no report, a time that is no time: exit 2, no traceback."""
+    import sqlite3
+
+    run_once(4.0, "usb")
+    with sqlite3.connect(history) as conn:
+        conn.execute("UPDATE runs SET report = '{}'")
+    shown = invoke("history", "show", "1")
+    assert shown.exit_code == 2, shown.output
+    assert "Run 1's kept report cannot be shown" in shown.output
+    with sqlite3.connect(history) as conn:
+        conn.execute("UPDATE runs SET created_at = 'yesterday'")
+    listed = invoke("history")
+    assert listed.exit_code == 2, listed.output
+    assert "Cannot use the run history at" in listed.output
+    assert "yesterday" in listed.output
+    assert invoke("history", "delete", "1", "--yes").exit_code == 0  # and it can go
+
+
 def test_delete_asks_for_yes_then_deletes(history):
     run_once()
     run_once(4.0)
