@@ -275,6 +275,8 @@ def measure(url: str, agents: int, rounds: int) -> list[str]:
             nxt = page.text.split('rel="next"', 1)[0].rsplit('href="', 1)[-1].split('"', 1)[0]
             path = nxt.replace("&amp;", "&") if nxt.startswith("/admin/agents") else path
         lines.append(_row("agents, next page ×N (keyset)", deep, GOALS_MS["agents"]))
+        lines.append(_row("invites (newest 500)", _timed(client, "/admin/invites", rounds), None))
+        lines.append(_row("audit log (newest 200)", _timed(client, "/admin/audit", rounds), None))
         picks = [f"/admin/agent?id=AG-{rng.randrange(agents):06d}" for _ in range(rounds)]
         agent_ms = []
         for pick in picks:

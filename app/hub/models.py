@@ -73,7 +73,8 @@ class Invite(Base):
     expires_at: Mapped[datetime]
     uses_left: Mapped[int] = mapped_column(Integer, default=1)
     revoked: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    #: indexed: the dashboard's invite list is the newest first
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
     spec: Mapped[SpecFile] = relationship()
 
 

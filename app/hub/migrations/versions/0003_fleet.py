@@ -1,4 +1,5 @@
-"""The fleet: each agent's latest report, its failed requirements, reports per day.
+"""The fleet: each agent's latest report, its failed requirements, reports per day; and an
+index on ``invites.created_at`` (the dashboard lists invites newest first).
 
 Written by hand after the models in ``deskready.hub.models`` (``FleetAgent``,
 ``FleetFailure``, ``FleetDay``); tests/hub/test_storage.py checks that the result and the
@@ -66,6 +67,7 @@ def upgrade() -> None:
         sa.Column("reports", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", "verdict"),
     )
+    op.create_index(op.f("ix_invites_created_at"), "invites", ["created_at"])
     _backfill(op.get_bind())
 
 
@@ -150,3 +152,4 @@ def downgrade() -> None:
     for name in ("disputed", "overdue", "received", "team", "spec", "verdict"):
         op.drop_index(f"ix_fleet_agents_{name}", table_name="fleet_agents")
     op.drop_table("fleet_agents")
+    op.drop_index(op.f("ix_invites_created_at"), table_name="invites")
