@@ -228,12 +228,16 @@ class Connection(http.client.HTTPConnection):
         phase and reaching the server long after the test (the hub recorded such a
         stream only seconds later)."""
         self._aborted = True
-        sock = self.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        if self.sock is not None:
+            reset_socket(self.sock)
+
+
+def reset_socket(sock: socket.socket) -> None:
+    """Unblock whoever waits on ``sock``, and make its close a reset (see abort)."""
+    with contextlib.suppress(OSError, ValueError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+    with contextlib.suppress(OSError, ValueError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 @contextlib.contextmanager
@@ -334,6 +338,8 @@ class _Counters:
         self.progress: list[tuple[float, int]] = []
         self.value: dict[int, int] = {}
         self.last_growth: dict[int, float] = {}
+        self.retired: dict[int, int] = {}  # per stream: final counts of closed connections
+        self.sockets: dict[int, socket.socket | None] = {}  # what the sampler reads
         self.last = started
         self.last_progress = started
         self._counted_is_progress = counted_is_progress
@@ -355,6 +361,24 @@ class _Counters:
                     self.progress.append((now, value - before))
                     self.last_progress = now
                     self.last_growth[stream] = now
+
+    def watch(self, stream: int, sock: socket.socket | None) -> None:
+        """The socket now carrying ``stream``'s data, for the kernel sampler (None: none)."""
+        with self.lock:
+            self.sockets[stream] = sock
+
+    def retire(self, stream: int, sock: socket.socket | None, upload: bool) -> None:
+        """A stream's connection is about to close after a complete answer: its kernel
+        count is final, so it is kept for the stream (the sampler then skips the socket,
+        and the stream's next connection counts on from it). A short connection — a
+        server answering ``Connection: close`` on a fast link — may never meet a tick."""
+        info = socket_counters.acked(sock) if upload else socket_counters.received(sock)
+        if sock is None or info is None:
+            return
+        with self.lock:
+            self.retired[stream] = self.retired.get(stream, 0) + info[0]
+            self.sockets[stream] = None
+        self.count(stream, self.retired[stream])
 
     def moved(self, stream: int, n: int) -> None:
         now = time.monotonic()
@@ -386,6 +410,10 @@ def _download_worker(url: str, reads_count: bool) -> Worker:
             resp = conn.getresponse()
             if resp.status != 200:
                 raise HttpStatusError(resp.status, resp.reason)
+            # With "Connection: close", http.client hands the socket to the response and
+            # conn.sock is None already: the response's socket is the one to count on.
+            carrier = response_socket(resp) or conn.sock
+            counters.watch(sid, carrier)
             announced = resp.length
             body = 0
             while not stop.is_set():
@@ -397,7 +425,7 @@ def _download_worker(url: str, reads_count: bool) -> Worker:
                 body += n
                 got += n
                 if reads_count:  # over TLS the kernel's count is ciphertext: reads only
-                    pending = None if conn.https else socket_counters.readable(conn.sock)
+                    pending = None if conn.https else socket_counters.readable(carrier)
                     counters.count(sid, got + (pending or 0))
             if stop.is_set():
                 return
@@ -406,6 +434,8 @@ def _download_worker(url: str, reads_count: bool) -> Worker:
             # Body complete. HTTPResponse.read1 does not mark the response closed when the
             # length reaches zero (Python 3.11), and the next request would then raise
             # CannotSendRequest; read() on a finished body does.
+            if resp.will_close and not reads_count:
+                counters.retire(sid, carrier, upload=False)  # before read() closes it
             resp.read()
             if resp.will_close:
                 conn.close()
@@ -455,6 +485,7 @@ def _upload_worker(
             conn.putheader("Content-Length", str(size))
             conn.putheader("Cache-Control", "no-cache")
             conn.endheaders()
+            counters.watch(sid, conn.sock)
             for piece in pieces(size):  # written bytes show progress (confirmation mode)
                 conn.send(piece)
                 if confirmations_count:
@@ -462,6 +493,9 @@ def _upload_worker(
                 if stop.is_set():
                     return
             resp = conn.getresponse()
+            carrier = response_socket(resp) or conn.sock
+            if resp.will_close and not confirmations_count:
+                counters.retire(sid, carrier, upload=True)  # before reading closes it
             reply = resp.read(4096)
             if resp.status != 200:
                 raise HttpStatusError(resp.status, resp.reason)
@@ -488,16 +522,13 @@ class _KernelSampler:
     """Samples every stream's kernel counter at the same instants, from the phase loop:
     bytes the peer acknowledged (upload) or bytes received in order (download), Linux
     ``TCP_INFO`` (:mod:`socket_counters`). Independent of the readers, so a reader the
-    CPU or the GIL holds back costs no sample; carried across a stream's reconnections
-    (a server answering ``Connection: close``)."""
+    CPU or the GIL holds back costs no sample; a stream's reconnections (a server
+    answering ``Connection: close``) add up through :meth:`_Counters.retire`."""
 
     def __init__(self, conns: list[Connection], upload: bool) -> None:
         self.conns = conns
         self.upload = upload
         self._socks: list[socket.socket | None] = [None] * len(conns)
-        self._carried = [0] * len(conns)
-        self._current = [0] * len(conns)
-        self._base = [0] * len(conns)
         self._prev: list[tuple[int, int] | None] = [None] * len(conns)
 
     def _read(self, sock: socket.socket, sid: int) -> tuple[int, bool] | None:
@@ -514,20 +545,26 @@ class _KernelSampler:
         return info[0], clean
 
     def sample(self, counters: _Counters, now: float) -> None:
-        for sid, conn in enumerate(self.conns):
-            sock: socket.socket | None = conn.sock
+        for sid in range(len(self.conns)):
+            with counters.lock:
+                sock = counters.sockets.get(sid)
+                base = counters.retired.get(sid, 0)
             if sock is None:
                 continue
             if sock is not self._socks[sid]:
-                self._carried[sid] += self._current[sid]
-                self._current[sid] = 0
                 self._socks[sid] = sock
                 self._prev[sid] = None
             info = self._read(sock, sid)
             if info is None:
                 continue
-            self._current[sid] = info[0]
-            counters.count(sid, self._carried[sid] + info[0], now, clean=info[1])
+            counters.count(sid, base + info[0], now, clean=info[1])
+
+
+def response_socket(resp: http.client.HTTPResponse) -> socket.socket | None:
+    """The socket an HTTP response reads from (``resp.fp`` is a buffered ``SocketIO``)."""
+    raw = getattr(resp.fp, "raw", None)
+    sock = getattr(raw, "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
 
 
 def kernel_counts_available() -> bool:
@@ -751,6 +788,10 @@ def _phase(
         stop.set()
         for conn in conns:
             conn.abort()
+        with counters.lock:  # a response holding its own socket ("Connection: close")
+            carriers = [sock for sock in counters.sockets.values() if sock is not None]
+        for sock in carriers:
+            reset_socket(sock)
         for thread in threads:
             thread.join(max(0.05, min(1.0, ctx.time_left())))
     samples = counters.snapshot()

@@ -4,6 +4,7 @@ OS calls that cannot happen here (another OS's socket options)."""
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 from collections.abc import Mapping, Sequence
@@ -16,7 +17,7 @@ from deskready.checks.api import CheckContext, CheckFailed
 from deskready.checks.network.adapters import NetAdapter
 from deskready.checks.network.bandwidth_check import BandwidthCheck
 from deskready.checks.network.bound_net import RecordingNet, interface_of
-from deskready.checks.network.http_transport import Deadline, LatencyProbe
+from deskready.checks.network.http_transport import Deadline, LatencyProbe, measure_download
 from deskready.checks.network.librespeed_backend import BARE, PHP, layouts, resolve_librespeed
 from deskready.checks.network.server_url import problem
 from deskready.checks.network.transfer_errors import TransferError
@@ -66,6 +67,19 @@ def test_latency_probes_never_time_a_handshake_the_server_forces() -> None:
     # the server closed after every answer: every probe needed a connection, opened and
     # timed apart from the request
     assert len(probe.handshakes) >= len(probe.samples)
+
+
+def test_streams_reconnecting_after_every_answer_keep_counting() -> None:
+    """A server closing after each answer: each stream's kernel counter starts again on
+    every new connection, and the stream's count carries on from where it was."""
+    with FaultyHttpServer("close-each") as server:
+        ctx = CheckContext(time_budget_s=20)
+        target = resolve_librespeed(f"{server.base}/go/", NetAdapter(), Deadline(ctx, 10))[0]
+        target = dataclasses.replace(target, download_url=target.download_url.replace(
+            "ckSize=100", "ckSize=4"))  # fmt: skip
+        phase = measure_download(ctx, target, NetAdapter(), 2.5, lambda _f, _m: None)
+    assert phase.bytes > 4 * 4 * 2**20  # several 4 MiB answers per stream
+    assert phase.mbps > 50
 
 
 @pytest.mark.parametrize(
