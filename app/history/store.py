@@ -233,13 +233,22 @@ class HistoryStore:
             return conn.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount > 0
 
     def delete_all(self) -> int:
-        """Forget every run and remove the file itself; returns how many runs there were."""
+        """Forget every run and remove the file itself, a damaged one too; returns how many
+        runs there were (0 for a damaged file)."""
         if not self.path.exists():
             return 0
-        with self._connect(write=True) as conn:
-            count = int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
-            conn.execute("DELETE FROM runs")
-            conn.execute("VACUUM")  # deleted reports must not linger in free pages
+        try:
+            with self._connect(write=True) as conn:
+                count = int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+                conn.execute("DELETE FROM runs")
+                conn.execute("VACUUM")  # deleted reports must not linger in free pages
+        except HistoryError as exc:
+            # "file is not a database", "disk image is malformed": removing the file is
+            # what was asked and the only way out; a locked file (OperationalError, a
+            # subclass) or a newer schema (no cause) is not removed from under its writer
+            if type(exc.__cause__) is not sqlite3.DatabaseError:
+                raise
+            count = 0
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         return count

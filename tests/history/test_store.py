@@ -169,3 +169,8 @@ def test_a_damaged_file_costs_no_run_and_is_one_clear_error(monkeypatch, tmp_pat
     assert result.exit_code == 2
     assert "Cannot use the run history at" in result.output
     assert "Traceback" not in result.output
+    # the documented way out: delete --all removes the damaged file
+    deleted = CliRunner().invoke(cli, ["history", "delete", "--all", "--yes"])
+    assert deleted.exit_code == 0, deleted.output
+    assert not path.exists()
+    assert CliRunner().invoke(cli, ["history"]).exit_code == 0
