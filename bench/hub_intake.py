@@ -227,14 +227,19 @@ function response(status, headers, body)
   if answered >= #items then wrk.thread:stop() end
 end
 function done(summary, latency, requests)
-  local created, exhausted = 0, 0
+  -- failed: any answer but 201 (a report) and 200 (the GET /info sent once a thread ran out)
+  local created, exhausted, failed = 0, 0, 0
   for _, thread in ipairs(threads) do
     local s = thread:get("statuses")
     created = created + (s[201] or 0)
     exhausted = exhausted + thread:get("out_of_items")
+    for status, count in pairs(s) do
+      if status ~= 200 and status ~= 201 then failed = failed + count end
+    end
   end
-  io.write(string.format("WRK %d %d %d %.1f %.1f %d\n", summary.requests, created,
-    summary.duration, latency:percentile(50) / 1000, latency:percentile(99) / 1000, exhausted))
+  io.write(string.format("WRK %d %d %d %.1f %.1f %d %d\n", summary.requests, created,
+    summary.duration, latency:percentile(50) / 1000, latency:percentile(99) / 1000, exhausted,
+    failed + summary.errors.connect + summary.errors.read + summary.errors.timeout))
 end
 """
 
@@ -263,7 +268,7 @@ def _drive_wrk(
     line = next((row for row in done.stdout.splitlines() if row.startswith("WRK ")), None)
     if line is None:
         raise SystemExit(f"wrk failed: {done.stdout}{done.stderr}")
-    _w, total, created, micros, p50, p99, exhausted = line.split()
+    _w, total, created, micros, p50, p99, exhausted, failed = line.split()
     elapsed = int(micros) / 1e6
     return {
         "requests": int(total),
@@ -272,6 +277,7 @@ def _drive_wrk(
         "p50_ms": float(p50),
         "p99_ms": float(p99),
         "exhausted": int(exhausted),
+        "failed": int(failed),
     }
 
 
@@ -473,9 +479,9 @@ def bench(kind: str, database_url: str | None, args: argparse.Namespace) -> list
                         "per_s": by_wrk["per_s"],
                         "p50_ms": by_wrk["p50_ms"],
                         "p99_ms": by_wrk["p99_ms"],
-                        # requests not answered 201 (the GET /info a connection sends once
-                        # its thread's reports ran out, before wrk stops, is not one)
-                        "errors": by_wrk["requests"] - by_wrk["created"] - by_wrk["exhausted"],
+                        # answers other than 201, and socket errors and timeouts (the GET
+                        # /info a connection sends once its thread ran out is not one)
+                        "errors": by_wrk["failed"],
                     }
                 )
     finally:
