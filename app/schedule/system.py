@@ -4,6 +4,7 @@ return."""
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def install(schedule: Schedule, command: list[str] | None = None, os_: OS | None
             result.ok = not problems
         else:
             raise ScheduleError(_("This operating system has no scheduler deskready knows."))
-    except OSError as exc:
+    except (OSError, subprocess.TimeoutExpired) as exc:  # the scheduler's tool hung: bounded
         raise ScheduleError(_("Cannot install the schedule: {reason}").format(reason=exc)) from None
     return result
 
@@ -60,7 +61,7 @@ def remove(os_: OS | None = None) -> Result:
         elif os_ is OS.MACOS:
             result.lines += launchd.remove()
         forget_schedule()
-    except OSError as exc:
+    except (OSError, subprocess.TimeoutExpired) as exc:
         raise ScheduleError(_("Cannot remove the schedule: {reason}").format(reason=exc)) from None
     return result
 

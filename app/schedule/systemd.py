@@ -207,7 +207,8 @@ def installed() -> dict[str, str]:
     for name in (SERVICE, TIMER):
         path = unit_dir() / name
         if path.is_file():
-            out[name] = path.read_text(encoding="utf-8", errors="replace")[:65536]
+            with path.open("rb") as unit:  # bounded: a unit is a few hundred bytes
+                out[name] = unit.read(65536).decode("utf-8", errors="replace")
     return out
 
 

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from deskready.checks.i18n import set_language
+from deskready.checks.platform import OS
 from deskready.cli.main import cli
 from deskready.schedule import systemd
 from deskready.schedule.plan import NETWORK_CHECKS, Schedule, ScheduleError
@@ -242,3 +243,20 @@ def test_a_last_run_that_cannot_be_written_is_one_clear_line(monkeypatch):
     assert result.exit_code == 2
     assert "Cannot note the scheduled check" in result.output
     assert "No space left on device" in result.output
+
+
+def test_a_scheduler_tool_that_hangs_is_one_clear_line(monkeypatch):
+    """systemctl (or schtasks, launchctl) past its time limit: exit 2, not a traceback."""
+
+    def hung(args, env=None):
+        raise subprocess.TimeoutExpired(args, systemd.COMMAND_TIMEOUT_S)
+
+    monkeypatch.setattr(systemd, "manager_reachable", lambda: True)
+    monkeypatch.setattr(systemd, "_run", hung)
+    monkeypatch.setattr("deskready.schedule.system.current_os", lambda: OS.LINUX)
+    result = invoke("schedule", "install", "--daily")
+    assert result.exit_code == 2, result.output
+    assert "Cannot install the schedule" in result.output
+    removed = invoke("schedule", "remove")
+    assert removed.exit_code == 2, removed.output
+    assert "Cannot remove the schedule" in removed.output
