@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 import plistlib
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from deskready.checks.i18n import _
-from deskready.schedule.plan import Schedule
+from deskready.schedule.plan import Schedule, write_atomically
 
 LABEL = "com.deskready.check"
 COMMAND_TIMEOUT_S = 20.0
@@ -118,12 +117,8 @@ def install(schedule: Schedule, command: list[str]) -> list[str]:
     if problems:
         return problems
     path = agent_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     log_path().parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".agent.", dir=path.parent)
-    with os.fdopen(fd, "wb") as out:
-        plistlib.dump(plist, out)
-    os.replace(tmp, path)
+    write_atomically(path, plistlib.dumps(plist))
     domain = f"gui/{os.getuid()}"
     _launchctl("bootout", f"{domain}/{LABEL}")  # an earlier version; fine when none
     done = _launchctl("bootstrap", domain, str(path))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -182,6 +183,27 @@ def deskready_command() -> list[str]:
         if script.is_file() and os.access(script, os.X_OK):
             return [str(script)]
     return [sys.executable, "-m", "deskready"]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write one of the scheduler's files (unit, task XML, plist): the old file or the whole
+    new one, never half (the OS's scheduler may read it at any moment); 0600, as mkstemp
+    makes it. The three schedulers share this one writer.
+
+    Raises:
+        OSError: the folder cannot be made or the disk is full (the old file stays).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def is_due(schedule: Schedule, last_run: datetime | None, now: datetime) -> bool:

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deskready.checks.i18n import _
-from deskready.schedule.plan import NAME, RUN_TIMEOUT_S, Schedule, ScheduleError
+from deskready.schedule.plan import (
+    NAME,
+    RUN_TIMEOUT_S,
+    Schedule,
+    ScheduleError,
+    write_atomically,
+)
 
 SERVICE = f"{NAME}.service"
 TIMER = f"{NAME}.timer"
@@ -144,25 +150,11 @@ class Outcome:
     active: bool = False
 
 
-def _write(path: Path, text: str) -> None:
-    """Atomically, 0600: the unit names the deskready program and nothing secret, but it
-    is the agent's own file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def install(schedule: Schedule, command: list[str]) -> Outcome:
     where = unit_dir()
     outcome = Outcome()
     for name, text in render(schedule, command).items():
-        _write(where / name, text)
+        write_atomically(where / name, text.encode("utf-8"))
         outcome.files.append(where / name)
     if not manager_reachable():
         outcome.lines.append(

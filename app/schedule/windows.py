@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from deskready.checks.i18n import _
-from deskready.schedule.plan import RUN_TIMEOUT_S, Schedule
+from deskready.schedule.plan import RUN_TIMEOUT_S, Schedule, write_atomically
 
 NS = "http://schemas.microsoft.com/windows/2004/02/mit/task"
 TASK_NAME = r"\deskready\Check"
@@ -136,12 +135,8 @@ def _user() -> str | None:
 
 def install(schedule: Schedule, command: list[str], folder: Path) -> list[str]:
     """Write the XML into ``folder`` and register it (replacing an earlier one)."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "deskready-check.xml"
-    fd, tmp = tempfile.mkstemp(prefix=".task.", dir=folder)
-    with os.fdopen(fd, "wb") as out:
-        out.write(render(schedule, command, user=_user()))
-    os.replace(tmp, path)
+    write_atomically(path, render(schedule, command, user=_user()))
     done = _schtasks("/Create", "/TN", TASK_NAME, "/XML", str(path), "/F")
     if done.returncode != 0:
         reason = done.stderr.decode(errors="replace").strip() or str(done.returncode)

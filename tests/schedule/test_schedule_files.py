@@ -173,3 +173,26 @@ def test_the_invite_stays_out_of_every_os_file(tmp_path):
     for text in texts:
         assert "ABCD-1234" not in text
         assert "schedule run" in text or "<string>schedule</string>" in text
+
+
+def test_a_scheduler_file_is_the_old_or_the_whole_new_one(tmp_path, monkeypatch):
+    """The one writer of unit, task and plist files: a failed write leaves the old file
+    and no temporary file beside it."""
+    import os
+    import stat
+
+    from deskready.schedule.plan import write_atomically
+
+    path = tmp_path / "units" / "deskready-check.timer"
+    write_atomically(path, b"old")
+    assert path.read_bytes() == b"old"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        write_atomically(path, b"new")
+    assert path.read_bytes() == b"old"
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
