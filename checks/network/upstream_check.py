@@ -60,8 +60,9 @@ class HubObservations:
             url, limit = f"{url}?stun=true", MAX_PROBES_ANSWER_BYTES
         request = urllib.request.Request(url, headers={"Authorization": f"Session {session}"})
         try:
+            deadline = time.monotonic() + timeout
             with urllib.request.urlopen(request, timeout=timeout) as answer:
-                data = answer.read(limit + 1)
+                data = _read_until(answer, limit + 1, deadline)
         except urllib.error.HTTPError as exc:
             raise CheckFailed(
                 M_(
@@ -84,6 +85,28 @@ class HubObservations:
         if not isinstance(found, dict):
             raise CheckFailed(M_("Your employer's hub sent an answer deskready cannot read."))
         return found
+
+
+def _read_until(answer: Any, limit: int, deadline: float) -> bytes:
+    """At most ``limit`` bytes of ``answer``, read by ``deadline`` (monotonic).
+
+    urlopen's ``timeout`` bounds each socket read, not the whole answer: a hub sending a
+    few bytes at a time could otherwise hold the check for as long as it liked.
+
+    Raises:
+        TimeoutError: the answer was not complete by ``deadline``.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the answer was not complete in time")
+        chunk = answer.read1(min(64 * 1024, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def secure_enough(url: str) -> bool:

@@ -69,3 +69,40 @@ def test_plain_http_to_another_computer_is_refused():
     ctx = CheckContext(settings={"hub_url": "http://hub.example", "session": "a"}, time_budget_s=5)
     with pytest.raises(CheckFailed, match="https://"):
         UpstreamCheck().run(ctx)
+
+
+def test_a_hub_that_sends_its_answer_a_byte_at_a_time_is_cut_off_in_time():
+    """urlopen's timeout bounds each read; the whole answer is bounded too."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _peer = listener.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            while not stop.wait(0.1):  # each byte well within the read timeout
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    started = time.monotonic()
+    try:
+        with pytest.raises(CheckFailed, match="could not be reached"):
+            HubObservations().fetch(url, "s1", 1.0)
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(2.0)
+        listener.close()
+    assert took < 2.5
