@@ -144,14 +144,20 @@ class Schedule:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Schedule:
+        """The saved schedule; a file edited by hand is refused with the reason (a
+        number where a text belongs would otherwise reach the scheduled command line)."""
         try:
+            texts = {key: data.get(key) or None for key in ("spec", "hub", "invite")}
+            for key, value in texts.items():
+                if value is not None and not isinstance(value, str):
+                    raise TypeError(f"{key} must be a text")
             return cls(
                 every_days=int(data["every_days"]),
                 at=str(data.get("at") or DEFAULT_TIME),
                 network_only=bool(data.get("network_only")),
-                spec=data.get("spec") or None,
-                hub=data.get("hub") or None,
-                invite=data.get("invite") or None,
+                spec=texts["spec"],
+                hub=texts["hub"],
+                invite=texts["invite"],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ScheduleError(

@@ -260,3 +260,12 @@ def test_a_scheduler_tool_that_hangs_is_one_clear_line(monkeypatch):
     removed = invoke("schedule", "remove")
     assert removed.exit_code == 2, removed.output
     assert "Cannot remove the schedule" in removed.output
+
+
+def test_a_schedule_edited_by_hand_is_refused_with_the_reason():
+    path = schedule_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"version": 1, "every_days": 30, "spec": 5}')
+    result = invoke("schedule", "run")
+    assert result.exit_code == 2, result.output
+    assert "The saved schedule is damaged (spec must be a text)." in result.output
