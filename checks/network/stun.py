@@ -118,7 +118,9 @@ def _parse_address(value: bytes, tid: bytes, *, xor: bool) -> tuple[str, int] | 
     if xor:
         port ^= MAGIC_COOKIE >> 16
         mask = struct.pack("!I", MAGIC_COOKIE) + tid
-        raw = bytes(b ^ mask[i] for i, b in enumerate(raw))
+        # zip, not mask[i]: an attribute longer than an IPv6 address (a hostile or broken
+        # server) must not run past the 16-byte mask
+        raw = bytes(b ^ m for b, m in zip(raw, mask, strict=False))
     if family == 0x01 and len(raw) >= 4:
         return str(ipaddress.IPv4Address(raw[:4])), port
     if family == 0x02 and len(raw) >= 16:

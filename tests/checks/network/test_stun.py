@@ -61,6 +61,18 @@ def test_parses_xor_mapped_address_ipv4() -> None:
     assert parsed == stun.StunResponse(tid, True, ("203.0.113.7", 54321))
 
 
+@pytest.mark.parametrize("family", [1, 2])
+def test_an_overlong_xor_mapped_address_is_read_not_a_crash(family: int) -> None:
+    """A server's 24-byte XOR-MAPPED-ADDRESS ran past the 16-byte mask (IndexError)."""
+    tid = b"\x03" * 12
+    attr = struct.pack("!HHxBH", 0x0020, 24, family, 1 ^ 0x2112) + b"\x00" * 20
+    parsed = stun.parse_response(_response(tid, attr))
+    assert parsed is not None
+    assert parsed.success
+    assert parsed.mapped is not None
+    assert parsed.mapped[1] == 1
+
+
 def test_rejects_garbage_and_other_messages() -> None:
     tid = b"\x02" * 12
     assert stun.parse_response(b"") is None
