@@ -35,8 +35,9 @@ from deskready.checks.network.librespeed_backend import resolve_librespeed
 from deskready.checks.network.speedtest_backend import directory_target, mini_target
 from deskready.checks.network.transfer_errors import REQUEST_ERRORS, TransferError, describe
 
-#: Longest a single direction runs; two of them plus server selection fit in 15 s.
-PHASE_MAX_S = 6.0
+#: Longest a single direction runs; two of them plus server selection fit in 15 s, also
+#: on a 300 ms path with 5 % loss (measured 15.1 s with 6 s phases: bench/network_accuracy.py).
+PHASE_MAX_S = 5.75
 PHASE_MIN_S = 2.0
 #: The idle latency takes at most about this long (at least 3 samples): on a 300 ms path,
 #: five samples would cost the phases 1.5 s of the 15 the whole test should fit in.
