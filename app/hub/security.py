@@ -160,9 +160,15 @@ class BodyLimitMiddleware:
         deadline = started + _body_deadline(expected)
         received = 0
         idle = self.idle_timeout_s
+        body_done = False
 
         async def bounded_receive() -> Message:
-            nonlocal received
+            nonlocal received, body_done
+            if body_done:
+                # The body has arrived; what follows is the wait for the client to go away
+                # (a streamed answer listens for ``http.disconnect``), which may last as long
+                # as the answer does. Bounding it would cut a long export off with a 408.
+                return await receive()
             remaining = min(deadline - time.monotonic(), idle)
             if remaining <= 0:
                 raise Problem(408, status_title(408), _too_slow())
@@ -174,6 +180,7 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise Problem(413, status_title(413), _too_large(limit))
+                body_done = not message.get("more_body", False)
             return message
 
         started_response = False

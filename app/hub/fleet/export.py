@@ -16,8 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
 
 from deskready.hub.db import utc
 from deskready.hub.fleet.queries import Filters, iter_agents
@@ -103,17 +101,3 @@ def json_chunks(
                 parts = []
     parts.append("\n]}\n")
     yield "".join(parts).encode("utf-8")
-
-
-class ExportResponse(StreamingResponse):
-    """A streamed export that does not wait on the request side while it streams.
-
-    Starlette's :class:`StreamingResponse` listens for the client's disconnect with
-    ``receive()`` beside the stream, and the hub bounds every ``receive()`` by its read
-    timeout (:class:`deskready.hub.security.BodyLimitMiddleware`): an export longer than
-    that timeout was cut off with a 408 in mid-stream. A GET has no body to wait for; a
-    client that goes away ends the stream when a write to it fails.
-    """
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.stream_response(send)

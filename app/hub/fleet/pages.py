@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -198,7 +198,7 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
         else:
             chunks = export.json_chunks(state.sessions, filters, moment)
             media = "application/json"
-        return export.ExportResponse(
+        return StreamingResponse(
             chunks,
             media_type=media,
             headers={
