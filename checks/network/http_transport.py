@@ -530,6 +530,7 @@ class _KernelSampler:
         self.upload = upload
         self._socks: list[socket.socket | None] = [None] * len(conns)
         self._prev: list[tuple[int, int] | None] = [None] * len(conns)
+        self._clean = [True] * len(conns)
 
     def _read(self, sock: socket.socket, sid: int) -> tuple[int, bool] | None:
         if self.upload:
@@ -537,11 +538,17 @@ class _KernelSampler:
         info = socket_counters.received(sock)
         if info is None:
             return None
-        # Clean: data arrived since the last tick and none of it out of order, so
-        # nothing is waiting behind a hole (see socket_counters.received).
+        # The out-of-order queue fills only when a packet arrives out of order (the count
+        # grows) and empties only when in-order data fills the hole (bytes grow). So: no
+        # out-of-order arrival since the last tick, and either in-order data arrived or
+        # the last tick was clean already -> nothing is waiting behind a hole.
         previous = self._prev[sid]
         self._prev[sid] = info
-        clean = previous is not None and info[1] == previous[1] and info[0] > previous[0]
+        if previous is None:
+            clean = info[1] == 0
+        else:
+            clean = info[1] == previous[1] and (info[0] > previous[0] or self._clean[sid])
+        self._clean[sid] = clean
         return info[0], clean
 
     def sample(self, counters: _Counters, now: float) -> None:
