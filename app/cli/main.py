@@ -157,7 +157,11 @@ def _registry(*, announce: bool = True) -> CheckRegistry:
 @click.option(
     "--invite",
     metavar="CODE|LINK",
-    help=N_("The invite code or link your employer sent (a link also names the hub)."),
+    envvar="DESKREADY_INVITE",
+    help=N_(
+        "The invite code or link your employer sent (a link also names the hub). "
+        "Also read from DESKREADY_INVITE, which keeps it off the command line."
+    ),
 )
 @click.option(
     "--hub-key",

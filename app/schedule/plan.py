@@ -30,6 +30,8 @@ DEFAULT_TIME = "10:00"
 MAX_DAYS = 365
 #: The built-in network checks a before-shift check runs (issue 17: "a quick network-only
 #: check"); at run time :func:`network_checks` takes those of them that are installed.
+#: ``deskready check --invite`` reads the code from this variable when the option is absent.
+INVITE_ENV = "DESKREADY_INVITE"
 NETWORK_CHECKS = ("connection", "bandwidth", "call_quality", "upstream")
 #: A scheduled check is given this long before the scheduler stops it.
 RUN_TIMEOUT_S = 45 * 60
@@ -111,8 +113,7 @@ class Schedule:
         """The ``deskready`` arguments of the check itself: headless, never asking
         (``network``: the checks a before-shift check runs)."""
         args = ["check", "--no-input"]
-        if self.invite:
-            args += ["--invite", self.invite]
+        if self.invite:  # the code itself goes by the environment: see check_env
             if self.hub:
                 args += ["--hub", self.hub]
         elif self.spec:
@@ -120,6 +121,12 @@ class Schedule:
         if self.network_only:
             args += ["--only", ",".join(network)]
         return args
+
+    def check_env(self) -> dict[str, str]:
+        """What the check's environment adds: the invite code, which must not be on the
+        command line (any local user can read ``/proc/<pid>/cmdline``; a process's
+        environment only its own user and root)."""
+        return {INVITE_ENV: self.invite} if self.invite else {}
 
     def describe(self) -> str:
         """One line for ``schedule status`` and ``install``."""

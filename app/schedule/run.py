@@ -9,8 +9,9 @@ history and, with a hub, delivered or kept in the outbox for the next time.
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -38,13 +39,18 @@ class Ran:
     reason: str
 
 
-Runner = Callable[[list[str], float], int]
+#: Runs a command line within a time, with variables added to its environment.
+Runner = Callable[[list[str], float, Mapping[str, str]], int]
 
 
-def _subprocess(args: list[str], timeout: float) -> int:
+def _subprocess(args: list[str], timeout: float, env: Mapping[str, str]) -> int:
     try:
         return subprocess.run(
-            args, stdin=subprocess.DEVNULL, timeout=timeout, check=False
+            args,
+            stdin=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+            env={**os.environ, **env},
         ).returncode
     except subprocess.TimeoutExpired:
         return 124  # what timeout(1) says for "ran out of time"
@@ -68,9 +74,9 @@ def run_scheduled(
         return Ran(False, 0, _("The next scheduled check is not due yet."))
     command = command or deskready_command()
     if schedule.invite:
-        runner([*command, "submit"], SUBMIT_TIMEOUT_S)  # what waits goes first
+        runner([*command, "submit"], SUBMIT_TIMEOUT_S, {})  # what waits goes first
     network = network_checks() if schedule.network_only else ()
-    code = runner([*command, *schedule.check_args(network)], RUN_TIMEOUT_S)
+    code = runner([*command, *schedule.check_args(network)], RUN_TIMEOUT_S, schedule.check_env())
     if code in FINISHED:
         record_last_run(code, now)
     return Ran(True, code, "")

@@ -22,12 +22,12 @@ def run(deskready_bin, hub_home):
         "COLUMNS": "200",
     }
 
-    def go(*args: str) -> subprocess.CompletedProcess[str]:
+    def go(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [deskready_bin, "--lang", "en", *args],
             capture_output=True,
             text=True,
-            env=env,
+            env={**env, **extra_env},
             timeout=120,
             stdin=subprocess.DEVNULL,
         )
@@ -76,6 +76,13 @@ def test_a_link_alone_carries_the_hub(run, fake_hub):
     done = run(
         "check", "--invite", f"{fake_hub.url}/join/{fake_hub.invite().lower()}", "--no-input"
     )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(fake_hub.reports) == 1
+
+
+def test_the_invite_may_come_from_the_environment(run, fake_hub):
+    """How a scheduled check gets its code: never on a command line others can read."""
+    done = run("check", "--hub", fake_hub.url, "--no-input", DESKREADY_INVITE=fake_hub.invite())
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(fake_hub.reports) == 1
 

@@ -10,6 +10,7 @@ import os
 import shlex
 import stat
 import subprocess
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -112,11 +113,13 @@ def test_install_status_remove_on_linux(tmp_path):
 class Recorder:
     def __init__(self, code: int = 0) -> None:
         self.calls: list[list[str]] = []
+        self.envs: list[dict[str, str]] = []
         self.code = code
 
-    def __call__(self, args: list[str], timeout: float) -> int:
+    def __call__(self, args: list[str], timeout: float, env: Mapping[str, str]) -> int:
         assert timeout > 0
         self.calls.append(args)
+        self.envs.append(dict(env))
         return self.code
 
 
@@ -153,10 +156,13 @@ def test_before_shift_sends_the_outbox_then_checks_the_network_every_day():
     run_scheduled(now=now, command=["deskready"], runner=runner)
     run_scheduled(now=now + timedelta(minutes=5), command=["deskready"], runner=runner)
     check = [
-        "deskready", "check", "--no-input", "--invite", "C0DE", "--hub", "https://hub.example",
+        "deskready", "check", "--no-input", "--hub", "https://hub.example",
         "--only", ",".join(NETWORK_CHECKS),
     ]  # fmt: skip
     assert runner.calls == [["deskready", "submit"], check] * 2
+    # the invite code goes by the check's environment, never its command line (/proc/*/cmdline)
+    assert runner.envs == [{}, {"DESKREADY_INVITE": "C0DE"}] * 2
+    assert not any("C0DE" in arg for call in runner.calls for arg in call)
 
 
 def test_run_without_a_schedule():
