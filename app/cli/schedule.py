@@ -215,7 +215,7 @@ def schedule_status(as_json: bool) -> None:
             for line in state.details:
                 console.print("  " + line)
             if state.active:
-                console.print("  " + _("state: {state}").format(state=state.active))
+                console.print("  " + _("state: {state}").format(state=_(state.active)))
             if last:
                 from deskready.format import format_timestamp
 

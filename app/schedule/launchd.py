@@ -66,7 +66,11 @@ def render(schedule: Schedule, command: list[str], home: Path | None = None) -> 
 
 
 def plist_problems(plist: Mapping[str, Any]) -> list[str]:
-    """Every way ``plist`` breaks launchd.plist(5) for the keys deskready uses."""
+    """Every way ``plist`` breaks launchd.plist(5) for the keys deskready uses.
+
+    An invariant of :func:`render` (its output must never break one), checked before
+    launchd sees the file; the words are for a bug report, so they stay in English.
+    """
     problems = []
     for key, value in plist.items():
         wanted = KNOWN_KEYS.get(key)

@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deskready.checks.i18n import _
+from deskready.checks.i18n import N_, _
 from deskready.checks.platform import OS, current_os
 from deskready.schedule import launchd, systemd, windows
 from deskready.schedule.plan import Schedule, ScheduleError, deskready_command
@@ -66,6 +66,11 @@ def remove(os_: OS | None = None) -> Result:
     return result
 
 
+#: A Windows task's state, in words shown through ``_()`` (systemd's own state words, which
+#: ``status`` also shows, come as the OS gives them).
+TASK_ENABLED, TASK_DISABLED = N_("enabled"), N_("disabled")
+
+
 @dataclass(frozen=True)
 class Status:
     """What is installed: the saved schedule and what the OS scheduler holds."""
@@ -108,7 +113,7 @@ def status(os_: OS | None = None) -> Status:
                 f"{task.command} {task.arguments or ''}".strip(),
                 _("daily at {time}").format(time=task.time or "?"),
             ),
-            "enabled" if task.enabled else "disabled",
+            TASK_ENABLED if task.enabled else TASK_DISABLED,
         )
     if os_ is OS.MACOS:
         plist = launchd.installed()

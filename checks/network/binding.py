@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from deskready.checks.api import CheckFailed
-from deskready.checks.i18n import M_
+from deskready.checks.i18n import M_, _
 
 #: Linux ``SO_BINDTODEVICE`` (asm-generic/socket.h); Python names it on Linux only.
 SO_BINDTODEVICE = getattr(socket, "SO_BINDTODEVICE", 25)
@@ -163,7 +163,7 @@ def _bind_source_address(sock: socket.socket, name: str, table: InterfaceTable) 
         sock.bind((address, 0))
     except OSError as exc:
         raise _refused(name, exc) from exc
-    return f"source address {address} ({name})"
+    return _("source address {address} ({name})").format(address=address, name=name)
 
 
 def _refused(name: str, exc: OSError) -> InterfaceBindError:
