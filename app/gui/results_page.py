@@ -142,7 +142,16 @@ class ResultsPage(QWidget):
                 widget.deleteLater()
         self.items, self.headings = [], []
         fixes = what_to_fix(report)
-        if not fixes:
+        if not fixes and report.get("verdict") != "ready":
+            # An interrupted run whose last item was fixed by Run again lists nothing, yet
+            # stays incomplete: never call it proof (the banner says "Partial check" too).
+            self.summary.setText(
+                _(
+                    "Nothing is listed to fix, but this run did not check everything, so it "
+                    "is no readiness proof. Press Check again from the start to run every check."
+                )
+            )
+        elif not fixes:
             self.summary.setText(
                 _("Nothing to fix: your setup meets every requirement checked.")
                 + " "

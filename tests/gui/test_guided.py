@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from deskready.gui.questions import AskDialog, QuestionsDialog
+from deskready.gui.results_page import ResultsPage
 from deskready.gui.steps import plan_steps
 from deskready.report.fixes import FixKind
 from tests.gui.conftest import wait_report
@@ -192,3 +193,17 @@ def test_the_reverify_banner_sits_under_the_verdict_and_follows_the_runs(
     qtbot.waitUntil(lambda: banner.label.text() != before, timeout=5000)
     assert banner.due is not None
     assert banner.due.due is not None  # a complete run: the next check has a date
+
+
+def test_a_run_with_nothing_left_to_fix_is_proof_only_when_it_is_ready(qtbot):
+    # An interrupted run whose last item Run again fixed lists nothing, yet stays incomplete.
+    page = ResultsPage()
+    qtbot.addWidget(page)
+    page.show_report({"verdict": "incomplete", "interrupted": True, "rules": [], "results": []})
+    assert page.items == []
+    assert "proof" in page.summary.text()
+    assert "no readiness proof" in page.summary.text()
+    assert "meets every requirement" not in page.summary.text()
+    page.show_report({"verdict": "ready", "interrupted": False, "rules": [], "results": []})
+    assert "meets every requirement checked" in page.summary.text()
+    assert "no readiness proof" not in page.summary.text()
