@@ -31,6 +31,8 @@ from deskready.checks.network.http_transport import LATENCY_LIMIT, path_of, read
 from deskready.checks.network.responsiveness_probes import Endpoint, ProbeConnection
 from deskready.checks.network.transfer_errors import HttpStatusError
 
+#: Marks the load transfers for the hub (deskready.hub.measure.httpserver.LOAD_MARK).
+LOAD_QUERY = "dr_use=load"
 #: Upload request sizes: from 64 KiB, doubled while a request takes less than the target.
 UPLOAD_MIN = 64 * 1024
 UPLOAD_MAX = 8 * 1024 * 1024
@@ -192,7 +194,9 @@ class Load:
         while not stop.is_set():
             bump += 1
             conn.request(
-                "GET", path_of(self.endpoint.large_url, bump), headers={"Cache-Control": "no-cache"}
+                "GET",
+                path_of(_as_load(self.endpoint.large_url), bump),
+                headers={"Cache-Control": "no-cache"},
             )
             resp = conn.getresponse()
             if resp.status != 200:
@@ -216,7 +220,7 @@ class Load:
             bump += 1
             started = time.monotonic()
             conn.putrequest(
-                "POST", path_of(self.endpoint.upload_url, bump), skip_accept_encoding=True
+                "POST", path_of(_as_load(self.endpoint.upload_url), bump), skip_accept_encoding=True
             )
             conn.putheader("Content-Type", "application/octet-stream")
             conn.putheader("Content-Length", str(size))
@@ -235,3 +239,9 @@ class Load:
             if time.monotonic() - started < UPLOAD_TARGET_S and size < UPLOAD_MAX:
                 size = min(UPLOAD_MAX, size * 2)
             self._self_probe(conn, wanted)
+
+
+def _as_load(url: str) -> str:
+    """``url`` marked as load (``dr_use=load``): an employer's hub then records it apart
+    from the speed test it signs; other LibreSpeed servers ignore the parameter."""
+    return f"{url}{'&' if '?' in url else '?'}{LOAD_QUERY}"

@@ -235,6 +235,33 @@ def test_endpoints_answer_as_librespeed_does_on_one_keep_alive_connection(
     assert mdb.rows(sid, "ping")[0]["count"] == 1
 
 
+def test_a_responsiveness_load_is_recorded_apart_from_the_speed_test(
+    hub: measure.MeasureHandle, mdb: MeasureDB
+) -> None:
+    """Load transfers (``dr_use=load``) must never become the figure the hub signs."""
+    import http.client
+
+    from deskready.checks.network.responsiveness_load import LOAD_QUERY
+
+    assert LOAD_QUERY == httpserver.LOAD_MARK  # the client and the hub agree on the mark
+    sid = mdb.new_session("load1")
+    conn = http.client.HTTPConnection("127.0.0.1", hub.measure_port, timeout=5)
+    conn.request("GET", f"/m/{sid}/garbage.php?ckSize=4&{LOAD_QUERY}&x=1")
+    resp = conn.getresponse()
+    assert (resp.status, len(resp.read())) == (200, 4 * 1024 * 1024)
+    conn.request("POST", f"/m/{sid}/empty.php?{LOAD_QUERY}", body=os.urandom(200_000))
+    resp = conn.getresponse()
+    assert (resp.status, resp.read()) == (200, b"")
+    conn.close()
+    hub.stop()
+    assert mdb.rows(sid, "load_down")[0]["bytes"] == 4 * 1024 * 1024
+    assert mdb.rows(sid, "load_up")[0]["bytes"] == 200_000
+    assert mdb.rows(sid, "download") == mdb.rows(sid, "upload") == []
+    seen = mdb.observed(sid)
+    assert seen["network.download_mbps"] is None
+    assert seen["network.upload_mbps"] is None
+
+
 def test_session_states_and_bad_requests_get_their_documented_status(
     hub: measure.MeasureHandle, mdb: MeasureDB
 ) -> None:

@@ -122,6 +122,12 @@ _NO_CACHE = [
     (b"Pragma", b"no-cache"),
 ]
 
+#: The query parameter a responsiveness run adds to its load transfers (``dr_use=load``):
+#: they are recorded as ``load_down`` / ``load_up``, never as the session's download or
+#: upload test, whose figures the hub signs. A load that saturates both directions at once
+#: would otherwise be taken for the speed test (the phase that moved most bytes).
+LOAD_MARK = "dr_use=load"
+
 
 class _Closed(Exception):
     """The connection ends here (peer gone, timeout, server stopping)."""
@@ -350,12 +356,13 @@ class _Connection:
         state = self.recorder.state(session_id)
         if state is not State.LIVE:
             raise _Answer(state.value)
+        load = LOAD_MARK in query.split("&")
         if method == b"POST":
-            self._upload(session_id, request)
+            self._upload(session_id, request, "load_up" if load else "upload")
             return
         self._drain_small()  # a GET with a body: read it (bounded) or refuse
         if name == "garbage.php":
-            self._download(session_id, _ck_size(query))
+            self._download(session_id, _ck_size(query), "load_down" if load else "download")
         elif name == "getIP.php":
             ip = self.source_ip()
             body = json.dumps({"processedString": ip, "rawIspInfo": ""}).encode()
@@ -400,7 +407,7 @@ class _Connection:
         self.pings[session_id] = self.pings.get(session_id, 0) + 1
         self.dirty = True
 
-    def _upload(self, session_id: str, request: h11.Request) -> None:
+    def _upload(self, session_id: str, request: h11.Request, kind: str) -> None:
         length = None
         for key, value in request.headers:
             if key == b"content-length":
@@ -425,7 +432,7 @@ class _Connection:
             if isinstance(event, h11.Data) and event.data:
                 n = len(event.data)
                 if record is None:
-                    record = self._record(session_id, "upload", now)
+                    record = self._record(session_id, kind, now)
                     base = record.bytes
                     record.requests += 1
                 got += n
@@ -467,7 +474,7 @@ class _Connection:
                 raise _Closed from exc
             self.h11.receive_data(data)
 
-    def _download(self, session_id: str, mib: int) -> None:
+    def _download(self, session_id: str, mib: int, kind: str) -> None:
         size = min(mib * MIB, self.recorder.bytes_left(session_id))
         if size <= 0:
             raise _Answer(429)
@@ -482,7 +489,7 @@ class _Connection:
         ]
         head = self.h11.send(h11.Response(status_code=200, headers=headers)) or b""
         now = time.monotonic()
-        record = self._record(session_id, "download", now)
+        record = self._record(session_id, kind, now)
         record.requests += 1
         base = record.bytes
         before = tcpinfo.read(self.sock)
