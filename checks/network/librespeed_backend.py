@@ -55,7 +55,7 @@ def layouts(url: str) -> list[Layout]:
     parts = urlsplit(url)
     path = parts.path or "/"
     leaf = posixpath.basename(path)
-    folder = path if path.endswith("/") else posixpath.dirname(path) + "/"
+    folder = path if path.endswith("/") else posixpath.dirname(path).rstrip("/") + "/"
 
     def at(p: str) -> str:
         return urlunsplit((parts.scheme, parts.netloc, p, "", ""))
