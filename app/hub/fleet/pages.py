@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_AUDIT_ROWS = 200
 MAX_INVITE_ROWS = 500
+#: the largest row id a path may name: PostgreSQL's ``integer`` (SQLite refuses larger
+#: Python ints with an OverflowError, which would be a 500 for a typed URL)
+MAX_ROW_ID = 2**31 - 1
+InviteId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 _SAFE_FILE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -441,11 +445,11 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
         return RedirectResponse("/admin/invites", status_code=303)
 
     @app.post("/admin/invites/{invite_id}/revoke", include_in_schema=False)
-    async def revoke(invite_id: int, request: Request) -> Response:
+    async def revoke(invite_id: InviteId, request: Request) -> Response:
         return await _change_invite(request, invite_id, "revoke")
 
     @app.post("/admin/invites/{invite_id}/expire", include_in_schema=False)
-    async def expire(invite_id: int, request: Request) -> Response:
+    async def expire(invite_id: InviteId, request: Request) -> Response:
         return await _change_invite(request, invite_id, "expire")
 
     # -- specs -----------------------------------------------------------------------------
