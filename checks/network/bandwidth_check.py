@@ -128,6 +128,15 @@ class BandwidthCheck(Check):
                 "'SQM' or 'QoS' setting, or ask your internet provider for help."
             ),
         ),
+        Metric(
+            "network.bandwidth_interface",
+            MetricType.TEXT,
+            N_("Network adapter that carried the speed test"),
+            advice=N_(
+                "Connect the computer to the router with a network cable and set the speed "
+                "test to use that adapter."
+            ),
+        ),
     )
 
     def run(self, ctx: CheckContext) -> Measurements:
