@@ -20,6 +20,7 @@ from rich.text import Text
 
 from deskready.checks.api import Check
 from deskready.checks.i18n import _
+from deskready.cli.linebreak import line_starts
 from deskready.format import list_separator
 from deskready.outcomes import outcome_look, partial_notice, verdict_look, verdict_sentence
 from deskready.report.fixes import Fix, FixKind, what_to_fix
@@ -183,9 +184,11 @@ def print_indented(console: Console, text: Text, indent: int) -> None:
     """``text`` wrapped to the console's width with every line indented (a hanging indent,
     in cells: a Japanese character counts two), and no padding after the last word."""
     width = max(20, console.width - indent)
-    for line in text.wrap(console, width):
-        line.rstrip()
-        console.print(Text(" " * indent) + line, soft_wrap=True)  # already fits: no re-wrap
+    for paragraph in text.split("\n"):
+        # Broken where Japanese may break too (rich breaks at spaces only: see linebreak).
+        for line in paragraph.divide(line_starts(paragraph.plain, width)):
+            line.rstrip()
+            console.print(Text(" " * indent) + line, soft_wrap=True)  # fits: no re-wrap
 
 
 def print_verdict_line(console: Console, report: dict[str, Any]) -> None:

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import click
-from rich.cells import cell_len, chop_cells
+from rich.cells import cell_len
 
 from deskready.checks.i18n import N_, _
+from deskready.cli.linebreak import wrap_cells
 from deskready.cli.shared_options import LANG_OPTION, SHARED_OPTIONS, apply_language
 
 
@@ -37,29 +38,6 @@ def _translated(command: click.Command, ctx: click.Context | None = None) -> Ite
     finally:
         for owner, attribute, text in saved:
             setattr(owner, attribute, text)
-
-
-def wrap_cells(text: str, width: int) -> list[str]:
-    """``text`` wrapped to ``width`` terminal cells: a Japanese character takes two, and a
-    run without spaces (a Japanese sentence) breaks between characters. Paragraphs (blank
-    lines) are kept; lines within one are joined, as click does."""
-    lines: list[str] = []
-    for number, paragraph in enumerate(text.split("\n\n")):
-        if number:
-            lines.append("")
-        line = ""
-        for word in paragraph.split():
-            candidate = f"{line} {word}" if line else word
-            if cell_len(candidate) <= width:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            *full, line = chop_cells(word, width) or [""]
-            lines.extend(full)
-        if line:
-            lines.append(line)
-    return lines
 
 
 class CellWidthFormatter(click.HelpFormatter):
