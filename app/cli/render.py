@@ -192,8 +192,11 @@ def print_indented(console: Console, text: Text, indent: int) -> None:
 
 
 def print_verdict_line(console: Console, report: dict[str, Any]) -> None:
-    """``--quiet``: the verdict sentence alone."""
+    """``--quiet``: the verdict sentence, and where it points "below" (not ready,
+    incomplete), the one line that says how to see what it points at: nothing is below."""
     console.print(verdict_lines(report)[0])
+    if report.get("verdict") != "ready":
+        console.print(Text(_("Run the check without --quiet to see what to fix.")))
 
 
 def print_fixes(console: Console, fixes: Sequence[Fix]) -> None:

@@ -218,9 +218,18 @@ def test_quiet_prints_the_verdict_line_and_the_report_paths(tmp_path):
     assert result.exit_code == 1, result.output  # not ready: the exit code is unchanged
     assert result.output.splitlines() == [
         "✘ NOT READY: some requirements are not met. See what to do below.",
+        "Run the check without --quiet to see what to fix.",  # nothing else is below
         f"JSON report written to {report_path}",
     ]
     assert json.loads(report_path.read_text())["verdict"] == "not_ready"
+
+
+def test_quiet_says_nothing_more_for_a_ready_run(tmp_path):
+    spec = tmp_path / "ok.toml"
+    spec.write_text('[employer]\nname = "Q"\n[rules]\n"memory.total_gb" = { min = 0.01 }\n')
+    result = invoke("check", "-p", str(spec), "--no-input", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["✔ READY: this setup meets your employer's requirements."]
 
 
 def test_quiet_with_json_on_stdout_keeps_stdout_pure():
@@ -228,7 +237,8 @@ def test_quiet_with_json_on_stdout_keeps_stdout_pure():
     assert result.exit_code == 3, result.output  # the rest of the spec was not checked
     assert json.loads(result.stdout)["verdict"] == "incomplete"
     assert result.stderr.splitlines() == [
-        "? INCOMPLETE: only part of the requirements was checked."
+        "? INCOMPLETE: only part of the requirements was checked.",
+        "Run the check without --quiet to see what to fix.",
     ]
 
 
