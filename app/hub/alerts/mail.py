@@ -1,8 +1,9 @@
 """E-mail alerts through the employer's SMTP relay (stdlib ``smtplib``).
 
-One message per event to every address in ``[alerts] email_to``. The connection is bounded
-by ``[alerts] timeout_s`` (``smtplib.SMTP(timeout=…)`` applies it to every socket
-operation); STARTTLS (RFC 3207) with the system's CA store comes before any login, so a
+One message per event to every address in ``[alerts] email_to``. The whole conversation is
+bounded by ``[alerts] timeout_s`` (``smtplib.SMTP(timeout=…)`` applies it to each socket
+operation only, so :func:`deskready.hub.alerts.deadline.cut_off_after` ends a relay that
+drips its replies); STARTTLS (RFC 3207) with the system's CA store comes before any login, so a
 password never crosses the network in clear when ``starttls = true``. Agent ids and teams
 are data in a ``text/plain`` body; the subject is built from fixed words and the agent id,
 and ``email.message`` folds and encodes headers, so no text can add a header.
@@ -10,6 +11,7 @@ and ``email.message`` folds and encodes headers, so no text can add a header.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -19,6 +21,7 @@ from typing import Any
 
 from deskready.checks.i18n import _
 from deskready.hub.alerts import events
+from deskready.hub.alerts.deadline import cut_off_after, timed_out
 from deskready.hub.config import Smtp
 
 
@@ -85,16 +88,30 @@ def message(
 
 
 def send(smtp: Smtp, mail: EmailMessage, timeout_s: float) -> None:
-    """Hand ``mail`` to the relay.
+    """Hand ``mail`` to the relay, the whole conversation within ``timeout_s``.
 
     Raises:
-        smtplib.SMTPException, OSError: the relay refused it or could not be reached.
+        smtplib.SMTPException, OSError: the relay refused it, could not be reached, or did
+            not finish in time (``TimeoutError``).
     """
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=timeout_s) as relay:
-        relay.ehlo()
-        if smtp.starttls:
-            relay.starttls(context=ssl.create_default_context())
+    relay = smtplib.SMTP(timeout=timeout_s)
+    with cut_off_after(timeout_s, lambda: relay.sock) as cutoff:
+        try:
+            relay.connect(smtp.host, smtp.port)
             relay.ehlo()
-        if smtp.user:
-            relay.login(smtp.user, smtp.password)
-        relay.send_message(mail)
+            if smtp.starttls:
+                relay.starttls(context=ssl.create_default_context())
+                relay.ehlo()
+            if smtp.user:
+                relay.login(smtp.user, smtp.password)
+            relay.send_message(mail)
+        except (smtplib.SMTPException, OSError):
+            if cutoff.fired:
+                raise TimeoutError(timed_out(timeout_s)) from None
+            raise
+        else:
+            # the relay has taken the message: a failed goodbye does not undo that
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                relay.quit()
+        finally:
+            relay.close()

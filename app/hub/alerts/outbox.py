@@ -291,10 +291,21 @@ class Dispatcher:
             )
 
     def deliver(self, delivery_id: int) -> None:
-        """Send one claimed delivery once and record the attempt."""
+        """Send one claimed delivery once and record the attempt.
+
+        An unexpected error in sending (a bug, a URL the library cannot encode) is recorded
+        as a failed attempt too: left to escape, it would end the round before the attempt
+        is counted, and the delivery would be claimed and tried again every lease, forever.
+        """
         job = self._job(delivery_id)
-        if job is not None:
-            self._record(job, self._send(job))
+        if job is None:
+            return
+        try:
+            answer = self._send(job)
+        except Exception as exc:
+            log.exception("sending alert delivery %d failed unexpectedly", job.delivery_id)
+            answer = webhook.Answer(None, f"{type(exc).__name__}: {exc}"[:500])
+        self._record(job, answer)
 
     def tick(self) -> int:
         """One round: fan out new events, claim what is due, send it; attempts made."""

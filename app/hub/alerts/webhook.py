@@ -4,7 +4,9 @@ The setting is a row, not a line of config.toml, so ``deskready hub webhook set`
 every running hub process and its ``audit_log`` entry is written in the same transaction
 (never the secret: only the URL). The POST is stdlib ``http.client``: no redirects are
 followed (a redirect is an answer, recorded as its status), the whole exchange is bounded
-by one timeout, and at most :data:`MAX_ANSWER_BYTES` of the answer are read.
+by one deadline (:func:`deskready.hub.alerts.deadline.cut_off_after`: the library's own
+timeout is per socket operation), and at most :data:`MAX_ANSWER_BYTES` of the answer are
+read.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from deskready.checks.i18n import _
 from deskready.hub.admin import AdminError, audit
+from deskready.hub.alerts.deadline import cut_off_after, timed_out
 from deskready.hub.alerts.signing import new_secret
 from deskready.hub.config import _is_loopback
 from deskready.hub.db import now as utc_now
@@ -38,10 +41,16 @@ def check_url(url: str) -> str | None:
     """Why ``url`` cannot be the webhook, or None.
 
     ``https://`` always, plain ``http://`` to a loopback address only (the same rule as the
-    hub's own public URL: the payload names agents), no user or password in the URL.
+    hub's own public URL: the payload names agents), no user or password in the URL, ASCII
+    only (``http.client`` sends the path as ASCII; other characters are percent-encoded).
+    Private, loopback and link-local hosts are allowed on purpose: employers run
+    receivers on their own network, and only an admin with the hub's database sets the
+    URL (docs/hub-alerts.md, "Which addresses").
     """
     if len(url) > MAX_URL_CHARS or any(c.isspace() for c in url):
         return _("not a URL")
+    if not url.isascii():
+        return _("write characters outside ASCII percent-encoded, such as %C3%A9 for é")
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -115,7 +124,8 @@ class Answer:
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> Answer:
-    """POST ``body`` to ``url`` once; never raises for a network failure."""
+    """POST ``body`` to ``url`` once, all of it within ``timeout_s``; never raises for a
+    network failure or a URL ``http.client`` cannot send."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -126,17 +136,26 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> An
         )
     else:
         connection = http.client.HTTPConnection(host, parts.port, timeout=timeout_s)
-    try:
-        connection.request(
-            "POST",
-            path,
-            body=body,
-            headers={"Content-Type": "application/json", "User-Agent": "deskready-hub", **headers},
-        )
-        response = connection.getresponse()
-        response.read(MAX_ANSWER_BYTES)
-        return Answer(response.status)
-    except (OSError, http.client.HTTPException) as exc:
-        return Answer(None, (f"{type(exc).__name__}: {exc}")[:500])
-    finally:
-        connection.close()
+    with cut_off_after(timeout_s, lambda: connection.sock) as cutoff:
+        try:
+            connection.request(
+                "POST",
+                path,
+                body=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "User-Agent": "deskready-hub",
+                    **headers,
+                },
+            )
+            response = connection.getresponse()
+            response.read(MAX_ANSWER_BYTES)
+            if cutoff.fired:
+                return Answer(None, timed_out(timeout_s))
+            return Answer(response.status)
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            if cutoff.fired:
+                return Answer(None, timed_out(timeout_s))
+            return Answer(None, (f"{type(exc).__name__}: {exc}")[:500])
+        finally:
+            connection.close()
