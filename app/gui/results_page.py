@@ -148,7 +148,8 @@ class ResultsPage(QWidget):
             self.summary.setText(
                 _(
                     "Nothing is listed to fix, but this run did not check everything, so it "
-                    "is no readiness proof. Press Check again from the start to run every check."
+                    "is no readiness proof. To check everything, press Check again from the "
+                    "start, then Start."
                 )
             )
         elif not fixes:

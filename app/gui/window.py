@@ -404,8 +404,8 @@ class MainWindow(QMainWindow):
         if report.get("interrupted") or (report.get("scope") or {}).get("complete") is False:
             self.message.show_message(
                 _(
-                    "Not sent to your employer: only a complete run counts. "
-                    "Press Run all to check everything."
+                    "Not sent to your employer: only a complete run counts. To check "
+                    "everything, press Check again from the start, then Start."
                 ),
                 "warn",
             )

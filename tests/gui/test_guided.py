@@ -204,6 +204,7 @@ def test_a_run_with_nothing_left_to_fix_is_proof_only_when_it_is_ready(qtbot):
     assert "proof" in page.summary.text()
     assert "no readiness proof" in page.summary.text()
     assert "meets every requirement" not in page.summary.text()
+    assert page.restart_button.text().replace("&", "") in page.summary.text()
     page.show_report({"verdict": "ready", "interrupted": False, "rules": [], "results": []})
     assert "meets every requirement checked" in page.summary.text()
     assert "no readiness proof" not in page.summary.text()

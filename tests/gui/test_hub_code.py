@@ -283,6 +283,9 @@ def test_a_cancelled_run_is_not_sent(qtbot, make_window, hub):
     window.controller.report_to_save = report
     window._on_report(report)
     assert "only a complete run counts" in window.message.text()
+    # it names the buttons the agent has (there is no "Run all" button any more)
+    for button in (window.results_page.restart_button, window.run_button):
+        assert button.text().replace("&", "") in window.message.text()
     assert not window.hub.busy
     assert hub.report_posts == 0
 
