@@ -34,7 +34,7 @@ def verify_signature(secret: str, headers: Any, body: bytes, tolerance_s: int = 
     imported, so the test holds the hub to its documentation)."""
     stamp = headers.get("X-Deskready-Timestamp", "")
     given = headers.get("X-Deskready-Signature", "")
-    if not stamp.isdigit() or abs(time.time() - int(stamp)) > tolerance_s:
+    if not (stamp.isascii() and stamp.isdigit()) or abs(time.time() - int(stamp)) > tolerance_s:
         return False
     mac = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256)
     return hmac.compare_digest("sha256=" + mac.hexdigest(), given)

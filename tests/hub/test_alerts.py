@@ -20,7 +20,7 @@ from deskready.hub.config import ConfigError, parse_config, render_config
 from deskready.hub.db import make_engine, session_factory
 from deskready.hub.db import now as utc_now
 from deskready.hub.models import AlertAttempt, AlertDelivery, AlertEvent, AuditEntry
-from tests.hub.alerts_helpers import drain, fast, receiver, sqlite_env, submit
+from tests.hub.alerts_helpers import drain, fast, receiver, sqlite_env, submit, verify_signature
 from tests.hub.api_helpers import make_hub
 from tests.hub.conftest import HubEnv
 
@@ -245,6 +245,10 @@ def test_signature_covers_timestamp_and_body() -> None:
     assert not verify("another secret", "1800000000", signed, body, now=1_800_000_100)
     assert not verify(SECRET, "1800000000", signed, body, now=1_800_000_000 + 301)  # a replay
     assert not verify(SECRET, None, signed, body)
+    assert not verify(SECRET, "\u00b2", signed, body)  # "²".isdigit(), but not a number
+    assert not verify_signature(
+        SECRET, {"X-Deskready-Timestamp": "\u00b2", "X-Deskready-Signature": signed}, body
+    )
 
 
 def test_alert_settings_are_checked_key_by_key(tmp_path: Path) -> None:

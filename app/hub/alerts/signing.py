@@ -44,8 +44,9 @@ def verify(
     tolerance_s: float = TOLERANCE_S,
 ) -> bool:
     """True when ``signed`` is the signature of ``body`` at ``timestamp`` and that time is
-    within ``tolerance_s`` of ``now`` (what a receiver checks)."""
-    if not timestamp or not signed or not timestamp.isdigit():
+    within ``tolerance_s`` of ``now`` (what a receiver checks). ``isascii`` as well as
+    ``isdigit``: ``"²".isdigit()`` is true, and ``int("²")`` raises."""
+    if not timestamp or not signed or not (timestamp.isascii() and timestamp.isdigit()):
         return False
     if abs((time.time() if now is None else now) - int(timestamp)) > tolerance_s:
         return False
