@@ -109,6 +109,9 @@ class GuidedView(QWidget):
         self.ready_button.hide()
         self.countdown = _plain(point_scale=1.35, bold=True)
         self.countdown.setAccessibleName(_("Countdown"))
+        # One short line beside the button: wrapping in the row's narrow width hint broke
+        # "Start in 1 / Sekunde…" over two lines with the whole row free beside it.
+        self.countdown.setWordWrap(False)
         self.countdown.hide()
 
         card = QVBoxLayout()

@@ -150,6 +150,11 @@ def test_the_countdown_after_im_ready(qtbot, make_window):
     window.run_all()
     qtbot.waitUntil(lambda: window.guided.countdown.isVisible(), timeout=5000)
     assert window.guided.countdown.text() == "Starting in 2 seconds…"
+    window.resize(1000, 720)  # the docs' size, where German wrapped it over two lines
+    window.guided.countdown.setText("Start in 1 Sekunde…")
+    qtbot.wait(20)
+    countdown = window.guided.countdown
+    assert countdown.width() >= countdown.fontMetrics().horizontalAdvance(countdown.text())
     assert window.controller.running
     assert window.rows["fake_microphone"].state == "waiting"  # nothing records yet
     wait_report(qtbot, window)
