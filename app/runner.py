@@ -1,8 +1,11 @@
 """Runs checks: each within its time budget, failures contained, progress reported.
 
-Light checks run concurrently; *exclusive* checks (network and audio) run one after
-another on their own lane, because a bandwidth test ruins a latency or microphone
-measurement taken at the same time. An exception, a timeout or a bad return value becomes
+Light checks run concurrently; *exclusive* checks run one after another on their
+category's lane: the network checks on one (a bandwidth test ruins a latency or loss
+measurement taken at the same time), the audio checks on another (they share the headset).
+The two lanes run side by side, as a call does: the network checks send no sound and the
+audio checks no traffic, so neither disturbs the other, and the whole run takes as long as
+the longer lane rather than the sum of both (issue 16: a full automated run in 30 s). An exception, a timeout or a bad return value becomes
 an ERROR result with a human message; the traceback goes to the log (checkov's runner).
 With ``raise_errors`` (tests) the exception propagates instead.
 
@@ -146,29 +149,39 @@ class Runner:
         results: dict[str, CheckResult] = {}
         self.partial_results = results
         light = [c for c in checks if not c.exclusive]
-        exclusive = [c for c in checks if c.exclusive]
+        lanes: dict[Category, list[type[Check]]] = {}
+        for check in checks:
+            if check.exclusive:
+                lanes.setdefault(check.category, []).append(check)
 
-        def run_exclusive_lane() -> None:
-            for check in exclusive:
+        def run_lane(queue: list[type[Check]]) -> None:
+            for check in queue:
                 results[check.id] = self._execute(check, selected)
 
         pool = ThreadPoolExecutor(max_workers=LIGHT_WORKERS, thread_name_prefix="check")
         futures: dict[Future[CheckResult], type[Check]] = {
             pool.submit(self._execute, check, selected): check for check in light
         }
-        lane = threading.Thread(target=run_exclusive_lane, name="exclusive-lane", daemon=True)
-        lane.start()
+        threads = [
+            threading.Thread(
+                target=run_lane, args=(queue,), name=f"lane-{category.value}", daemon=True
+            )
+            for category, queue in lanes.items()
+        ]
+        for thread in threads:
+            thread.start()
         try:
             pending = set(futures)
-            while pending or lane.is_alive():
+            while pending or any(t.is_alive() for t in threads):
                 done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
                 for future in done:
                     results[futures[future].id] = future.result()
                 if not pending:
-                    lane.join(timeout=0.1)
+                    for thread in threads:
+                        thread.join(timeout=0.1 / len(threads))
         except KeyboardInterrupt:
             self.cancel()
-            self._wind_down(futures, lane, results)
+            self._wind_down(futures, threads, results)
             raise
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -177,7 +190,7 @@ class Runner:
     def _wind_down(
         self,
         futures: Mapping[Future[CheckResult], type[Check]],
-        lane: threading.Thread,
+        lanes: Sequence[threading.Thread],
         results: dict[str, CheckResult],
     ) -> None:
         """After Ctrl-C: let running checks stop within the grace period, skip the rest."""
@@ -187,7 +200,8 @@ class Runner:
                 results[check.id] = future.result(timeout=max(0.0, deadline - time.monotonic()))
             except Exception:  # cancelled before start, or still running: recorded as skipped
                 results.setdefault(check.id, CheckResult(check, skipped=True))
-        lane.join(timeout=max(0.0, deadline - time.monotonic()))
+        for lane in lanes:
+            lane.join(timeout=max(0.0, deadline - time.monotonic()))
 
     # -- one check ---------------------------------------------------------------------
     def _execute(self, check: type[Check], selected: frozenset[str]) -> CheckResult:

@@ -17,9 +17,10 @@ servers this script starts and stops:
 The spec is the bundled ``typical`` profile with the servers pointed at, run twice: with
 every check's default settings, and with the shortest measuring times an employer may set
 for a quick re-check (``QUICK``: a 5 s test call, an 8 s speed test, a 5 s responsiveness
-test; docs/spec.md lists the settings). The network and audio checks run one after another
-by design (docs/architecture.md, Running), so the run takes at least the sum of their own
-measuring times; the table shows that sum beside the wall time. Each
+test; docs/spec.md lists the settings). The network checks run one after another, and the
+audio checks one after another beside them (docs/architecture.md, Running), so the run
+takes at least the network lane's measuring time; the table shows the sum of all checks'
+own times beside the wall time. Each
 run is ``deskready check`` in a fresh process, timed from outside, its peak RSS from
 ``RUSAGE_CHILDREN`` of a wrapper process; ``python -c pass`` of the same venv is the
 baseline, and the load average is printed, because the machine may be shared. Needs

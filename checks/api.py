@@ -577,8 +577,10 @@ class Check(ABC):
         metrics: every metric ``run`` may return; returning another one is an error.
         questions: questions the front-end asks before the run.
         settings: what ``[checks.<id>]`` in a spec may set.
-        exclusive: True for network and audio checks — they never overlap one another,
-            because each disturbs the other's measurement.
+        exclusive: True for network and audio checks: the exclusive checks of one
+            category never overlap one another, because each disturbs the other's
+            measurement (two network tests share the line; two audio tests the headset).
+            Exclusive checks of different categories may run at the same time.
         time_budget_s: the runner stops waiting after this long (a spec may lower it).
         order: position within its category in tables and reports (lower first).
         translations: the plugin's own gettext domain, for its titles, descriptions,

@@ -1,4 +1,5 @@
-"""The runner: failures contained, budgets enforced, exclusive checks never overlap."""
+"""The runner: failures contained, budgets enforced, exclusive checks of one category never
+overlap (the network and audio lanes run side by side)."""
 
 from __future__ import annotations
 
@@ -108,13 +109,14 @@ def _overlap_probe(
     return Probe
 
 
-def test_exclusive_checks_never_overlap_but_light_ones_do():
+def test_exclusive_checks_of_one_category_never_overlap_but_lanes_and_light_ones_do():
     log: list = []
     lock = threading.Lock()
     checks = [
         _overlap_probe("net_a", Category.NETWORK, True, log, lock),
         _overlap_probe("net_b", Category.NETWORK, True, log, lock),
         _overlap_probe("mic", Category.AUDIO, True, log, lock),
+        _overlap_probe("speaker", Category.AUDIO, True, log, lock),
         _overlap_probe("sys_a", Category.SYSTEM, False, log, lock),
         _overlap_probe("sys_b", Category.SYSTEM, False, log, lock),
     ]
@@ -122,9 +124,13 @@ def test_exclusive_checks_never_overlap_but_light_ones_do():
     spans = {}
     for kind, cid, t in log:
         spans.setdefault(cid, {})[kind] = t
-    exclusive = sorted((spans[c]["start"], spans[c]["end"]) for c in ("net_a", "net_b", "mic"))
-    for (_s1, e1), (s2, _e2) in itertools.pairwise(exclusive):
-        assert s2 >= e1, "two exclusive checks ran at the same time"
+    for lane in (("net_a", "net_b"), ("mic", "speaker")):
+        ordered = sorted((spans[c]["start"], spans[c]["end"]) for c in lane)
+        for (_s1, e1), (s2, _e2) in itertools.pairwise(ordered):
+            assert s2 >= e1, f"two exclusive checks of one lane ran at once: {lane}"
+    net, mic = spans["net_a"], spans["mic"]
+    assert net["start"] < mic["end"], "the network and audio lanes should run side by side"
+    assert mic["start"] < net["end"], "the network and audio lanes should run side by side"
     a, b = spans["sys_a"], spans["sys_b"]
     assert a["start"] < b["end"], "light checks should run concurrently"
     assert b["start"] < a["end"], "light checks should run concurrently"
@@ -141,12 +147,19 @@ def test_events_in_order_with_live_values():
     assert 0 <= progress[-1].fraction <= 1
 
 
+class QueuedSlowCheck(PoliteSlowCheck):
+    """A second check on the audio lane: it waits for the first one."""
+
+    id = "slow_queued"
+    metrics = (Metric("slow_queued.value", MetricType.NUMBER, "Value"),)
+
+
 def test_cancel_skips_what_has_not_finished():
     runner = Runner()
     timer = threading.Timer(0.2, runner.cancel)
     timer.start()
     started = time.monotonic()
-    results = runner.run([PoliteSlowCheck, SpeedCheck])
+    results = runner.run([PoliteSlowCheck, QueuedSlowCheck])
     assert time.monotonic() - started < 2.5
     assert results[0].runner_status is Status.SKIPPED
     assert results[1].runner_status is Status.SKIPPED
