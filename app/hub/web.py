@@ -233,7 +233,8 @@ def add_pages(app: FastAPI, state: HubState) -> None:
     @app.get("/verify/{report_id}", response_class=HTMLResponse, include_in_schema=False)
     def verify_page(report_id: Annotated[str, Path(max_length=64)]) -> Response:
         with state.sessions() as db:
-            row = db.get(Report, report_id)
+            # a NUL in a parameter is an error on PostgreSQL: no id the hub made has one
+            row = db.get(Report, report_id) if report_id.isprintable() else None
             if row is None:
                 raise Problem(404, _("Unknown report"), _("This hub has no such report."))
             body, observed, envelope = row.body, row.observed, row.attestation

@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from deskready.hub import admin
-from deskready.hub.config import HubConfig
-from deskready.hub.db import make_engine, now, session_factory, utc
+from deskready.hub.db import now, utc
 from deskready.hub.models import Invite, SpecFile
 from tests.hub.api_helpers import Hub, make_hub
 from tests.hub.conftest import ADMIN_EMAIL, HubEnv
@@ -25,16 +24,14 @@ HOSTILE = "<script>alert(1)</script>{{ 7*7 }}"
 
 
 @pytest.fixture
-def hub(hub_config: HubConfig) -> Iterator[Hub]:
-    engine = make_engine(hub_config.database_url)
-    env = HubEnv("sqlite", hub_config, engine, session_factory(engine))
-    made = unlimited(make_hub(env))
-    env.upload_spec("acme", SPEC_REVERIFY)
-    with env.sessions() as db:
+def hub(hub_db: HubEnv) -> Iterator[Hub]:
+    """The hub on SQLite, then on PostgreSQL (which refuses a NUL in a string parameter)."""
+    made = unlimited(make_hub(hub_db))
+    hub_db.upload_spec("acme", SPEC_REVERIFY)
+    with hub_db.sessions() as db:
         admin.add_user(db, SUPERVISOR, SUPERVISOR_PASSWORD, role="supervisor", actor=ADMIN_EMAIL)
         db.commit()
-    yield made
-    engine.dispose()
+    return made
 
 
 HOSTILE_QUERIES = [
@@ -58,6 +55,11 @@ HOSTILE_QUERIES = [
     "/admin/invites?since=2026-13-45",
     "/language/xx?next=//evil.example",
     "/verify/" + "%ff" * 20,
+    "/verify/%00",
+    "/admin/reports/%00.json",
+    "/admin/reports/%00.pdf",
+    "/admin/agents?after=WyJ4XHUwMDAwIiwieSJd&sort=verdict&q=%01%7f",
+    "/admin/agents.csv?team=%00",
 ]
 
 

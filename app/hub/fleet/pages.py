@@ -114,8 +114,16 @@ def _agent_row(agent: FleetAgent, moment: datetime) -> dict[str, Any]:
     }
 
 
+def printable(text: str) -> str:
+    """``text`` without control characters: every id and name the hub stores is printable
+    (:func:`deskready.hub.admin.check_agent_id`), and PostgreSQL refuses a NUL in a
+    parameter with an error, which a typed ``%00`` must not turn into a 500."""
+    return text if text.isprintable() else "".join(c for c in text if c.isprintable())
+
+
 def _params(request: Request) -> dict[str, str]:
-    return {k: v[:200] for k, v in list(request.query_params.items())[:20]}
+    """The first 20 query parameters, each printable and at most 200 characters."""
+    return {k: printable(v)[:200] for k, v in list(request.query_params.items())[:20]}
 
 
 def add_fleet_pages(app: FastAPI, state: HubState) -> None:
@@ -229,7 +237,7 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
 
         moment = utc_now()
         with state.sessions() as db:
-            agent = db.get(FleetAgent, id)
+            agent = db.get(FleetAgent, id) if id.isprintable() else None
             if agent is None:
                 raise Problem(
                     404, _("Unknown agent"), _("No report of this agent has reached the hub.")
@@ -288,7 +296,7 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
         if _signed_in(state, request) is None:
             raise Problem(401, _("Not signed in"), _("Sign in first."))
         with state.sessions() as db:
-            row = db.get(Report, report_id)
+            row = db.get(Report, report_id) if report_id.isprintable() else None
         if row is None:
             raise Problem(404, _("Unknown report"), _("This hub has no such report."))
         return row

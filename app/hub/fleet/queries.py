@@ -112,6 +112,8 @@ def decode_cursor(token: str, sort: str) -> tuple[Any, str] | None:
         return None
     if not isinstance(agent, str) or not isinstance(value, str):
         return None
+    if not (agent.isprintable() and value.isprintable()):  # no stored value has a NUL
+        return None
     if SORTS[sort][0] is FleetAgent.received_at:
         try:
             return datetime.fromisoformat(value), agent
