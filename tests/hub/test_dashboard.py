@@ -449,3 +449,113 @@ def test_filter_menus_list_each_team_and_spec_once(hub_db: HubEnv) -> None:
         assert queries.distinct_values(db, FleetAgent.team, limit=2) == ["", "a"]
         with pytest.raises(ValueError, match="no menu"):
             queries.distinct_values(db, FleetAgent.verdict)
+
+
+def _fleet_report(agent: str, received: Any, *, fails: tuple[str, ...] = ()) -> Report:
+    import secrets
+
+    rules = [{"metric": m, "label": m.upper(), "outcome": "fail"} for m in fails]
+    rules.append({"metric": "network.ok", "outcome": "pass"})
+    return Report(
+        id=secrets.token_hex(16), agent_id=agent, verdict="not_ready" if fails else "ready",
+        disputed=False, received_at=received, body={"rules": rules}, spec_id=1,
+    )  # fmt: skip
+
+
+def _fleet_state(db: Any, agent: str) -> tuple[Any, list[tuple[str, str]]]:
+    row = db.get(FleetAgent, agent)
+    failures = db.execute(
+        select(FleetFailure.metric, FleetFailure.label)
+        .where(FleetFailure.agent_id == agent)
+        .order_by(FleetFailure.metric)
+    ).all()
+    return row, [tuple(f) for f in failures]
+
+
+def test_record_report_moves_forward_only_on_both_databases(hub_db: HubEnv) -> None:
+    """The fleet write (one statement on PostgreSQL): newer reports replace the row and its
+    failures, an older one arriving late is only counted, every report is counted per day."""
+    from deskready.hub.models import SpecFile
+
+    spec = SpecFile(id=1, name="acme", sha256="f" * 64, content=SPEC_REVERIFY)
+    start = now() - timedelta(days=3)
+    first = _fleet_report("AG-9", start, fails=("a.x", "b.y"))
+    second = _fleet_report("AG-9", start + timedelta(days=1), fails=("b.y", "c.z"))
+    late = _fleet_report("AG-9", start - timedelta(days=1), fails=("d.w",))
+    third = _fleet_report("AG-9", start + timedelta(days=2))
+    with hub_db.sessions() as db:
+        record_report(db, first, team="t1", spec=spec)
+        db.commit()
+        row, failures = _fleet_state(db, "AG-9")
+        assert (row.report_id, row.reports, row.team) == (first.id, 1, "t1")
+        assert failures == [("a.x", "A.X"), ("b.y", "B.Y")]
+        record_report(db, second, team="t2", spec=spec)
+        db.commit()
+        db.expire_all()
+        row, failures = _fleet_state(db, "AG-9")
+        assert (row.report_id, row.reports, row.team, row.verdict) == (
+            second.id, 2, "t2", "not_ready",
+        )  # fmt: skip
+        assert failures == [("b.y", "B.Y"), ("c.z", "C.Z")]
+        assert row.overdue_at is not None
+        record_report(db, late, team="t3", spec=spec)
+        db.commit()
+        db.expire_all()
+        row, failures = _fleet_state(db, "AG-9")
+        assert (row.report_id, row.reports, row.team) == (second.id, 3, "t2")
+        assert failures == [("b.y", "B.Y"), ("c.z", "C.Z")]
+        record_report(db, third, team="t2", spec=spec)
+        db.commit()
+        db.expire_all()
+        row, failures = _fleet_state(db, "AG-9")
+        assert (row.report_id, row.reports, row.verdict) == (third.id, 4, "ready")
+        assert failures == []
+        assert db.scalar(select(func.sum(FleetDay.reports))) == 4
+        days = db.execute(select(FleetDay.verdict, func.sum(FleetDay.reports)).group_by(
+            FleetDay.verdict).order_by(FleetDay.verdict)).all()  # fmt: skip
+        assert [tuple(d) for d in days] == [("not_ready", 3), ("ready", 1)]
+
+
+def test_record_report_concurrent_reports_of_one_agent_on_postgresql(hub_db: HubEnv) -> None:
+    """Two transactions recording reports of one agent at once: the newer report and its
+    failures win whichever commits last, and both are counted."""
+    if hub_db.kind != "postgresql":
+        pytest.skip("SQLite serialises writers")
+    import threading
+    import time
+
+    from deskready.hub.models import SpecFile
+
+    spec = SpecFile(id=1, name="acme", sha256="e" * 64, content=SPEC_REVERIFY)
+    start = now() - timedelta(days=3)
+    with hub_db.sessions() as db:
+        record_report(db, _fleet_report("AG-8", start, fails=("a.x",)), team="", spec=spec)
+        db.commit()
+    for newer_first in (False, True):
+        start += timedelta(days=1)
+        older = _fleet_report("AG-8", start, fails=("b.y",))
+        newer = _fleet_report("AG-8", start + timedelta(hours=1), fails=("c.z",))
+        first, second = (newer, older) if newer_first else (older, newer)
+        holder = hub_db.sessions()
+        record_report(holder, first, team="", spec=spec)  # holds the row lock
+        done = threading.Event()
+
+        def other(report: Report = second, done: threading.Event = done) -> None:
+            with hub_db.sessions() as db:
+                record_report(db, report, team="", spec=spec)  # waits for the lock
+                db.commit()
+            done.set()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        time.sleep(0.5)  # the other statement has its snapshot and waits
+        assert not done.is_set()
+        holder.commit()
+        holder.close()
+        thread.join(timeout=30)
+        assert done.is_set()
+        with hub_db.sessions() as db:
+            row, failures = _fleet_state(db, "AG-8")
+            assert row.report_id == newer.id
+            assert failures == [("c.z", "C.Z")]
+            assert row.reports == 1 + 2 * (1 + newer_first)

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from deskready.hub.db import utc
@@ -70,20 +70,68 @@ def failed_rules(body: Mapping[str, Any]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def _insert(db: Session) -> Any:
-    """The dialect's INSERT with ON CONFLICT (SQLite ≥ 3.24 and PostgreSQL both have it)."""
-    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def overdue_at(received: datetime, every: int | None) -> datetime | None:
     """When the next complete check falls due after a report received at ``received``."""
     return utc(received) + timedelta(days=every) if every else None
 
 
+#: PostgreSQL: the whole fleet write of one report in one statement (one round trip, was
+#: 3–4). ``agent`` upserts the agent's row; each column takes the new report's value only
+#: when it is not older than the stored one (a late, older report is counted and nothing
+#: else), so the upsert always touches the row and ``reports`` always goes up by one.
+#: ``moved`` says whether the new report is now the agent's latest; ``before`` is the
+#: count this statement's snapshot saw. The failures are replaced only when it moved:
+#: those of other metrics deleted, the new ones upserted (disjoint rows, so the order in
+#: which PostgreSQL runs the two does not matter).
+_PG_RECORD = text(
+    """
+WITH before AS (
+    SELECT reports FROM fleet_agents WHERE agent_id = :agent_id
+), agent AS (
+    INSERT INTO fleet_agents AS a
+        (agent_id, team, spec_name, report_id, verdict, disputed, received_at, overdue_at,
+         reports)
+    VALUES (:agent_id, :team, :spec_name, :report_id, :verdict, :disputed, :received_at,
+            :overdue_at, 1)
+    ON CONFLICT (agent_id) DO UPDATE SET
+        team = CASE WHEN a.received_at <= excluded.received_at
+                    THEN excluded.team ELSE a.team END,
+        spec_name = CASE WHEN a.received_at <= excluded.received_at
+                         THEN excluded.spec_name ELSE a.spec_name END,
+        report_id = CASE WHEN a.received_at <= excluded.received_at
+                         THEN excluded.report_id ELSE a.report_id END,
+        verdict = CASE WHEN a.received_at <= excluded.received_at
+                       THEN excluded.verdict ELSE a.verdict END,
+        disputed = CASE WHEN a.received_at <= excluded.received_at
+                        THEN excluded.disputed ELSE a.disputed END,
+        overdue_at = CASE WHEN a.received_at <= excluded.received_at
+                          THEN excluded.overdue_at ELSE a.overdue_at END,
+        received_at = GREATEST(a.received_at, excluded.received_at),
+        reports = a.reports + 1
+    RETURNING a.report_id = :report_id AS moved, a.reports AS reports
+), day AS (
+    INSERT INTO fleet_days AS d (day, verdict, reports) VALUES (:day, :verdict, 1)
+    ON CONFLICT (day, verdict) DO UPDATE SET reports = d.reports + 1
+), gone AS (
+    DELETE FROM fleet_failures
+    WHERE agent_id = :agent_id
+      AND metric <> ALL (CAST(:metrics AS varchar[]))
+      AND (SELECT moved FROM agent)
+), kept AS (
+    INSERT INTO fleet_failures AS f (agent_id, metric, label)
+    SELECT :agent_id, m.metric, m.label
+    FROM unnest(CAST(:metrics AS varchar[]), CAST(:labels AS varchar[])) AS m(metric, label)
+    WHERE (SELECT moved FROM agent)
+    ON CONFLICT (agent_id, metric) DO UPDATE SET label = excluded.label
+)
+SELECT agent.moved, agent.reports, (SELECT reports FROM before) FROM agent
+"""
+)
+
+
 def record_report(db: Session, report: Report, *, team: str, spec: SpecFile) -> None:
     """Fold one accepted report into the fleet tables, in the caller's transaction."""
     received = utc(report.received_at)
-    insert = _insert(db)
     values = {
         "agent_id": report.agent_id,
         "team": team,
@@ -93,18 +141,21 @@ def record_report(db: Session, report: Report, *, team: str, spec: SpecFile) -> 
         "disputed": report.disputed,
         "received_at": received,
         "overdue_at": overdue_at(received, every_days(spec)),
-        "reports": 1,
     }
-    statement = insert(FleetAgent).values(**values)
+    if db.get_bind().dialect.name == "postgresql":
+        _record_postgresql(db, report, values)
+        return
+    insert = sqlite.insert
+    statement = insert(FleetAgent).values(**values, reports=1)
     newer = statement.on_conflict_do_update(
         index_elements=[FleetAgent.agent_id],
         set_={
-            **{k: statement.excluded[k] for k in values if k not in ("agent_id", "reports")},
+            **{k: statement.excluded[k] for k in values if k != "agent_id"},
             "reports": FleetAgent.reports + 1,
         },
         where=FleetAgent.received_at <= statement.excluded.received_at,
     )
-    # RETURNING says whether the row moved (rowcount is -1 here with psycopg 3)
+    # RETURNING says whether the row moved
     moved = db.execute(newer.returning(FleetAgent.agent_id)).first() is not None
     day = insert(FleetDay).values(day=received.date(), verdict=report.verdict, reports=1)
     db.execute(
@@ -121,6 +172,28 @@ def record_report(db: Session, report: Report, *, team: str, spec: SpecFile) -> 
         )
         return
     replace_failures(db, report.agent_id, failed_rules(report.body))
+
+
+def _record_postgresql(db: Session, report: Report, values: dict[str, Any]) -> None:
+    """:data:`_PG_RECORD`, and the failures once more when another transaction wrote the
+    agent's row between this statement's snapshot and its upsert.
+
+    That is two hub processes taking reports of one agent at once: the upsert waits for the
+    other's row lock and then sees its row, but the failures part of the same statement
+    still reads the snapshot taken before, so it may keep a failure the other stored. The
+    count tells: ``reports`` goes up by exactly one per report, so after the upsert it is
+    the snapshot's count plus one unless another report came in between.
+    """
+    failures = failed_rules(report.body)
+    params = {
+        **values,
+        "day": utc(report.received_at).date(),
+        "metrics": [metric for metric, _label in failures],
+        "labels": [label for _metric, label in failures],
+    }
+    moved, reports, before = db.connection().execute(_PG_RECORD, params).one()
+    if moved and reports != (before or 0) + 1:
+        replace_failures(db, report.agent_id, failures)
 
 
 def replace_failures(db: Session, agent_id: str, failures: Iterable[tuple[str, str]]) -> None:
