@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
@@ -284,17 +284,47 @@ class MemoryBuckets:
             return _wait_for_token(tokens, rate)
 
 
+#: PostgreSQL: take one token in one statement. The refill is computed from the stored row
+#: (``LEAST(burst, tokens + elapsed × rate)``); the row is written only when a token is
+#: there to take, so an empty bucket is left as it is (its refill goes on from the same
+#: point, which gives the same tokens later as writing the refill now would).
+#: RETURNING a row: taken (or a new bucket, full but for this request's token).
+_PG_TAKE = text(
+    """
+INSERT INTO rate_buckets AS b (key, tokens, updated_at)
+VALUES (:key, CAST(:burst AS double precision) - 1, :now)
+ON CONFLICT (key) DO UPDATE SET
+    tokens = LEAST(:burst, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM (:now - b.updated_at)))
+                                       * :per_second) - 1,
+    updated_at = :now
+WHERE LEAST(:burst, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM (:now - b.updated_at)))
+                               * :per_second) >= 1
+RETURNING b.tokens
+"""
+)
+
+
 class DbBuckets:
     """Token buckets in the ``rate_buckets`` table, shared by every hub process.
 
-    One short transaction per request and bucket (``SELECT … FOR UPDATE`` on PostgreSQL;
-    SQLite serialises writers anyway).
+    On PostgreSQL one autocommitted ``INSERT … ON CONFLICT … DO UPDATE … WHERE … RETURNING``
+    per request and bucket: one round trip, the row lock held for that statement only
+    (an empty bucket costs one more read, for its ``Retry-After``). On SQLite, one short
+    transaction (SQLite serialises writers anyway).
     """
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        self._engine: Engine | None = (
+            bind.execution_options(isolation_level="AUTOCOMMIT")
+            if isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+            else None
+        )
 
     def take(self, key: str, rate: Rate) -> float:
+        if self._engine is not None:
+            return self._take_postgresql(self._engine, key, rate)
         for _attempt in range(2):  # a concurrent first insert of the same key: once more
             with self._sessions() as db:
                 moment = datetime.now(UTC)
@@ -304,9 +334,7 @@ class DbBuckets:
                     db.add(row)
                     elapsed = 0.0
                 else:
-                    at = row.updated_at
-                    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
-                    elapsed = (moment - at).total_seconds()
+                    elapsed = (moment - _aware(row.updated_at)).total_seconds()
                 tokens = _refill(row.tokens, elapsed, rate)
                 wait = 0.0 if tokens >= 1.0 else _wait_for_token(tokens, rate)
                 row.tokens = tokens - 1.0 if wait == 0.0 else tokens
@@ -318,6 +346,28 @@ class DbBuckets:
                     continue
                 return wait
         return 0.0
+
+    @staticmethod
+    def _take_postgresql(engine: Engine, key: str, rate: Rate) -> float:
+        if rate.burst < 1.0:  # a bucket that never holds a whole token refuses everything
+            return _wait_for_token(max(0.0, rate.burst), rate)
+        moment = datetime.now(UTC)
+        params = {"key": key, "burst": rate.burst, "per_second": rate.per_second, "now": moment}
+        with engine.connect() as connection:
+            if connection.execute(_PG_TAKE, params).first() is not None:
+                return 0.0
+            row = connection.execute(
+                select(RateBucket.tokens, RateBucket.updated_at).where(RateBucket.key == key)
+            ).first()
+        if row is None:  # gone since (the table is swept): as a full bucket would be
+            return 0.0
+        elapsed = (moment - _aware(row.updated_at)).total_seconds()
+        tokens = _refill(row.tokens, elapsed, rate)
+        return 0.0 if tokens >= 1.0 else _wait_for_token(tokens, rate)
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 def rate_limited(wait: float) -> Problem:

@@ -125,6 +125,43 @@ def test_db_buckets_are_shared(hub_db: HubEnv) -> None:
     assert first.take("addr:x", rate) > 0  # the second process took the last token
 
 
+def test_db_buckets_refill_wait_and_concurrent_takes(hub_db: HubEnv) -> None:
+    """The bucket on both databases (one statement on PostgreSQL): the wait when empty, the
+    refill from the stored time, and no token taken twice by concurrent requests."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from deskready.hub.models import RateBucket
+    from deskready.hub.security import DbBuckets
+
+    buckets = DbBuckets(hub_db.sessions)
+    rate = Rate(per_minute=60, burst=3)
+    assert [buckets.take("k", rate) for _ in range(3)] == [0.0, 0.0, 0.0]
+    wait = buckets.take("k", rate)
+    assert 0.9 < wait <= 1.0  # one token a second, none left
+    with hub_db.sessions() as db:  # 1.5 s ago: 1.5 tokens back, one taken
+        db.execute(
+            update(RateBucket)
+            .where(RateBucket.key == "k")
+            .values(tokens=0.0, updated_at=datetime.now(UTC) - timedelta(seconds=1.5))
+        )
+        db.commit()
+    assert buckets.take("k", rate) == 0.0
+    assert 0.4 < buckets.take("k", rate) <= 0.5
+    with hub_db.sessions() as db:
+        tokens = db.scalar(select(RateBucket.tokens).where(RateBucket.key == "k"))
+        assert tokens == pytest.approx(0.5, abs=0.05)
+    assert buckets.take("none", Rate(60, 0.5)) > 0
+    if hub_db.kind != "postgresql":  # SQLite's read-then-write path is for one process
+        return
+    slow = Rate(per_minute=0.001, burst=10)
+    with ThreadPoolExecutor(8) as pool:
+        waits = list(pool.map(lambda _i: buckets.take("many", slow), range(16)))
+    assert sum(1 for w in waits if w == 0.0) == 10
+
+
 def test_signed_cookie_refuses_edits_and_expiry() -> None:
     signer = CookieSigner(b"k" * 32)
     token = signer.dumps({"uid": 1, "exp": time.time() + 60})
