@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -360,6 +360,17 @@ _SESSION_QUERY = (
 )
 
 
+#: the nonce consumed, only if no report has consumed it yet (the race's loser changes nothing)
+_CONSUME = (
+    _sessions.update()  # type: ignore[attr-defined]
+    .where(_sessions.c.id == bindparam("session_id"), _sessions.c.used_by_digest.is_(None))
+    .values(used_by_digest=bindparam("digest"))
+)
+#: a Core INSERT: the ORM's unit of work would add ~1 ms of bookkeeping per report for an
+#: object nothing reads back (bench/hub_intake.py, docs/hub.md "Performance")
+_INSERT_REPORT = Report.__table__.insert()  # type: ignore[attr-defined]
+
+
 def _load_session(db: Session, session_id: str) -> _Bound | None:
     """The session and what intake needs of its invite (plain columns, no ORM objects)."""
     found = db.connection().execute(_SESSION_QUERY, {"session_id": session_id}).first()
@@ -459,11 +470,11 @@ def accept(
         "verdict": verdict,
     }
     envelope = sign(statement, intake.keys.signing_key())
-    consumed = db.execute(
-        update(MeasureSession)
-        .where(MeasureSession.id == session.id, MeasureSession.used_by_digest.is_(None))
-        .values(used_by_digest=digest)
-    )
+    # Core statements built once, on the session's connection: through the Session, an
+    # UPDATE of a mapped class takes the ORM's bulk path (its "synchronize session" step
+    # and all), the largest part of a worker's time after the round trips (py-spy)
+    connection = db.connection()
+    consumed = connection.execute(_CONSUME, {"session_id": session.id, "digest": digest})
     if getattr(consumed, "rowcount", 1) != 1:  # another submission won the race
         db.rollback()
         return _stored_or_replay(db, session.id, digest, intake.public_url)
@@ -486,11 +497,9 @@ def accept(
         if verdict == alert_events.NOT_READY_VERDICT
         else None
     )
-    # a Core INSERT: the ORM's unit of work would add ~1 ms of bookkeeping per report for
-    # an object nothing reads back (bench/hub_intake.py, docs/hub.md "Performance")
     stored = Report(**values)
     try:
-        db.execute(Report.__table__.insert().values(**values))  # type: ignore[attr-defined]
+        connection.execute(_INSERT_REPORT, values)
         fleet.record_report(db, stored, team=bound.team, spec=spec_row)
         alert_events.on_report(
             db,
