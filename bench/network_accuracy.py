@@ -21,8 +21,11 @@ For each link:
   ``get_config()``); against the ceiling, since its windows are its own;
 * **librespeed-cli** (Go) when it is on PATH: it is in neither Debian 12 nor PyPI, so the
   column says "not installed" otherwise;
-* one column per entry of :data:`EXTRA_PROBES` (a hook: the responsiveness check adds its
-  RPM here).
+* one column per entry of :data:`EXTRA_PROBES` (a hook for further per-link probes).
+
+Then responsiveness (RPM, added latency, grade) beside the queue delay built into a router
+namespace (bench/responsiveness.py: the queue must sit on a router, not the sender's own
+interface, so those rows have a lab of their own).
 
 Then loss (nftables, random), delay and jitter (the UDP relay) as read by call_quality.
 Nothing leaves this machine: every server runs in the namespace. The machine is shared
@@ -46,6 +49,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.responsiveness import responsiveness_rows  # noqa: E402
 from deskready.checks.api import CheckContext  # noqa: E402
 from deskready.checks.network.bandwidth_check import BandwidthCheck  # noqa: E402
 from deskready.checks.network.call_quality_check import CallQualityCheck  # noqa: E402
@@ -232,6 +236,9 @@ def main() -> None:
     )
     parser.add_argument("--no-cli", action="store_true", help="skip speedtest-cli")
     parser.add_argument("--no-quality", action="store_true", help="skip the call-quality rows")
+    parser.add_argument(
+        "--no-responsiveness", action="store_true", help="skip the responsiveness rows"
+    )
     parser.add_argument("--rates", type=int, nargs="*", help="Mbit/s (default: all)")
     parser.add_argument("--rtts", type=float, nargs="*", help="added RTT, ms (default: all)")
     parser.add_argument("--losses", type=float, nargs="*", help="TCP loss, %% (default: all)")
@@ -245,6 +252,11 @@ def main() -> None:
     if not args.no_quality:
         print()
         quality_rows()
+    if not args.no_responsiveness:
+        print()
+        print("responsiveness vs the delay built into the link (a router queue, reno senders)")
+        for line in responsiveness_rows():  # each row in a three-namespace lab of its own
+            print(line, flush=True)
 
 
 if __name__ == "__main__":
