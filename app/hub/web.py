@@ -28,6 +28,7 @@ from deskready.checks.language import (
     using_language,
 )
 from deskready.hub import admin
+from deskready.hub.fleet.pages import verdict_words
 from deskready.hub.intake import COMPARED, client_values, statement_of
 from deskready.hub.models import Report
 from deskready.hub.security import (
@@ -240,11 +241,7 @@ def add_pages(app: FastAPI, state: HubState) -> None:
             body, observed, envelope = row.body, row.observed, row.attestation
         statement = statement_of(envelope)
         compared = comparison(body, observed, statement)
-        words = {
-            "ready": _("ready"),
-            "not_ready": _("not ready"),
-            "incomplete": _("incomplete"),
-        }
+        words = verdict_words()
         source = observed.get("source")
         rules = [
             {

@@ -44,6 +44,7 @@ _SAFE_FILE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def verdict_words() -> dict[str, str]:
+    """Each verdict in the reader's language (the dashboard and the verify page alike)."""
     return {"ready": _("ready"), "not_ready": _("not ready"), "incomplete": _("incomplete")}
 
 
@@ -79,18 +80,32 @@ def _view(
     return response
 
 
-async def _admin_form(state: HubState, request: Request) -> tuple[dict[str, Any], dict[str, str]]:
-    """The signed-in admin and the posted form, after the CSRF and role checks."""
-    from deskready.hub.web import _csrf_refused, _form
-
+def _signed_in_or_401(state: HubState, request: Request) -> dict[str, Any]:
+    """The signed-in user of a POST (a form has no page to redirect to)."""
     user = _signed_in(state, request)
     if user is None:
         raise Problem(401, _("Not signed in"), _("Sign in as an admin first."))
-    form = await _form(request)
-    if not same_token(form.get("csrf_token"), user.get("csrf")):
+    return user
+
+
+def _allowed_to_change(user: dict[str, Any], token: object) -> None:
+    """Refuse a change without the session's CSRF token, or by a read-only supervisor: the
+    one check every POST route makes, whatever its form's encoding."""
+    from deskready.hub.web import _csrf_refused
+
+    if not isinstance(token, str) or not same_token(token, user.get("csrf")):
         raise _csrf_refused()
     if user.get("role") != "admin":
         raise Problem(403, _("Forbidden"), _("A supervisor can read the dashboard, not change it."))
+
+
+async def _admin_form(state: HubState, request: Request) -> tuple[dict[str, Any], dict[str, str]]:
+    """The signed-in admin and the posted form, after the CSRF and role checks."""
+    from deskready.hub.web import _form
+
+    user = _signed_in_or_401(state, request)
+    form = await _form(request)
+    _allowed_to_change(user, form.get("csrf_token"))
     return user, form
 
 
@@ -493,23 +508,16 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
 
     @app.post("/admin/specs", include_in_schema=False)
     async def upload_spec(request: Request) -> Response:
-        from deskready.hub.web import _csrf_refused
         from deskready.spec.loader import MAX_SPEC_BYTES
 
-        user = _signed_in(state, request)
-        if user is None:
-            raise Problem(401, _("Not signed in"), _("Sign in as an admin first."))
+        user = _signed_in_or_401(state, request)
         try:
             form = await request.form(max_files=1, max_fields=4)
+        except Problem:
+            raise
         except Exception:  # a malformed multipart body: the client's fault
             raise Problem(400, _("Bad request"), _("The form could not be read.")) from None
-        token = form.get("csrf_token")
-        if not isinstance(token, str) or not same_token(token, user.get("csrf")):
-            raise _csrf_refused()
-        if user.get("role") != "admin":
-            raise Problem(
-                403, _("Forbidden"), _("A supervisor can read the dashboard, not change it.")
-            )
+        _allowed_to_change(user, form.get("csrf_token"))
         name = form.get("name")
         upload = form.get("file")
         if not isinstance(name, str) or upload is None or isinstance(upload, str):
