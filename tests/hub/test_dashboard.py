@@ -24,7 +24,7 @@ from deskready.hub.fleet.export import safe_cell
 from deskready.hub.fleet.record import every_days_of, record_report
 from deskready.hub.models import AuditEntry, FleetAgent, FleetDay, FleetFailure, Report
 from deskready.hub.web import language_of
-from tests.hub.api_helpers import Hub, make_hub
+from tests.hub.api_helpers import SPEC, Hub, make_hub
 from tests.hub.conftest import ADMIN_EMAIL, HubEnv
 from tests.hub.dashboard_helpers import SPEC_REVERIFY, send_report, sign_in, unlimited
 
@@ -559,3 +559,17 @@ def test_record_report_concurrent_reports_of_one_agent_on_postgresql(hub_db: Hub
             assert row.report_id == newer.id
             assert failures == [("c.z", "C.Z")]
             assert row.reports == 1 + 2 * (1 + newer_first)
+
+
+def test_counts_on_the_pages_agree_in_number(hub: Hub) -> None:
+    """ "1 day", never "1 days": counts go through ngettext (languages have other plurals)."""
+    hub.env.upload_spec("daily", SPEC + b"\n[reverify]\nevery_days = 1\n")
+
+    async def flow(client: httpx.AsyncClient) -> None:
+        await sign_in(client)
+        page = await client.get("/admin/specs")
+        assert ">1 day<" in page.text
+        assert "1 days" not in page.text
+        assert ">7 days<" in page.text
+
+    hub.run(flow)
