@@ -17,7 +17,8 @@ import sys
 import click
 
 from deskready import __version__
-from deskready.checks.i18n import N_, set_language
+from deskready.checks.i18n import N_, _, set_language
+from deskready.checks.language import LANGUAGES, normalise_language
 
 #: ``ctx.meta`` keys: the language asked for with --lang (for the GUI), and --debug.
 LANG_KEY = "deskready.lang"
@@ -58,6 +59,16 @@ def apply_language(ctx: click.Context, value: str | None) -> None:
 
 
 def _on_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None and normalise_language(value) is None and not ctx.resilient_parsing:
+        # Typed by hand ("jp"), it would silently give English: say so, as the spec does
+        # for its report_language, in the spec's words (and with its "did you mean").
+        from deskready.spec.loader import _language_hint
+
+        message = _("unknown language '{code}'; use one of: {codes}").format(
+            code=value, codes=", ".join(LANGUAGES)
+        ) + _language_hint(value)
+        click.echo(f"{_('Error')}: --lang: {message}", err=True)
+        ctx.exit(2)  # ExitCode.USAGE
     apply_language(ctx, value)
 
 

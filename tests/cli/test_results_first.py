@@ -296,6 +296,25 @@ def test_lang_after_the_command_translates_it():
     assert "Typical contact-center employer" in english.output  # nothing left over
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--lang", "jp", "check", "--only", "memory", "--no-input"],
+        ["check", "--only", "memory", "--no-input", "--lang", "jp"],
+    ],
+)
+def test_an_unknown_language_is_one_clear_error_not_english(args):
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        "Error: --lang: unknown language 'jp'; use one of: en, ja, de, nl, ms (did you mean 'ja'?)"
+    ]
+
+
+def test_a_locale_name_is_a_language():
+    assert "Prüfung" in invoke("--lang", "de_DE.UTF-8", "check", "--only", "memory").output
+
+
 BROKEN = "raise RuntimeError('broken on purpose')\n"
 
 
