@@ -573,3 +573,25 @@ def test_counts_on_the_pages_agree_in_number(hub: Hub) -> None:
         assert ">7 days<" in page.text
 
     hub.run(flow)
+
+
+def test_pdf_renders_are_few_at_once_and_a_stored_pdf_is_read_bounded(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from deskready.hub.fleet import pdf
+
+    monkeypatch.setattr(pdf, "RENDER_WAIT_S", 0.01)
+    for _turn in range(pdf.MAX_RENDERS):
+        assert pdf._RENDERS.acquire(timeout=1)
+    try:
+        with pytest.raises(pdf.PdfUnavailable, match="busy"):
+            pdf.report_pdf(tmp_path, "r1", {})
+    finally:
+        for _turn in range(pdf.MAX_RENDERS):
+            pdf._RENDERS.release()
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "r2.pdf").write_bytes(b"%PDF" + b"x" * pdf.MAX_PDF_BYTES)
+    with pytest.raises(pdf.PdfUnavailable, match="could not be read"):
+        pdf.report_pdf(tmp_path, "r2", {})  # refused, not served cut short
+    (tmp_path / "pdf" / "r3.pdf").write_bytes(b"%PDF-1.7 small")
+    assert pdf.report_pdf(tmp_path, "r3", {}) == b"%PDF-1.7 small"
