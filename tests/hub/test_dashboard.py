@@ -595,3 +595,21 @@ def test_pdf_renders_are_few_at_once_and_a_stored_pdf_is_read_bounded(
         pdf.report_pdf(tmp_path, "r2", {})  # refused, not served cut short
     (tmp_path / "pdf" / "r3.pdf").write_bytes(b"%PDF-1.7 small")
     assert pdf.report_pdf(tmp_path, "r3", {}) == b"%PDF-1.7 small"
+
+
+def test_trend_charts_draw_any_number_an_agent_claims() -> None:
+    """NaN, Infinity, 1e308 and a 400-digit int in a report (JSON allows them) draw a
+    chart, not a 500: they are left out or drawn at the chart's top."""
+    from deskready.hub.fleet import charts, history
+
+    moment = now()
+    for claim in (float("inf"), float("nan"), 1e308, -1e308, 10**400):
+        value = history._number(claim)
+        assert value is None or abs(value) == 1e308
+        points = [history.Point(moment, value, 3.0), history.Point(moment, 2.0, None)]
+        for limit in (None, 1e308, 10.0):
+            series = history.Series(history.TRENDS[0], points, limit, "min")
+            svg = charts.trend_chart(series, "t")
+            assert "nan" not in svg
+            assert "inf" not in svg
+            assert svg.count("<circle") == (2 if value is None else 3)

@@ -27,9 +27,17 @@ WIDTH, HEIGHT = 520, 220
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 36
 
 
+#: the highest axis a chart draws; a larger value (an agent's report is its own claim) is
+#: drawn at the top instead of making the axis label a number Babel cannot format
+CEILING = 1e12
+
+
 def _nice_max(value: float) -> float:
-    if value <= 0:
+    """The axis top: a round number at or above ``value``, at most :data:`CEILING`."""
+    if not value > 0:  # also NaN
         return 1.0
+    if value >= CEILING:
+        return CEILING
     for step in (1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
         if value <= step:
             return float(step)
@@ -86,9 +94,10 @@ def _axis(top: float, inner_h: float) -> list[str]:
 def trend_chart(series: Series, chart_id: str) -> Markup:
     """A line of what the agent reported, one of what the hub observed, and the limit."""
     values = [v for p in series.points for v in (p.reported, p.observed) if v is not None]
-    if series.limit is not None:
-        values.append(series.limit)
-    top = _nice_max(max(values, default=0) * 1.05)
+    limit = series.limit if series.limit is not None and abs(series.limit) <= CEILING else None
+    if limit is not None:
+        values.append(limit)
+    top = _nice_max(min(max(values, default=0), CEILING) * 1.05)
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count = len(series.points)
     title = _(series.trend.title)
@@ -97,7 +106,7 @@ def trend_chart(series: Series, chart_id: str) -> Markup:
         return LEFT + (inner_w * i / (count - 1) if count > 1 else inner_w / 2)
 
     def y(v: float) -> float:
-        return TOP + inner_h * (1 - v / top)
+        return TOP + inner_h * (1 - min(max(v, 0.0), top) / top)
 
     summary = _("{title} over {count} reports").format(title=title, count=count)
     parts = [
@@ -106,14 +115,14 @@ def trend_chart(series: Series, chart_id: str) -> Markup:
         f'<title id="{chart_id}-t">{escape(summary)}</title>',
     ]
     parts += _axis(top, inner_h)
-    if series.limit is not None:
-        ly = y(series.limit)
+    if limit is not None:
+        ly = y(limit)
         word = _("minimum") if series.limit_kind == "min" else _("maximum")
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ly:.1f}" y2="{ly:.1f}" '
             f'stroke="{LIMIT_COLOUR}" stroke-width="2" stroke-dasharray="6 4"/>'
             f'<text x="{WIDTH - RIGHT}" y="{ly - 5:.1f}" text-anchor="end" class="limit">'
-            f"{escape(word)} {escape(format_number(series.limit))}</text>"
+            f"{escape(word)} {escape(format_number(limit))}</text>"
         )
     for attr, colour, dash in (
         ("reported", REPORTED_COLOUR, ""),

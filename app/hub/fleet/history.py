@@ -8,6 +8,7 @@ Only the reports' own fields are read: ``results[].measurements`` for the agent'
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,9 +60,15 @@ class Series:
 
 
 def _number(value: Any) -> float | None:
+    """``value`` as a float to draw, or None: not a number, not finite (JSON from an agent
+    may say ``NaN`` or ``Infinity``), or an int too large for a float."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def limit_of(body: Mapping[str, Any], metric: str) -> tuple[float | None, str]:
@@ -84,7 +91,7 @@ def trends(reports: Sequence[Report]) -> list[Series]:
     for trend in TRENDS:
         points = []
         for row in reports:
-            mine = client_values(row.body).get(trend.metric)
+            mine = _number(client_values(row.body).get(trend.metric))
             theirs = _number(row.observed.get(trend.observed)) if trend.observed else None
             points.append(Point(utc(row.received_at), mine, theirs))
         limit, kind = limit_of(newest, trend.metric)
