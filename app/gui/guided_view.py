@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from deskready.checks.i18n import _, ngettext
 from deskready.format import format_number
 from deskready.gui.live import LevelMeter
+from deskready.gui.plain_label import plain_label
 from deskready.gui.steps import Step, StepGate
 
 if TYPE_CHECKING:
@@ -37,20 +37,6 @@ if TYPE_CHECKING:
 
 #: Seconds between "I'm ready" and the step's start (time to sit up and face the mic).
 COUNTDOWN_S = 3
-
-
-def _plain(text: str = "", *, point_scale: float = 1.0, bold: bool = False) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # check messages and titles are data
-    label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    if point_scale != 1.0 or bold:
-        font = QFont(label.font())
-        if point_scale != 1.0:
-            font.setPointSizeF(font.pointSizeF() * point_scale)
-        font.setBold(bold)
-        label.setFont(font)
-    return label
 
 
 class GuidedView(QWidget):
@@ -78,21 +64,21 @@ class GuidedView(QWidget):
         self.step_list.setMaximumWidth(240)
         self.step_list.setSpacing(3)
         self.step_list.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        self.heading = _plain(point_scale=1.5, bold=True)
+        self.heading = plain_label(scale=1.5, bold=True)
         self.heading.setAccessibleName(_("Current step"))
-        self.note = _plain()
-        self.check_title = _plain(bold=True)
-        self.instruction = _plain(point_scale=1.35)
+        self.note = plain_label()
+        self.check_title = plain_label(bold=True)
+        self.instruction = plain_label(scale=1.35)
         self.instruction.setAccessibleName(_("What to do now"))
         self.instruction.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.meter = LevelMeter()
         self.meter.setMinimumHeight(22)
         self.meter.hide()
         #: says what the bar is (it looks like the progress bar below it otherwise)
-        self.meter_caption = _plain(_("Your voice level (aim for the middle):"))
+        self.meter_caption = plain_label(_("Your voice level (aim for the middle):"))
         self.meter_caption.setWordWrap(False)  # one short line; wrapping left a gap below it
         self.meter_caption.hide()
-        self.live = _plain(point_scale=1.2, bold=True)
+        self.live = plain_label(scale=1.2, bold=True)
         self.live.setAccessibleName(_("Live value"))
         self.live.hide()
         self.progress = QProgressBar()
@@ -107,7 +93,7 @@ class GuidedView(QWidget):
         self.ready_button.setFont(bold)
         self.ready_button.clicked.connect(self._on_ready)
         self.ready_button.hide()
-        self.countdown = _plain(point_scale=1.35, bold=True)
+        self.countdown = plain_label(scale=1.35, bold=True)
         self.countdown.setAccessibleName(_("Countdown"))
         # One short line beside the button: wrapping in the row's narrow width hint broke
         # "Start in 1 / Sekunde…" over two lines with the whole row free beside it.

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -26,21 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from deskready.checks.i18n import _
+from deskready.gui.plain_label import plain_label
 from deskready.gui.theme import status_color, theme_changed
-
-
-def _plain(text: str, *, bold: bool = False, scale: float = 1.0) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # titles, findings and advice are data
-    label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    if bold or scale != 1.0:
-        font = QFont(label.font())
-        font.setBold(bold)
-        if scale != 1.0:
-            font.setPointSizeF(font.pointSizeF() * scale)
-        label.setFont(font)
-    return label
 
 
 class FixItem(QFrame):
@@ -52,10 +38,10 @@ class FixItem(QFrame):
         self.setObjectName("fix")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.title = _plain(fix.title, bold=True)
-        self.found = _plain(fix.found)
+        self.title = plain_label(fix.title, bold=True)
+        self.found = plain_label(fix.found)
         self.found.setVisible(bool(fix.found))
-        self.advice = _plain(fix.advice)
+        self.advice = plain_label(fix.advice)
         self.advice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         check = fix.check_title or fix.title
         self.button = QPushButton(_("Run again"))
@@ -97,9 +83,9 @@ class ResultsPage(QWidget):
         super().__init__(parent)
         self.items: list[FixItem] = []
         self.headings: list[QLabel] = []
-        self.heading = _plain(_("What to fix"), bold=True, scale=1.4)
+        self.heading = plain_label(_("What to fix"), bold=True, scale=1.4)
         self.heading.setAccessibleName(_("What to fix"))
-        self.summary = _plain("")
+        self.summary = plain_label("")
         self.box = QWidget()
         self.list_layout = QVBoxLayout(self.box)
         self.list_layout.setContentsMargins(0, 0, 4, 0)
@@ -166,7 +152,7 @@ class ResultsPage(QWidget):
         for fix in fixes:
             if fix.kind is not kind:
                 kind = fix.kind
-                heading = _plain(kind.heading(), bold=True, scale=1.1)
+                heading = plain_label(kind.heading(), bold=True, scale=1.1)
                 self.headings.append(heading)
                 self.list_layout.addWidget(heading)
             row = FixItem(fix)

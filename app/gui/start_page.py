@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from deskready.checks.i18n import _, ngettext
 from deskready.format import list_separator
+from deskready.gui.plain_label import plain_label
 from deskready.gui.profile_bar import ProfileBar
 from deskready.gui.steps import Step
 
@@ -26,25 +27,15 @@ class StartPage(QWidget):
         self, profile_bar: ProfileBar, start_button: QPushButton, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.heading = QLabel(_("Is your home office ready for work?"))
-        self.heading.setTextFormat(Qt.TextFormat.PlainText)
-        self.heading.setWordWrap(True)
-        font = QFont(self.heading.font())
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self.heading.setFont(font)
-        self.intro = QLabel(
+        self.heading = plain_label(_("Is your home office ready for work?"), bold=True, scale=1.6)
+        self.intro = plain_label(
             _(
                 "deskready checks your computer, internet connection and headset against "
                 "your employer's requirements. Choose your employer, then press Start; "
                 "the check tells you at each step what to do."
             )
         )
-        self.intro.setTextFormat(Qt.TextFormat.PlainText)
-        self.intro.setWordWrap(True)
-        self.plan = QLabel()
-        self.plan.setTextFormat(Qt.TextFormat.PlainText)  # step names come from checks
-        self.plan.setWordWrap(True)
+        self.plan = plain_label()  # step names come from checks
         self.plan.setAccessibleName(_("The steps of the check"))
         self.start_button = start_button
         start_button.setAutoDefault(True)  # Enter on the focused button starts, as Space does

@@ -15,7 +15,10 @@ from deskready.checks.api import AnswerType, Question
 from deskready.gui.banners import MessageBar, VerdictBanner
 from deskready.gui.bridge import Progress
 from deskready.gui.check_row import CheckRow
+from deskready.gui.guided_view import GuidedView
 from deskready.gui.questions import QuestionsDialog
+from deskready.gui.results_page import ResultsPage
+from deskready.gui.steps import plan_steps
 from tests.gui.fakes import FakeMemory
 
 HOSTILE = "ACME <b>x</b><img src=x> & Co"
@@ -84,3 +87,38 @@ def test_question_dialog_shows_declaration_text_literally(qtbot):
     texts = [shown(label) for label in dialog.findChildren(QLabel)]
     assert HOSTILE in texts
     assert f"Why: {HOSTILE}" in texts
+
+
+def test_what_to_fix_and_the_guided_step_show_texts_literally(qtbot):
+    report = {
+        "verdict": "not_ready",
+        "results": [{"check": "fake_memory", "title": f"Memory {HOSTILE}", "status": "fail"}],
+        "rules": [
+            {
+                "check": "fake_memory",
+                "metric": "fake.ram_gb",
+                "label": f"RAM {HOSTILE}",
+                "outcome": "fail",
+                "actual_text": "2 GB",
+                "expected_text": "at least <i>8</i> GB",
+                "advice": HOSTILE,
+            }
+        ],
+    }
+    page = ResultsPage()
+    qtbot.addWidget(page)
+    page.show_report(report)
+    item = page.items[0]
+    assert [shown(item.title), shown(item.found), shown(item.advice)] == [
+        f"RAM {HOSTILE}",
+        "2 GB — needs at least <i>8</i> GB",
+        HOSTILE,
+    ]
+    guided = GuidedView()
+    qtbot.addWidget(guided)
+    guided.show_steps(plan_steps([FakeMemory]), {"fake_memory": HOSTILE})
+    guided.step_started(0)
+    guided.check_started("fake_memory")
+    guided.check_progressed("fake_memory", Progress(0.5, f"Read aloud: {HOSTILE}"))
+    assert shown(guided.check_title) == HOSTILE
+    assert shown(guided.instruction) == f"Read aloud: {HOSTILE}"
