@@ -6,19 +6,22 @@ raises is a counted, logged attempt."""
 from __future__ import annotations
 
 import contextlib
+import math
 import smtplib
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from deskready.hub.alerts.mail import message, send
-from deskready.hub.alerts.outbox import FAILED, Dispatcher
+from deskready.hub.alerts.outbox import BATCH, FAILED, SENDERS, Dispatcher
 from deskready.hub.alerts.webhook import check_url, post, set_webhook
 from deskready.hub.config import Smtp
+from deskready.hub.db import now as utc_now
 from deskready.hub.models import AlertAttempt, AlertDelivery
 from tests.hub.alerts_helpers import fast, sqlite_env, submit
 from tests.hub.api_helpers import make_hub
@@ -118,3 +121,24 @@ def test_a_send_that_raises_is_a_counted_attempt_not_an_endless_retry(
     with sqlite_env.sessions() as db:
         errors = [a.error for a in db.scalars(select(AlertAttempt))]
     assert errors == ["RuntimeError: a bug in sending"] * 2
+
+
+def test_a_claim_outlasts_the_slowest_round_of_its_batch(sqlite_env: HubEnv) -> None:
+    """A second hub process does not reclaim deliveries the first has claimed but not
+    reached yet, even when every send of the batch runs into the timeout."""
+    hub = make_hub(sqlite_env)
+    with sqlite_env.sessions() as db:
+        set_webhook(db, "https://alerts.example/hook", actor="a@hub.example", secret="s" * 20)
+        db.commit()
+    submit(hub, down=5.0)
+    config = fast(sqlite_env.config, timeout_s=10.0)
+    moment = [utc_now()]
+    first = Dispatcher(config, sqlite_env.sessions, clock=lambda: moment[0])
+    second = Dispatcher(config, sqlite_env.sessions, clock=lambda: moment[0])
+    first.fan_out()
+    assert len(first.claim()) == 1
+    rounds = math.ceil(BATCH / SENDERS)  # sends before the last of a batch is reached
+    moment[0] += timedelta(seconds=rounds * config.alerts.timeout_s)
+    assert second.claim() == []
+    moment[0] += timedelta(seconds=first.lease_s)  # the first process died: it lapses
+    assert len(second.claim()) == 1

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import secrets
 import smtplib
 import time
@@ -114,8 +115,11 @@ class Dispatcher:
         self.post = post
         self.send_mail = send_mail
         self.token = secrets.token_hex(16)
-        #: a claim outlives the slowest send (timeout) with room to record its result
-        self.lease_s = 3 * config.alerts.timeout_s + 30.0
+        #: a claim outlives the slowest round: a batch is sent SENDERS at a time, each send
+        #: up to timeout_s, so the last of BATCH waits for ceil(BATCH / SENDERS) sends; with
+        #: room to record. Shorter, a second hub process would reclaim (and send again) what
+        #: this one has claimed but not reached yet, whenever a receiver is slow.
+        self.lease_s = (math.ceil(BATCH / SENDERS) + 1) * config.alerts.timeout_s + 30.0
 
     # -- steps ---------------------------------------------------------------------------
 
