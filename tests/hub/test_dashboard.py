@@ -21,7 +21,7 @@ from deskready.hub.config import HubConfig
 from deskready.hub.db import make_engine, now, session_factory
 from deskready.hub.fleet import queries
 from deskready.hub.fleet.export import safe_cell
-from deskready.hub.fleet.record import every_days_of, record_report
+from deskready.hub.fleet.record import every_days, every_days_of, record_report
 from deskready.hub.models import AuditEntry, FleetAgent, FleetDay, FleetFailure, Report
 from deskready.hub.web import language_of
 from tests.hub.api_helpers import SPEC, Hub, make_hub
@@ -613,3 +613,19 @@ def test_trend_charts_draw_any_number_an_agent_claims() -> None:
             assert "nan" not in svg
             assert "inf" not in svg
             assert svg.count("<circle") == (2 if value is None else 3)
+
+
+def test_spec_lists_are_bounded_and_names_come_without_bytes(hub: Hub) -> None:
+    hub.env.upload_spec("zeta", SPEC)
+    hub.env.upload_spec("zeta", SPEC_REVERIFY)
+    with hub.env.sessions() as db:
+        names = queries.spec_names(db)
+        assert names == sorted(set(names))
+        assert {"acme", "zeta"} <= set(names)
+        assert queries.spec_names(db, limit=1) == names[:1]
+        versions = queries.spec_versions(db)
+        assert [v.name for v in versions] == sorted(v.name for v in versions)
+        assert len(queries.spec_versions(db, limit=2)) == 2
+        zeta = [v for v in versions if v.name == "zeta"]
+        assert every_days(zeta[0]) == 7  # the newest version first
+        assert every_days(zeta[1]) is None

@@ -388,7 +388,7 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
                         else _("open"),
                     }
                 )
-            specs = sorted({s.name for s in admin.list_specs(db)})
+            specs = queries.spec_names(db)
         return _view(
             state,
             request,
@@ -492,7 +492,7 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
                     "bytes": len(s.content),
                     "every_days": every_days(s),
                 }
-                for s in admin.list_specs(db)
+                for s in queries.spec_versions(db)
             ]
         return _view(
             state, request, user, "specs.html", status=status, title=_("Specs"), nav="specs",

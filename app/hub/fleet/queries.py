@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from deskready.hub.db import utc
-from deskready.hub.models import FleetAgent, FleetDay, FleetFailure, Report
+from deskready.hub.models import FleetAgent, FleetDay, FleetFailure, Report, SpecFile
 
 VERDICTS = ("ready", "not_ready", "incomplete")
 #: sort name → (column, descending)
@@ -290,6 +290,30 @@ def distinct_values(db: Session, column: Any, limit: int = 200) -> list[str]:
     return [str(v) for v in db.scalars(walk, {"limit": limit})]
 
 
+# -- specs -----------------------------------------------------------------------------------
+
+#: spec versions the specs page lists at most, and names the invite form offers at most
+MAX_SPEC_ROWS = 200
+
+
+def spec_versions(db: Session, limit: int = MAX_SPEC_ROWS) -> list[SpecFile]:
+    """The stored specs by name, newest version first (the order of
+    :func:`deskready.hub.admin.list_specs`), at most ``limit``: every upload is kept, so
+    their number only grows, and each row holds the spec's bytes."""
+    return list(
+        db.scalars(
+            select(SpecFile)
+            .order_by(SpecFile.name, SpecFile.uploaded_at.desc(), SpecFile.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def spec_names(db: Session, limit: int = MAX_SPEC_ROWS) -> list[str]:
+    """The names a new invite may name, sorted, without reading any spec's bytes."""
+    return list(db.scalars(select(SpecFile.name).distinct().order_by(SpecFile.name).limit(limit)))
+
+
 # -- one agent -------------------------------------------------------------------------------
 
 #: the reports an agent page shows at most (newest kept)
@@ -321,4 +345,6 @@ __all__ = [
     "distinct_values",
     "iter_agents",
     "overview",
+    "spec_names",
+    "spec_versions",
 ]
