@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from deskready.hub import admin
 from deskready.hub.db import now, utc
-from deskready.hub.models import Invite, SpecFile
+from deskready.hub.models import AuditEntry, Invite, SpecFile
 from tests.hub.api_helpers import Hub, make_hub
 from tests.hub.conftest import ADMIN_EMAIL, HubEnv
 from tests.hub.dashboard_helpers import SPEC_REVERIFY, send_report, sign_in, unlimited
@@ -168,3 +168,32 @@ def test_a_supervisor_is_refused_on_every_post_route(hub: Hub) -> None:
             assert "x" not in set(db.scalars(select(Invite.agent_id)))
 
     hub.run(flow)
+
+
+def test_an_admin_revokes_an_invite_and_it_is_audited(hub: Hub) -> None:
+    with hub.env.sessions() as db:
+        made = admin.create_invite(
+            db, agent_id="AG-6", spec_name="acme", expires=timedelta(days=1), uses=1,
+            actor=ADMIN_EMAIL,
+        )  # fmt: skip
+        db.commit()
+        invite_id = made.invite.id
+
+    async def flow(client: httpx.AsyncClient) -> None:
+        csrf = await sign_in(client)
+        done = await client.post(f"/admin/invites/{invite_id}/revoke", data={"csrf_token": csrf})
+        assert done.status_code == 303
+        unknown = await client.post("/admin/invites/999999/revoke", data={"csrf_token": csrf})
+        assert unknown.status_code == 404
+        joined = await client.post("/api/v1/sessions", json={"invite": made.code})
+        assert joined.status_code == 410
+
+    hub.run(flow)
+    with hub.env.sessions() as db:
+        invite = db.get(Invite, invite_id)
+        assert invite is not None
+        assert invite.revoked
+        trail = list(
+            db.scalars(select(AuditEntry.target).where(AuditEntry.action == "invite.revoke"))
+        )
+        assert trail == [f"invite:{invite_id}"]

@@ -449,22 +449,26 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
 
     async def _change_invite(request: Request, invite_id: int, action: str) -> Response:
         user, _form_values = await _admin_form(state, request)
-        with state.sessions() as db:
-            invite = db.get(Invite, invite_id)
-            if invite is None:
-                raise Problem(404, _("Unknown invite"), _("This hub has no such invite."))
-            if action == "revoke":
-                invite.revoked = True
-            else:
-                invite.expires_at = min(utc(invite.expires_at), utc_now())
-            admin.audit(
-                db,
-                str(user.get("email")),
-                f"invite.{action}",
-                f"invite:{invite_id}",
-                {"agent": invite.agent_id},
-            )
-            db.commit()
+
+        def change() -> None:  # off the event loop, as every other write of these pages
+            with state.sessions() as db:
+                invite = db.get(Invite, invite_id)
+                if invite is None:
+                    raise Problem(404, _("Unknown invite"), _("This hub has no such invite."))
+                if action == "revoke":
+                    invite.revoked = True
+                else:
+                    invite.expires_at = min(utc(invite.expires_at), utc_now())
+                admin.audit(
+                    db,
+                    str(user.get("email")),
+                    f"invite.{action}",
+                    f"invite:{invite_id}",
+                    {"agent": invite.agent_id},
+                )
+                db.commit()
+
+        await run_in_threadpool(change)
         return RedirectResponse("/admin/invites", status_code=303)
 
     @app.post("/admin/invites/{invite_id}/revoke", include_in_schema=False)
