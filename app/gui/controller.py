@@ -99,7 +99,10 @@ class RunController(QObject):
         bridge.finished.connect(self.check_finished)
         bridge.asked.connect(self.question_asked)
         self._bridge = bridge
-        previous = self.outcome
+        # Run again of some checks merges into the last outcome; Start begins afresh, so a
+        # check this run never reached (Cancel at the gate) is not shown with a result
+        # from an earlier run under "this covers only what finished".
+        previous = self.outcome if check_ids is not None else None
         adapters = dict(adapters)
         shown_language = active_language()
 
@@ -137,7 +140,11 @@ class RunController(QObject):
                     break
             if outcome is None or not ran:  # stopped before the first step: nothing ran
                 outcome = session.run(only=(), previous=outcome, adapters=adapters)
-            if bridge.cancelled.is_set() and not outcome.interrupted:
+            # Cancelled now, or re-running part of an interrupted run: the results an
+            # interruption cut short are still in the outcome, so it stays interrupted
+            # (incomplete) until a run from the start.
+            cut_short = previous is not None and previous.interrupted
+            if (bridge.cancelled.is_set() or cut_short) and not outcome.interrupted:
                 outcome = replace(outcome, interrupted=True)
             if session.hub is not None:  # the employer's hub: STUN probes sent, sealed in
                 from deskready.hubclient.run import record_stun_sent

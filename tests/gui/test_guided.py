@@ -213,3 +213,30 @@ def test_a_run_with_nothing_left_to_fix_is_proof_only_when_it_is_ready(qtbot):
     page.show_report({"verdict": "ready", "interrupted": False, "rules": [], "results": []})
     assert "meets every requirement checked" in page.summary.text()
     assert "no readiness proof" not in page.summary.text()
+
+
+def test_start_begins_afresh_and_run_again_keeps_an_interrupted_run_interrupted(qtbot, make_window):
+    window = make_window()
+    preanswer(window)
+    auto_answer(window, {"fake.beeps": "3"})
+    window.run_all()
+    first = wait_report(qtbot, window)
+    assert not first["interrupted"]
+    assert {r["check"]: r["status"] for r in first["results"]}["fake_microphone"] == "pass"
+
+    # Start again, then Cancel at the gate: the microphone never ran in this run, so it
+    # is not shown with the first run's result.
+    window.report = None
+    window.run_all()
+    qtbot.waitUntil(lambda: window.guided.gate is not None, timeout=5000)
+    window.cancel()
+    cancelled = wait_report(qtbot, window)
+    assert cancelled["interrupted"]
+    assert {r["check"]: r["status"] for r in cancelled["results"]}["fake_microphone"] == "skipped"
+
+    # Run again of one item does not make the interrupted run whole.
+    window.report = None
+    window.run_one("fake_memory")
+    again = wait_report(qtbot, window)
+    assert again["interrupted"] is True
+    assert again["verdict"] != "ready"
