@@ -142,3 +142,15 @@ def test_a_claim_outlasts_the_slowest_round_of_its_batch(sqlite_env: HubEnv) -> 
     assert second.claim() == []
     moment[0] += timedelta(seconds=first.lease_s)  # the first process died: it lapses
     assert len(second.claim()) == 1
+
+
+def test_an_smtp_password_is_never_sent_in_clear_to_a_remote_relay() -> None:
+    """``starttls = false`` with a user: refused before connecting (nothing listens on the
+    TEST-NET address, so a connection attempt would show as a timeout, not this error)."""
+    remote = Smtp(host="192.0.2.1", port=25, starttls=False, user="hub", password="pw",
+                  sender="hub@acme.example")  # fmt: skip
+    mail = message(remote, ["it@acme.example"], "agent.overdue", {}, "hub")
+    started = time.monotonic()
+    with pytest.raises(smtplib.SMTPException, match="not sent in clear"):
+        send(remote, mail, TIMEOUT_S)
+    assert time.monotonic() - started < 0.5

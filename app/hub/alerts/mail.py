@@ -4,7 +4,8 @@ One message per event to every address in ``[alerts] email_to``. The whole conve
 bounded by ``[alerts] timeout_s`` (``smtplib.SMTP(timeout=…)`` applies it to each socket
 operation only, so :func:`deskready.hub.alerts.deadline.cut_off_after` ends a relay that
 drips its replies); STARTTLS (RFC 3207) with the system's CA store comes before any login, so a
-password never crosses the network in clear when ``starttls = true``. Agent ids and teams
+password never crosses the network in clear when ``starttls = true``; with ``starttls =
+false`` a password is only sent to a relay on a loopback address. Agent ids and teams
 are data in a ``text/plain`` body; the subject is built from fixed words and the agent id,
 and ``email.message`` folds and encodes headers, so no text can add a header.
 """
@@ -22,7 +23,7 @@ from typing import Any
 from deskready.checks.i18n import _
 from deskready.hub.alerts import events
 from deskready.hub.alerts.deadline import cut_off_after, timed_out
-from deskready.hub.config import Smtp
+from deskready.hub.config import Smtp, _is_loopback
 
 
 def subject(kind: str, payload: Mapping[str, Any]) -> str:
@@ -94,6 +95,14 @@ def send(smtp: Smtp, mail: EmailMessage, timeout_s: float) -> None:
         smtplib.SMTPException, OSError: the relay refused it, could not be reached, or did
             not finish in time (``TimeoutError``).
     """
+    if smtp.user and not smtp.starttls and not _is_loopback(smtp.host):
+        # smtplib would send AUTH PLAIN/LOGIN over the bare connection: the password in clear
+        raise smtplib.SMTPException(
+            _(
+                "the SMTP password is not sent in clear: set [smtp] starttls = true, "
+                "or use a relay on a loopback address"
+            )
+        )
     relay = smtplib.SMTP(timeout=timeout_s)
     with cut_off_after(timeout_s, lambda: relay.sock) as cutoff:
         try:
