@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, cast, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -369,12 +369,55 @@ _CONSUME = (
 #: a Core INSERT: the ORM's unit of work would add ~1 ms of bookkeeping per report for an
 #: object nothing reads back (bench/hub_intake.py, docs/hub.md "Performance")
 _INSERT_REPORT = Report.__table__.insert()  # type: ignore[attr-defined]
+_reports = Report.__table__
+_REPORT_COLUMNS = (
+    "id", "session_id", "agent_id", "spec_id", "verdict", "disputed", "received_at", "digest",
+    "body", "observed", "attestation",
+)  # fmt: skip
+#: PostgreSQL: the nonce consumed and the report stored in one statement (one round trip);
+#: the INSERT takes its row from the UPDATE's, so when another submission consumed the
+#: nonce first nothing is stored and no row comes back
+_consumed = _CONSUME.returning(_sessions.c.id).cte("consumed")
+_CONSUME_AND_STORE = (
+    _reports.insert()  # type: ignore[attr-defined]
+    .from_select(
+        list(_REPORT_COLUMNS),
+        select(
+            *(
+                cast(bindparam(f"r_{name}", type_=column.type), column.type)
+                for name in _REPORT_COLUMNS
+                for column in (_reports.c[name],)
+            )
+        ).select_from(_consumed),
+    )
+    .returning(_reports.c.id)
+)
 
 
 def _load_session(db: Session, session_id: str) -> _Bound | None:
     """The session and what intake needs of its invite (plain columns, no ORM objects)."""
     found = db.connection().execute(_SESSION_QUERY, {"session_id": session_id}).first()
     return None if found is None else _Bound(*found)
+
+
+def _consume_and_store(db: Session, session_id: str, digest: str, values: dict[str, Any]) -> bool:
+    """Consume the session's nonce and store the report; False when another submission had
+    consumed it (nothing stored).
+
+    Core statements built once, on the session's connection: through the Session an
+    UPDATE of a mapped class takes the ORM's bulk path ("synchronize session" and all),
+    the largest cost of a worker after the round trips (py-spy, docs/hub.md).
+    """
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        params = {f"r_{name}": values[name] for name in _REPORT_COLUMNS}
+        params.update(session_id=session_id, digest=digest)
+        return connection.execute(_CONSUME_AND_STORE, params).first() is not None
+    consumed = connection.execute(_CONSUME, {"session_id": session_id, "digest": digest})
+    if getattr(consumed, "rowcount", 1) != 1:
+        return False
+    connection.execute(_INSERT_REPORT, values)
+    return True
 
 
 @dataclass
@@ -470,14 +513,6 @@ def accept(
         "verdict": verdict,
     }
     envelope = sign(statement, intake.keys.signing_key())
-    # Core statements built once, on the session's connection: through the Session, an
-    # UPDATE of a mapped class takes the ORM's bulk path (its "synchronize session" step
-    # and all), the largest part of a worker's time after the round trips (py-spy)
-    connection = db.connection()
-    consumed = connection.execute(_CONSUME, {"session_id": session.id, "digest": digest})
-    if getattr(consumed, "rowcount", 1) != 1:  # another submission won the race
-        db.rollback()
-        return _stored_or_replay(db, session.id, digest, intake.public_url)
     body = {k: v for k, v in report.items() if k != "attestation"}
     values: dict[str, Any] = {
         "id": report_id,
@@ -497,9 +532,15 @@ def accept(
         if verdict == alert_events.NOT_READY_VERDICT
         else None
     )
+    try:
+        if not _consume_and_store(db, session.id, digest, values):
+            db.rollback()  # another submission won the race
+            return _stored_or_replay(db, session.id, digest, intake.public_url)
+    except IntegrityError:  # the same report stored by a concurrent submission
+        db.rollback()
+        return _stored_or_replay(db, session.id, digest, intake.public_url)
     stored = Report(**values)
     try:
-        connection.execute(_INSERT_REPORT, values)
         fleet.record_report(db, stored, team=bound.team, spec=spec_row)
         alert_events.on_report(
             db,

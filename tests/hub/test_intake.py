@@ -310,3 +310,47 @@ def test_the_agent_reads_back_what_the_hub_counted_in_its_own_session(hub: Hub) 
         )
 
     hub.run(flow)
+
+
+def test_a_nonce_consumed_first_by_another_submission_stores_nothing(hub: Hub) -> None:
+    """The race intake's one-statement consume-and-store (PostgreSQL) and its two
+    statements (SQLite) must lose cleanly: no report row, the session left as it was."""
+    from sqlalchemy import func, select
+
+    from deskready.hub.intake import _consume_and_store
+
+    code = hub.invite()
+    joined = hub.run(lambda c: _join(c, code))
+    session_id = joined["session"]
+    with hub.env.sessions() as db:
+        db.execute(
+            update(MeasureSession)
+            .where(MeasureSession.id == session_id)
+            .values(used_by_digest="sha256:other")
+        )
+        db.commit()
+    values = {
+        "id": "1" * 32, "session_id": session_id, "agent_id": "AG-7", "spec_id": 1,
+        "verdict": "ready", "disputed": False, "received_at": now(), "digest": "sha256:mine",
+        "body": {"rules": []}, "observed": {}, "attestation": {},
+    }  # fmt: skip
+    with hub.env.sessions() as db:
+        assert _consume_and_store(db, session_id, "sha256:mine", values) is False
+        db.rollback()
+        assert db.scalar(select(func.count()).select_from(Report)) == 0
+        used = db.scalar(
+            select(MeasureSession.used_by_digest).where(MeasureSession.id == session_id)
+        )
+        assert used == "sha256:other"
+    with hub.env.sessions() as db:  # and the winner's path stores exactly one row
+        db.execute(
+            update(MeasureSession)
+            .where(MeasureSession.id == session_id)
+            .values(used_by_digest=None)
+        )
+        assert _consume_and_store(db, session_id, "sha256:mine", values) is True
+        db.commit()
+        stored = db.get(Report, "1" * 32)
+        assert stored is not None
+        assert stored.body == {"rules": []}
+        assert stored.received_at is not None
