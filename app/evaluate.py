@@ -177,7 +177,10 @@ def _advice(rule: Rule, metric: Metric, outcome: Outcome, result: CheckResult | 
     if outcome is Outcome.UNKNOWN:
         if result is not None and result.error:
             return ""  # one message per cause: the check's own error says it, once
-        return _("Not measured or not answered yet. Run the check again and answer its questions.")
+        asked = result is not None and any(q.id == rule.metric for q in result.check.questions)
+        if asked:
+            return _("Not answered yet. Run the check again and answer its question.")
+        return _("This could not be measured. Run the check again.")
     if rule.advice:
         return _(rule.advice)  # the employer's own words, in their best-matching language
     if metric.advice:

@@ -182,10 +182,7 @@ def _unmeasured(
                 else _("Not measured: {requirements}").format(
                     requirements=list_separator().join(labels)
                 ),
-                advice=" ".join(advice)
-                or _(
-                    "Not measured or not answered yet. Run the check again and answer its questions."
-                ),
+                advice=" ".join(advice) or _("This could not be measured. Run the check again."),
                 metrics=tuple(_text(r.get("metric")) for r in open_rules),
             )
         )

@@ -118,3 +118,8 @@ def test_unanswered_value_without_a_check_error_still_says_what_to_do():
     results, _ = judge_values([Rule("ram.gb", min=8)], {}, METRICS)
     assert results[0].outcome is Outcome.UNKNOWN
     assert "Run the check again" in results[0].advice
+
+
+def test_a_value_no_question_gives_is_called_unmeasured_not_unanswered():
+    results, _ = judge_values([Rule("ram.gb", min=8)], {}, METRICS)
+    assert results[0].advice == "This could not be measured. Run the check again."

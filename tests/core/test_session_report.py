@@ -170,3 +170,14 @@ def test_seal_round_trips_through_json_and_detects_any_change(body):
     again["schema_extra"] = 1
     assert not verify_digest(again)
     assert compute_digest(report) == report["integrity"]["digest"]
+
+
+def test_an_unanswered_question_and_an_unmeasured_value_say_different_things():
+    """The advice names the cause: a question left unanswered is not "could not measure"."""
+    s = session(**{"declaration__workspace__quiet": True})
+    report = s.report(s.run())
+    phone = next(r for r in report["rules"] if r["metric"] == "phoneish.kind")
+    assert phone["outcome"] == "unknown"
+    assert phone["advice"] == "Not answered yet. Run the check again and answer its question."
+    fixes = [f for f in what_to_fix(report) if f.check_id == "phoneish"]
+    assert [f.advice for f in fixes] == [phone["advice"]]
