@@ -122,8 +122,11 @@ def postgres() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def make_hub(folder: Path, database_url: str | None, port: int, sessions: int) -> str:
-    """A hub in ``folder`` with no rate limits to speak of; returns an invite code."""
+def make_hub(
+    folder: Path, database_url: str | None, port: int, sessions: int, agents: int = 1
+) -> list[tuple[str, str]]:
+    """A hub in ``folder`` with no rate limits to speak of; (agent id, invite code) of each
+    of ``agents`` agents, every invite good for ``sessions`` sessions."""
     admin.init_hub(
         folder,
         admin_email=ADMIN,
@@ -147,17 +150,21 @@ def make_hub(folder: Path, database_url: str | None, port: int, sessions: int) -
     engine = make_engine(config.database_url)
     with session_factory(engine)() as db:
         admin.upload_spec(db, "acme", SPEC, actor=ADMIN)
-        made = admin.create_invite(
-            db,
-            agent_id="AG-7",
-            spec_name="acme",
-            expires=timedelta(days=1),
-            uses=sessions,
-            actor=ADMIN,
-        )
+        codes = []
+        for number in range(agents):
+            agent = "AG-7" if agents == 1 else f"AG-{number:05d}"
+            made = admin.create_invite(
+                db,
+                agent_id=agent,
+                spec_name="acme",
+                expires=timedelta(days=1),
+                uses=sessions,
+                actor=ADMIN,
+            )
+            codes.append((agent, made.code))
         db.commit()
     engine.dispose()
-    return made.code
+    return codes
 
 
 async def _drive(
@@ -430,7 +437,7 @@ def _row(name: str, elapsed: float, latencies: list[float], errors: int) -> dict
 def bench(kind: str, database_url: str | None, args: argparse.Namespace) -> list[dict[str, Any]]:
     folder = Path(tempfile.mkdtemp(prefix="deskready-bench-hub-")) / "hub"
     port = _free_port()
-    code = make_hub(folder, database_url, port, args.reports + 10)
+    codes = make_hub(folder, database_url, port, args.reports + 10, args.agents)
     rows = []
     try:
         with (
@@ -438,13 +445,21 @@ def bench(kind: str, database_url: str | None, args: argparse.Namespace) -> list
             httpx.Client(base_url=url) as client,
         ):
             joined = [
-                client.post("/api/v1/sessions", json={"invite": code}).json()
-                for _ in range(args.reports)
+                (
+                    codes[number % len(codes)][0],
+                    client.post(
+                        "/api/v1/sessions", json={"invite": codes[number % len(codes)][1]}
+                    ).json(),
+                )
+                for number in range(args.reports)
             ]
-            template = make_report(joined[0])
+            templates = {
+                agent: make_report(session, agent_id=agent)
+                for agent, session in joined[: len(codes)]
+            }
             bodies = []
-            for session in joined:
-                report = json.loads(json.dumps(template))
+            for agent, session in joined:
+                report = json.loads(json.dumps(templates[agent]))
                 report["hub"].update(session=session["session"], nonce=session["nonce"])
                 bodies.append(
                     (
@@ -501,6 +516,13 @@ def main() -> None:
         type=Path,
         default=None,
         help="write py-spy profiles of the uvicorn workers during the wrk submit phase here",
+    )
+    parser.add_argument(
+        "--agents",
+        type=int,
+        default=1,
+        help="spread the reports over this many agents, one invite each (default 1: every "
+        "report is AG-7's, so every submission updates the same fleet_agents row)",
     )
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
