@@ -94,6 +94,9 @@ def test_a_guided_audio_run_in_a_real_window_by_keyboard(xvfb, tmp_path):
         results["speaker"]["details"]["beeps_heard"]
         == results["speaker"]["details"]["beeps_played"]
     )
-    assert report["verdict"] == "ready", [r for r in report["rules"] if r["outcome"] != "pass"]
+    assert report["verdict"] == "ready", (
+        [r for r in report["rules"] if r["outcome"] != "pass"],
+        {c: r.get("error") for c, r in results.items() if r.get("error")},
+    )
     assert seen["banner"].startswith("READY")
     assert seen["keys"][-1].startswith("Key_Return -> QLineEdit")  # the beeps, typed

@@ -98,7 +98,10 @@ def main(out: Path, shots: Path) -> int:
     pause = np.zeros(round(0.3 * RATE), dtype=np.float32)
     speech = np.tile(np.concatenate([sentence * gain, pause]), 3).astype(np.float32)
     rng = np.random.default_rng(3)
-    room = (rng.standard_normal(8 * RATE) * 10 ** (-55 / 20)).astype(np.float32)
+    # A quiet room for the whole run, not only once the room check has begun: the check's
+    # start reaches this GUI thread as a signal, and under load a player started from it
+    # could begin after the recording ended (digital zero reads as a dead microphone).
+    room = (rng.standard_normal(90 * RATE) * 10 ** (-55 / 20)).astype(np.float32)
 
     app = create_app([])
     apply_theme(app, "light")
@@ -138,8 +141,6 @@ def main(out: Path, shots: Path) -> int:
         stop_players()
         if check_id == "microphone":
             players.append(pacat(speech, tmp / "speech.raw"))  # the agent reads aloud
-        elif check_id == "room_noise":
-            players.append(pacat(room, tmp / "room.raw"))  # a quiet room, not digital zero
         elif check_id == "speaker":
             counter.append(BeepCounter())
 
@@ -216,10 +217,12 @@ def main(out: Path, shots: Path) -> int:
         assert window.open_spec_file(str(spec))
         QTimer.singleShot(300, start)
 
+    room_player = pacat(room, tmp / "room.raw")  # a quiet room, never digital zero
     QTimer.singleShot(300, when_loaded)
     QTimer.singleShot(80_000, app.quit)  # bounded, whatever happens
     app.exec()
     stop_players()
+    room_player.terminate()
     for rec in counter:
         if rec.proc.poll() is None:
             rec.proc.kill()
