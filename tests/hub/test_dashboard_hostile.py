@@ -20,7 +20,7 @@ from tests.hub.dashboard_helpers import SPEC_REVERIFY, send_report, sign_in, unl
 
 SUPERVISOR = "lead@hub.example"
 SUPERVISOR_PASSWORD = "a supervisor's long passphrase"
-HOSTILE = "<script>alert(1)</script>{{ 7*7 }}"
+HOSTILE = "<script>alert(1)</script>{{ 7*7919 }}"  # 55433: no clock or id reads so
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def test_typed_text_is_data_on_every_page(hub: Hub) -> None:
         for page in pages:
             assert "<script>" not in page.text, page.url
             assert "<b>" not in page.text, page.url
-            assert "49" not in page.text or "{{ 7*7 }}" in page.text, page.url
+            assert "55433" not in page.text, page.url  # never evaluated as a template
         assert any("&lt;script&gt;" in page.text for page in pages)
 
     hub.run(flow)
