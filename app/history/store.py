@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ SCHEMA_VERSION = 1
 MAX_REPORT_BYTES = 2 * 1024 * 1024
 #: Runs kept; one a day for more than a year. The oldest are removed when a run is added.
 MAX_RUNS = 500
+#: tries at switching a new file to WAL while another process holds it (see _use_wal)
+WAL_ATTEMPTS = 8
 BUSY_TIMEOUT_S = 10.0
 
 
@@ -129,7 +132,7 @@ class HistoryStore:
             try:
                 conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
                 if write:
-                    conn.execute("PRAGMA journal_mode = WAL")
+                    _use_wal(conn)
                 self._upgrade(conn)
                 yield conn
             except sqlite3.Error as exc:
@@ -338,3 +341,24 @@ def _run_of(row: tuple[Any, ...]) -> Run:
         reverify_days=row[7],
         report=report if isinstance(report, dict) else {},
     )
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL once (the mode is kept in the file).
+
+    Two processes opening a new history at the same moment may both try the switch; it
+    needs the whole file, and SQLite answers "database is locked" at once rather than
+    waiting the busy timeout. So: leave a file that is already WAL alone, and retry the
+    switch a few times (bounded, ~2 s in all) while the other process holds it.
+    """
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() == "wal":
+                return
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
