@@ -89,23 +89,8 @@ class ResponsivenessCheck(Check):
     order = 150
     time_budget_s: ClassVar[float] = 45.0
     settings = (
-        Setting(
-            "backend",
-            str,
-            "speedtest",
-            N_("speedtest (speedtest.net or a Speedtest Mini) or librespeed"),
-            choices=("speedtest", "librespeed"),
-        ),
-        Setting(
-            "server",
-            str,
-            "auto",
-            N_(
-                'speedtest: "auto", a speedtest.net server id, or a Speedtest Mini URL; '
-                "librespeed: the server's backend URL (or its page, or //host/…)"
-            ),
-            check=server_url.problem,
-        ),
+        server_url.BACKEND_SETTING,
+        server_url.SERVER_SETTING,
         Setting(
             "max_seconds",
             float,

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from deskready.checks.i18n import M_
+from deskready.checks.api import Setting
+from deskready.checks.i18n import M_, N_
 
 
 def is_url(value: str) -> bool:
@@ -53,3 +54,24 @@ def problem(value: object) -> str | None:
     if port == 0:
         return M_("must be an address with a valid port (1 to 65535)")
     return None
+
+
+#: The settings every check that talks to a speed-test server declares (bandwidth and
+#: responsiveness): one wording, one validation when the spec loads.
+BACKEND_SETTING = Setting(
+    "backend",
+    str,
+    "speedtest",
+    N_("speedtest (speedtest.net or a Speedtest Mini) or librespeed"),
+    choices=("speedtest", "librespeed"),
+)
+SERVER_SETTING = Setting(
+    "server",
+    str,
+    "auto",
+    N_(
+        'speedtest: "auto", a speedtest.net server id, or a Speedtest Mini URL; '
+        "librespeed: the server's backend URL (or its page, or //host/…)"
+    ),
+    check=problem,
+)
