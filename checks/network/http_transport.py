@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import SplitResult, urlsplit
 
 from deskready.checks.api import CheckContext
@@ -240,8 +241,14 @@ def reset_socket(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
+class Abortable(Protocol):
+    """A connection that can be cut off from another thread (:meth:`Connection.abort`)."""
+
+    def abort(self) -> None: ...
+
+
 @contextlib.contextmanager
-def wall_clock(conn: Connection, seconds: float) -> Iterator[None]:
+def wall_clock(conn: Abortable, seconds: float) -> Iterator[None]:
     """Abort ``conn`` when the block has run ``seconds``; the block then raises
     :class:`RequestTimeout` (whatever the aborted socket call raised or returned)."""
     fired = threading.Event()

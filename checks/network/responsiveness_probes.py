@@ -21,15 +21,14 @@ import contextlib
 import http.client
 import socket
 import ssl
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from deskready.checks.network.adapters import NetAdapter, call_with_timeout
-from deskready.checks.network.http_transport import LATENCY_LIMIT, path_of, read_body
-from deskready.checks.network.transfer_errors import HttpStatusError, RequestTimeout
+from deskready.checks.network.http_transport import LATENCY_LIMIT, path_of, read_body, wall_clock
+from deskready.checks.network.transfer_errors import HttpStatusError
 
 
 @dataclass(frozen=True)
@@ -121,29 +120,6 @@ class ProbeConnection(http.client.HTTPConnection):
         return (time.perf_counter() - started) * 1000.0
 
 
-@contextlib.contextmanager
-def _abort_after(conn: ProbeConnection, seconds: float) -> Iterator[None]:
-    fired = threading.Event()
-
-    def fire() -> None:
-        fired.set()
-        conn.abort()
-
-    timer = threading.Timer(max(0.0, seconds), fire)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    except Exception as exc:
-        if fired.is_set():
-            raise RequestTimeout(seconds) from exc
-        raise
-    finally:
-        timer.cancel()
-    if fired.is_set():
-        raise RequestTimeout(seconds)
-
-
 @dataclass(frozen=True)
 class ForeignSample:
     """One foreign probe: when it completed (monotonic) and its three times in ms."""
@@ -170,7 +146,7 @@ def foreign_probe(
     if track is not None:
         track(conn)
     try:
-        with _abort_after(conn, timeout):
+        with wall_clock(conn, timeout):
             conn.connect()
             http_ms = conn.get_small()
         assert conn.tcp_ms is not None
@@ -190,7 +166,7 @@ def idle_self_probes(
     """
     conn = ProbeConnection(endpoint, net, timeout)
     try:
-        with _abort_after(conn, timeout):
+        with wall_clock(conn, timeout):
             conn.get_small()
             return [conn.get_small() for _ in range(count)]
     finally:
