@@ -13,7 +13,9 @@ On this shared 2-core machine every probe also pays thread and softirq schedulin
 both ends (+5 to +15 ms under a load average of 6-8, which the queue counter cannot
 see), so the accuracy case uses a queue of 100 ms a direction (~90 ms held), and a run
 outside 15 % is run once more (as test_measure_netns.py does for a collapsed link): the
-machine's load, not the method, is then the likelier cause, and a second miss fails.
+machine's load, not the method, is then the likelier cause, and a second miss fails. The
+same holds for a run whose load never settled (the goodput of a starved 2-core machine
+wobbles by more than the saturation test's 5 %): it is run again, up to the same count.
 Shallow queues are judged by their grade (bench/responsiveness.py prints the range).
 
 The hub's measurement server (``python -m deskready.hub.measure``) runs in the server
@@ -40,8 +42,8 @@ pytestmark = pytest.mark.netns
 
 RATE_MBIT = 20
 TOLERANCE = 0.15
-#: runs of the accuracy case until one is within the tolerance (see the module docstring)
-ATTEMPTS = 2
+#: runs of a case until one saturated and is within the tolerance (the module docstring)
+ATTEMPTS = 3
 #: the interval of the check's final figure: MAD intervals of 0.5 s
 WINDOW_S = rm.MAD * 0.5
 
@@ -57,8 +59,9 @@ def qlab() -> Iterator[QueueLab]:
 
 def measure(
     qlab: QueueLab, tmp_path: Path, latency_ms: float
-) -> tuple[dict[str, Any], dict[str, Any], float]:
-    """Run the check across the shaped router; (values, details, queue truth in ms)."""
+) -> tuple[dict[str, Any], dict[str, Any], float] | None:
+    """Run the check across the shaped router; (values, details, queue truth in ms), or
+    None when the load never saturated within the run (no interval had a figure)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     mdb = make_db(tmp_path)
     sid = mdb.new_session(f"rpm{latency_ms:g}")
@@ -74,7 +77,9 @@ def measure(
         sampler.stop()
     assert "error" not in result, result
     rated = result["rated"]
-    assert rated, "the load never saturated: no interval had a figure"
+    if not rated:
+        print(f"queue {latency_ms} ms: the load never saturated, {result['details']}")
+        return None
     end = rated[-1][0]  # the final figure's window ends at the last rated interval
     down, up = sampler.mean_ms(end - WINDOW_S, end)
     print(f"queue {latency_ms} ms: truth {down:.1f} + {up:.1f} ms, check {result['details']}")
@@ -84,11 +89,18 @@ def measure(
 def test_added_latency_and_rpm_match_the_queue_the_router_held(
     qlab: QueueLab, tmp_path: Path
 ) -> None:
+    measured: tuple[dict[str, Any], dict[str, Any], float] | None = None
     for attempt in range(ATTEMPTS):
-        values, details, truth = measure(qlab, tmp_path / str(attempt), latency_ms=100)
-        added = values["network.loaded_latency_increase_ms"]
-        if added == pytest.approx(truth, rel=TOLERANCE):
+        run = measure(qlab, tmp_path / str(attempt), latency_ms=100)
+        if run is None:
+            continue
+        measured = run
+        added = run[0]["network.loaded_latency_increase_ms"]
+        if added == pytest.approx(run[2], rel=TOLERANCE):
             break
+    assert measured, f"the load never saturated in {ATTEMPTS} runs: no interval had a figure"
+    values, details, truth = measured
+    added = values["network.loaded_latency_increase_ms"]
     full = 2 * qlab.queue_ms()  # both directions, each latency + burst / rate
     assert 0.3 * full <= truth <= full * 1.05, "the queues were not used as configured"
     assert added == pytest.approx(truth, rel=TOLERANCE)
@@ -103,7 +115,12 @@ def test_added_latency_and_rpm_match_the_queue_the_router_held(
 
 
 def test_a_short_queue_grades_well(qlab: QueueLab, tmp_path: Path) -> None:
-    values, _details, truth = measure(qlab, tmp_path, latency_ms=5)
+    for attempt in range(ATTEMPTS):
+        run = measure(qlab, tmp_path / str(attempt), latency_ms=5)
+        if run is not None:
+            break
+    assert run, f"the load never saturated in {ATTEMPTS} runs: no interval had a figure"
+    values, _details, truth = run
     assert truth < 2 * qlab.queue_ms()
     assert values["network.bufferbloat_grade"] in {"A+", "A"}
     assert values["network.loaded_latency_increase_ms"] < 30
