@@ -271,11 +271,22 @@ class FleetFailure(Base):
     __table_args__ = (Index("ix_fleet_failures_metric", "metric"),)
 
 
+#: rows each (day, verdict) count is spread over (see :class:`FleetDay`)
+FLEET_DAY_SHARDS = 16
+
+
 class FleetDay(Base):
     """How many reports of each verdict the hub accepted on one UTC day (the overview's
-    readiness chart), counted up at intake."""
+    readiness chart), counted up at intake.
+
+    One count is spread over :data:`FLEET_DAY_SHARDS` rows (``shard``, chosen from the
+    report's random id) and summed on read. With one row per day and verdict, every
+    report's transaction took that row's lock and held it to its commit, so the hub's
+    submissions queued behind each other's ``fsync`` (docs/hub.md, intake figures).
+    """
 
     __tablename__ = "fleet_days"
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     verdict: Mapped[str] = mapped_column(String(20), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, server_default="0")
     reports: Mapped[int] = mapped_column(Integer, default=0)

@@ -561,6 +561,70 @@ def test_record_report_concurrent_reports_of_one_agent_on_postgresql(hub_db: Hub
             assert row.reports == 1 + 2 * (1 + newer_first)
 
 
+def test_a_days_count_is_spread_over_shards_and_the_overview_sums_them(
+    hub_db: HubEnv,
+) -> None:
+    from deskready.hub.fleet.record import day_shard
+    from deskready.hub.models import FLEET_DAY_SHARDS, SpecFile
+
+    spec = SpecFile(id=1, name="acme", sha256="d" * 64, content=SPEC_REVERIFY)
+    moment = now()
+    reports = [
+        _fleet_report(f"AG-{i:02d}", moment - timedelta(minutes=i), fails=("a.x",) * (i % 3 == 0))
+        for i in range(40)
+    ]
+    with hub_db.sessions() as db:
+        for report in reports:
+            record_report(db, report, team="", spec=spec)
+        db.commit()
+        rows = db.execute(select(FleetDay.shard, FleetDay.reports)).all()
+        assert len({shard for shard, _n in rows}) > FLEET_DAY_SHARDS // 2
+        assert {shard for shard, _n in rows} <= set(range(FLEET_DAY_SHARDS))
+        assert sum(n for _s, n in rows) == 40
+        assert {day_shard(r.id) for r in reports} == {shard for shard, _n in rows}
+        figures = dict(queries.overview(db, moment).days)
+        today = moment.date()
+        assert figures[today] == {"ready": 26, "not_ready": 14}
+
+
+def test_reports_in_flight_on_postgresql_do_not_wait_for_each_others_day_count(
+    hub_db: HubEnv,
+) -> None:
+    """Two agents' reports of one day and verdict in two open transactions: the second is
+    recorded while the first still holds its rows (it used to wait for the first's commit
+    on the day's one row)."""
+    if hub_db.kind != "postgresql":
+        pytest.skip("SQLite serialises writers")
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from deskready.hub.fleet.record import day_shard
+    from deskready.hub.models import SpecFile
+
+    spec = SpecFile(id=1, name="acme", sha256="c" * 64, content=SPEC_REVERIFY)
+    first = _fleet_report("AG-1", now())
+    candidates = [_fleet_report("AG-2", now()) for _ in range(200)]
+    other = next(r for r in candidates if day_shard(r.id) != day_shard(first.id))
+    same = next(r for r in candidates if day_shard(r.id) == day_shard(first.id))
+    holder = hub_db.sessions()
+    try:
+        record_report(holder, first, team="", spec=spec)  # its rows stay locked
+        with hub_db.sessions() as db:
+            db.execute(text("SET LOCAL lock_timeout = '2s'"))  # a wait fails, not hangs
+            record_report(db, other, team="", spec=spec)
+            db.commit()
+        # the control: a report counted in the first one's shard row does wait for it
+        with hub_db.sessions() as db:
+            db.execute(text("SET LOCAL lock_timeout = '300ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                record_report(db, same, team="", spec=spec)
+    finally:
+        holder.rollback()
+        holder.close()
+    with hub_db.sessions() as db:
+        assert db.scalar(select(func.sum(FleetDay.reports))) == 1
+
+
 def test_counts_on_the_pages_agree_in_number(hub: Hub) -> None:
     """ "1 day", never "1 days": counts go through ngettext (languages have other plurals)."""
     hub.env.upload_spec("daily", SPEC + b"\n[reverify]\nevery_days = 1\n")

@@ -258,8 +258,10 @@ def overview(db: Session, moment: datetime, *, days: int = 30, top: int = 10) ->
     ]
     first = moment.date() - timedelta(days=days - 1)
     per_day: dict[date, dict[str, int]] = {first + timedelta(days=i): {} for i in range(days)}
-    for day, verdict, reports in db.execute(
-        select(FleetDay.day, FleetDay.verdict, FleetDay.reports).where(FleetDay.day >= first)
+    for day, verdict, reports in db.execute(  # each count is spread over shard rows
+        select(FleetDay.day, FleetDay.verdict, func.sum(FleetDay.reports))
+        .where(FleetDay.day >= first)
+        .group_by(FleetDay.day, FleetDay.verdict)
     ):
         if day in per_day:
             per_day[day][str(verdict)] = int(reports)

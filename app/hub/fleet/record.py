@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import tomllib
+import zlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +24,14 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from deskready.hub.db import utc
-from deskready.hub.models import FleetAgent, FleetDay, FleetFailure, Report, SpecFile
+from deskready.hub.models import (
+    FLEET_DAY_SHARDS,
+    FleetAgent,
+    FleetDay,
+    FleetFailure,
+    Report,
+    SpecFile,
+)
 
 #: the range ``[reverify] every_days`` may take (docs/spec.md)
 EVERY_DAYS_RANGE = (1, 365)
@@ -110,8 +118,9 @@ WITH before AS (
         reports = a.reports + 1
     RETURNING a.report_id = :report_id AS moved, a.reports AS reports
 ), day AS (
-    INSERT INTO fleet_days AS d (day, verdict, reports) VALUES (:day, :verdict, 1)
-    ON CONFLICT (day, verdict) DO UPDATE SET reports = d.reports + 1
+    INSERT INTO fleet_days AS d (day, verdict, shard, reports)
+    VALUES (:day, :verdict, :shard, 1)
+    ON CONFLICT (day, verdict, shard) DO UPDATE SET reports = d.reports + 1
 ), gone AS (
     DELETE FROM fleet_failures
     WHERE agent_id = :agent_id
@@ -127,6 +136,12 @@ WITH before AS (
 SELECT agent.moved, agent.reports, (SELECT reports FROM before) FROM agent
 """
 )
+
+
+def day_shard(report_id: str) -> int:
+    """The ``fleet_days`` row a report is counted in (:class:`FleetDay`): spread by its id,
+    so concurrent submissions rarely take the same row's lock."""
+    return zlib.crc32(report_id.encode("utf-8")) % FLEET_DAY_SHARDS
 
 
 def record_report(db: Session, report: Report, *, team: str, spec: SpecFile) -> None:
@@ -157,10 +172,12 @@ def record_report(db: Session, report: Report, *, team: str, spec: SpecFile) -> 
     )
     # RETURNING says whether the row moved
     moved = db.execute(newer.returning(FleetAgent.agent_id)).first() is not None
-    day = insert(FleetDay).values(day=received.date(), verdict=report.verdict, reports=1)
+    day = insert(FleetDay).values(
+        day=received.date(), verdict=report.verdict, shard=day_shard(report.id), reports=1
+    )
     db.execute(
         day.on_conflict_do_update(
-            index_elements=[FleetDay.day, FleetDay.verdict],
+            index_elements=[FleetDay.day, FleetDay.verdict, FleetDay.shard],
             set_={"reports": FleetDay.reports + 1},
         )
     )
@@ -188,6 +205,7 @@ def _record_postgresql(db: Session, report: Report, values: dict[str, Any]) -> N
     params = {
         **values,
         "day": utc(report.received_at).date(),
+        "shard": day_shard(report.id),
         "metrics": [metric for metric, _label in failures],
         "labels": [label for _metric, label in failures],
     }
