@@ -14,6 +14,8 @@ import ipaddress
 import logging
 import secrets
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Protocol
@@ -35,7 +37,7 @@ from deskready import __version__
 from deskready.checks.i18n import _
 from deskready.hub import intake as intake_module
 from deskready.hub.config import HubConfig
-from deskready.hub.db import make_engine, session_factory, utc
+from deskready.hub.db import POOL_SIZE, make_engine, session_factory, utc
 from deskready.hub.db import now as utc_now
 from deskready.hub.intake import Intake, Refused, SpecCache
 from deskready.hub.models import MeasureSession, SpecFile
@@ -303,6 +305,7 @@ def create_app(
     )
 
     app = FastAPI(
+        lifespan=_thread_cap,
         title="deskready hub",
         version=__version__,
         openapi_url="/api/openapi.json",
@@ -328,6 +331,18 @@ def create_app(
         BodyLimitMiddleware, limit_for=limit_for, idle_timeout_s=limits.read_timeout_s
     )
     return app
+
+
+@asynccontextmanager
+async def _thread_cap(_app: FastAPI) -> AsyncIterator[None]:
+    """The request threads (sync routes, ``run_in_threadpool``) of this process capped at
+    the database pool's kept connections (:data:`deskready.hub.db.POOL_SIZE`; AnyIO's
+    default is 40): a thread beyond the pool would open a connection of its own and close
+    it again, and on 2 cores more threads only wait for each other's GIL."""
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
+    yield
 
 
 def _install_handlers(app: FastAPI) -> None:

@@ -34,6 +34,19 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 15
 #: seconds to wait for a PostgreSQL server to accept the connection
 CONNECT_TIMEOUT_S = 10
+#: connections each hub process keeps open. SQLAlchemy's default keeps 5 and opens up to
+#: 10 more that it closes again on return: under 16 concurrent submissions a process
+#: opened and closed a PostgreSQL connection (a forked backend, a login) for most reports,
+#: which cost about as much CPU as the report itself (docs/hub.md, intake figures). The
+#: request threads are capped at this number (``deskready.hub.api``), so they never wait
+#: for a connection and none is opened beyond these.
+POOL_SIZE = 16
+#: connections beyond the pool for the hub's own background threads (the alert outbox,
+#: the purge), opened when needed and closed again
+POOL_OVERFLOW = 8
+#: a kept connection older than this is replaced at its next checkout (a server-side
+#: idle timeout or a restarted proxy never meets a years-old connection)
+POOL_RECYCLE_S = 1800
 
 
 def normalise_url(url: str) -> str:
@@ -67,11 +80,21 @@ def make_engine(url: str, **options: Any) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+        if path and path != ":memory:":  # a file: a kept pool, as for PostgreSQL
+            options = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, **options}
         engine = create_engine(real, connect_args=connect_args, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args = {"connect_timeout": CONNECT_TIMEOUT_S}
-    return create_engine(real, connect_args=connect_args, pool_pre_ping=True, **options)
+    options = {
+        "pool_size": POOL_SIZE,
+        "max_overflow": POOL_OVERFLOW,
+        "pool_recycle": POOL_RECYCLE_S,
+        # a connection the server closed (a restart) is found and replaced at checkout
+        "pool_pre_ping": True,
+        **options,
+    }
+    return create_engine(real, connect_args=connect_args, **options)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

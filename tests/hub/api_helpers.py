@@ -151,7 +151,29 @@ def app_from_env() -> FastAPI:
 
     from deskready.hub.config import load_config
 
-    return create_app(load_config(Path(os.environ["DESKREADY_TEST_HUB_DIR"])))
+    config = load_config(Path(os.environ["DESKREADY_TEST_HUB_DIR"]))
+    if os.environ.get("DESKREADY_BENCH_POOL") == "sqlalchemy-default":
+        return _app_with_default_pool(config)
+    return create_app(config)
+
+
+def _app_with_default_pool(config: Any) -> FastAPI:
+    """The hub as it was before it kept its pool (bench/hub_intake.py --baseline-pool):
+    SQLAlchemy's default QueuePool (5 kept, up to 10 more opened and closed again) and
+    AnyIO's 40 request threads, so both run in one bench beside each other."""
+    import contextlib
+
+    from deskready.hub.db import make_engine, session_factory
+
+    engine = make_engine(config.database_url, pool_size=5, max_overflow=10)
+    app = create_app(config, sessions=session_factory(engine))
+
+    @contextlib.asynccontextmanager
+    async def no_thread_cap(_app: FastAPI) -> Any:
+        yield
+
+    app.router.lifespan_context = no_thread_cap
+    return app
 
 
 #: how long a uvicorn process may take to answer /api/v1/info

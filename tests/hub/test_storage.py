@@ -118,3 +118,43 @@ def test_a_config_that_is_not_toml_names_its_line(hub_dir: Path):
 def test_no_hub_says_how_to_make_one(tmp_path: Path):
     with pytest.raises(ConfigError, match="deskready hub init"):
         load_config(tmp_path)
+
+
+def test_each_process_keeps_its_pool_of_connections_open(hub_db: HubEnv, tmp_path: Path):
+    """Both databases keep POOL_SIZE connections (SQLAlchemy's default kept 5 and closed
+    the rest on return: a new PostgreSQL backend per report under load, docs/hub.md)."""
+    from sqlalchemy.pool import QueuePool
+
+    from deskready.hub.db import POOL_OVERFLOW, POOL_SIZE
+
+    for engine in (hub_db.engine, make_engine(f"sqlite:///{tmp_path / 'file.db'}")):
+        pool = engine.pool
+        assert isinstance(pool, QueuePool)
+        assert pool.size() == POOL_SIZE
+        assert pool._max_overflow == POOL_OVERFLOW
+        held = [engine.connect() for _ in range(POOL_SIZE)]
+        for connection in held:
+            connection.close()  # back to the pool, kept open
+        assert pool.checkedin() == POOL_SIZE
+        assert pool.overflow() == 0
+
+
+def test_the_hubs_request_threads_are_capped_at_its_pool(hub_config: HubConfig):
+    """A request thread beyond the pool would open a connection of its own."""
+    import anyio
+    import anyio.to_thread
+
+    from deskready.hub.api import create_app
+    from deskready.hub.db import POOL_SIZE
+
+    app = create_app(hub_config)
+
+    async def tokens_in_the_lifespan() -> tuple[float, float]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        before = limiter.total_tokens
+        async with app.router.lifespan_context(app):  # what uvicorn runs at start
+            return before, anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    before, during = anyio.run(tokens_in_the_lifespan)
+    assert before == 40  # AnyIO's default, more than the pool
+    assert during == POOL_SIZE
