@@ -2,7 +2,7 @@
 ≥ 300 reports/s and p99 ≤ 250 ms on PostgreSQL, this 2-core machine).
 
 Usage: .venv/bin/python bench/hub_intake.py [--clients 32] [--reports 1500] [--workers 2]
-       [--db sqlite|postgresql|both]
+       [--db sqlite|postgresql|both] [--agents 500] [--wrk-seconds S] [--profile DIR]
 
 For each database: a fresh hub (``deskready.hub.admin.init_hub``; PostgreSQL on a
 throwaway cluster started here with ``initdb``/``pg_ctl`` on 127.0.0.1, ``fsync`` on, as
@@ -201,13 +201,27 @@ WRK_SCRIPT = r"""
 -- Each wrk thread sends its own share of the prepared (path, body) pairs, once each:
 -- a report is bound to its session's nonce, so sending one twice would only measure the
 -- hub's cheaper idempotent answer. A thread that runs out asks for nothing new (counted).
+-- wrk runs for its whole -d whatever its threads do, so its own duration is not the time the
+-- reports took: each thread reads a monotonic clock (LuaJIT's ffi, clock_gettime) when it
+-- sends its first report and when its last one is answered, and done() takes the span.
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } deskready_timespec;
+int clock_gettime(int clock_id, deskready_timespec *tp);
+]]
+local CLOCK_MONOTONIC = 1
+local function now_us()
+  local t = ffi.new("deskready_timespec")
+  ffi.C.clock_gettime(CLOCK_MONOTONIC, t)
+  return tonumber(t.tv_sec) * 1000000 + tonumber(t.tv_nsec) / 1000
+end
 local threads = {}
 function setup(thread)
   thread:set("id", #threads)
   table.insert(threads, thread)
 end
 function init(args)
-  items, n, out_of_items, statuses = {}, 0, 0, {}
+  items, n, out_of_items, statuses, first_us, last_us = {}, 0, 0, {}, 0, 0
   local count = tonumber(args[2])
   local i = 0
   for line in io.lines(args[1]) do
@@ -219,7 +233,14 @@ function init(args)
   end
 end
 function request()
+  -- wrk 4.1 calls request() once on its first thread before the run, only to count the
+  -- requests in what it returns (script_verify_request): that call must not use a report
+  if id == 0 and not verified then
+    verified = true
+    return wrk.format("GET", "/api/v1/info")
+  end
   n = n + 1
+  if n == 1 then first_us = now_us() end
   if n > #items then
     out_of_items = out_of_items + 1
     return wrk.format("GET", "/api/v1/info")
@@ -228,24 +249,33 @@ function request()
 end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
-  answered = (answered or 0) + 1
-  -- stop once this thread's reports are all answered, so wrk's duration (and its rate)
-  -- is the time the reports took, not the time left over after they ran out
-  if answered >= #items then wrk.thread:stop() end
+  -- a report is answered 201 (or refused, 4xx); 200 is the GET /info of a connection whose
+  -- thread ran out, which must not end the thread while its last reports are in flight
+  if status ~= 200 then
+    answered = (answered or 0) + 1
+    last_us = now_us()  -- the span ends at the last report answered, wherever -d ends
+  end
+  -- and the thread stops once its reports are all answered (should one never be, the
+  -- thread runs on to -d and the report is not counted as created)
+  if (answered or 0) >= #items then wrk.thread:stop() end
 end
 function done(summary, latency, requests)
   -- failed: any answer but 201 (a report) and 200 (the GET /info sent once a thread ran out)
-  local created, exhausted, failed = 0, 0, 0
+  local created, exhausted, failed, first, last = 0, 0, 0, nil, 0
   for _, thread in ipairs(threads) do
     local s = thread:get("statuses")
+    local began, ended = thread:get("first_us"), thread:get("last_us")
+    if began > 0 and (first == nil or began < first) then first = began end
+    if ended > last then last = ended end
     created = created + (s[201] or 0)
     exhausted = exhausted + thread:get("out_of_items")
     for status, count in pairs(s) do
       if status ~= 200 and status ~= 201 then failed = failed + count end
     end
   end
+  local span = first and (last - first) or summary.duration
   io.write(string.format("WRK %d %d %d %.1f %.1f %d %d\n", summary.requests, created,
-    summary.duration, latency:percentile(50) / 1000, latency:percentile(99) / 1000, exhausted,
+    span, latency:percentile(50) / 1000, latency:percentile(99) / 1000, exhausted,
     failed + summary.errors.connect + summary.errors.read + summary.errors.timeout))
 end
 """
@@ -281,6 +311,7 @@ def _drive_wrk(
         "requests": int(total),
         "created": int(created),
         "per_s": int(created) / elapsed,
+        "seconds": elapsed,
         "p50_ms": float(p50),
         "p99_ms": float(p99),
         "exhausted": int(exhausted),
@@ -328,9 +359,18 @@ def cpu_split() -> Iterator[dict[str, float]]:
     before_pg = {pid: _cpu_seconds([pid]) for pid in _postgres_pids()}
     before_hub = _cpu_seconds(workers)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    machine = _machine_cpu()
+    processes = _all_processes()
     started = time.perf_counter()
     yield split
     split["wall"] = time.perf_counter() - started
+    after_machine = _machine_cpu()
+    by_name: dict[str, float] = {}
+    for pid, (name, seconds) in _all_processes().items():
+        by_name[name] = by_name.get(name, 0.0) + seconds - processes.get(pid, (name, 0.0))[1]
+    split["by name"] = by_name  # type: ignore[assignment]
+    for part in ("busy", "softirq", "steal", "forks"):
+        split[f"machine {part}"] = after_machine[part] - machine[part]
     split["hub"] = _cpu_seconds(workers) - before_hub
     # backends that started during the block count whole; those that ended are lost (the
     # pool keeps its connections, so there are none in a steady run)
@@ -341,6 +381,51 @@ def cpu_split() -> Iterator[dict[str, float]]:
     split["load generator"] = (after.ru_utime + after.ru_stime) - (
         children.ru_utime + children.ru_stime
     )
+
+
+def _all_processes() -> dict[int, tuple[str, float]]:
+    """(name, CPU seconds) of every process on the machine, by pid."""
+    import psutil
+
+    found = {}
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        times = process.info.get("cpu_times")
+        if times is not None:
+            found[process.pid] = (str(process.info.get("name")), times.user + times.system)
+    return found
+
+
+#: (database, CPU seconds by process name) of each wrk phase, the hub's own parts included
+BY_NAME: list[tuple[str, dict[str, float]]] = []
+
+
+def _machine_cpu() -> dict[str, float]:
+    """CPU seconds the whole machine spent busy (everything but idle and I/O wait) and, of
+    those, in soft interrupts (loopback TCP is mostly softirq, charged to no process)."""
+    import psutil
+
+    times = psutil.cpu_times()
+    parts = times._asdict()
+    # guest time is counted in user already; steal is the hypervisor's, not this machine's
+    not_busy = ("idle", "iowait", "steal", "guest", "guest_nice")
+    return {
+        "busy": sum(v for k, v in parts.items() if k not in not_busy),
+        "softirq": parts.get("softirq", 0.0),
+        "steal": parts.get("steal", 0.0),
+        "forks": float(_forks()),
+    }
+
+
+def _forks() -> int:
+    """Processes created since boot (/proc/stat): a process that starts and ends inside
+    the phase is in no snapshot, so its CPU shows only as 'other'."""
+    try:
+        for line in Path("/proc/stat").read_text().splitlines():
+            if line.startswith("processes "):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _uvicorn_workers() -> list[int]:
@@ -434,7 +519,17 @@ def _row(name: str, elapsed: float, latencies: list[float], errors: int) -> dict
     }
 
 
-def bench(kind: str, database_url: str | None, args: argparse.Namespace) -> list[dict[str, Any]]:
+def bench(
+    kind: str, database_url: str | None, args: argparse.Namespace, pool: str = "kept"
+) -> list[dict[str, Any]]:
+    """One database's rows; ``pool="sqlalchemy-default"`` serves the hub as it was before
+    it kept its connection pool (the baseline of ``--baseline-pool``)."""
+    if pool != "kept":
+        os.environ["DESKREADY_BENCH_POOL"] = pool
+        try:
+            return bench(f"{kind}, default pool", database_url, args)
+        finally:
+            del os.environ["DESKREADY_BENCH_POOL"]
     folder = Path(tempfile.mkdtemp(prefix="deskready-bench-hub-")) / "hub"
     port = _free_port()
     codes = make_hub(folder, database_url, port, args.reports + 10, args.agents)
@@ -476,15 +571,19 @@ def bench(kind: str, database_url: str | None, args: argparse.Namespace) -> list
                 )
             )
             half = len(bodies) // 2
-            rows.append(
-                _row(
-                    f"{kind}: POST …/report (signed, httpx)",
-                    *asyncio.run(_drive(url, args.clients, bodies[:half], {201})),
-                )
+            by_httpx = _row(
+                f"{kind}: POST …/report (signed, httpx)",
+                *asyncio.run(_drive(url, args.clients, bodies[:half], {201})),
             )
+            rows.append(by_httpx)
+            # wrk runs for all of -d: three times what httpx took for as many, at least 5 s
+            seconds = args.wrk_seconds or max(5.0, 3 * half / max(1.0, by_httpx["per_s"]))
             with profiled(args.profile, kind), cpu_split() as split:
-                by_wrk = _drive_wrk(url, args.clients, bodies[half:], args.wrk_seconds)
+                by_wrk = _drive_wrk(url, args.clients, bodies[half:], seconds)
             if by_wrk is not None and by_wrk["created"]:
+                # the reports' span: once its reports are answered a wrk thread stops, so
+                # the machine is idle for the rest of wrk's -d
+                split["span"] = by_wrk["seconds"]
                 CPU_ROWS.append((kind, by_wrk["created"], split))
             if by_wrk is not None:
                 rows.append(
@@ -510,7 +609,13 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=1500)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--wrk-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--wrk-seconds",
+        type=float,
+        default=None,
+        help="wrk's -d (default: three times what the httpx half took, at least 5 s); the "
+        "rate is over the span from the first report sent to the last one answered",
+    )
     parser.add_argument(
         "--profile",
         type=Path,
@@ -520,15 +625,25 @@ def main() -> None:
     parser.add_argument(
         "--agents",
         type=int,
-        default=1,
-        help="spread the reports over this many agents, one invite each (default 1: every "
-        "report is AG-7's, so every submission updates the same fleet_agents row)",
+        default=500,
+        help="spread the reports over this many agents, one invite each (default 500: 32 "
+        "concurrent clients are 32 agents; --agents 1 sends every report as AG-7's, the "
+        "worst case, where every submission waits for the one before on its fleet row)",
+    )
+    parser.add_argument(
+        "--baseline-pool",
+        action="store_true",
+        help="first run the PostgreSQL hub with SQLAlchemy's default pool and AnyIO's 40 "
+        "request threads (how the hub ran before it kept 16 connections), as a baseline",
     )
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     if args.db in ("sqlite", "both"):
         rows += bench("SQLite", None, args)
     if args.db in ("postgresql", "both"):
+        if args.baseline_pool:  # each run on a cluster of its own, both empty at start
+            with postgres() as url:
+                rows += bench("PostgreSQL", url, args, pool="sqlalchemy-default")
         with postgres() as url:
             rows += bench("PostgreSQL", url, args)
     print(f"{args.clients} clients, {args.workers} uvicorn workers, {os.cpu_count()} CPUs")
@@ -541,17 +656,31 @@ def main() -> None:
         )
     print(f"goal on PostgreSQL: ≥ {GOAL_RPS:.0f} reports/s, p99 ≤ {GOAL_P99_MS:.0f} ms")
     if CPU_ROWS:
-        print("CPU per report during the wrk phase (ms; 2 cores give 2 × wall):")
-        print("| database | reports | hub workers | PostgreSQL | wrk | idle or other |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print(
+            "CPU ms per report during the wrk phase (the machine's cores give cores × the "
+            "reports' span; 'other' = machine busy less the three processes, softirq (the "
+            "loopback's packets) included; a process that started and ended in the phase "
+            "counts only there):"
+        )
+        print("| database | reports | hub workers | PostgreSQL | wrk | other (softirq) | idle |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for kind, created, split in CPU_ROWS:
             used = {part: 1000 * split.get(part, 0.0) / created for part in
-                    ("hub", "postgresql", "load generator")}  # fmt: skip
-            budget = 1000 * split["wall"] * (os.cpu_count() or 1) / created
+                    ("hub", "postgresql", "load generator", "machine busy",
+                     "machine softirq")}  # fmt: skip
+            budget = 1000 * split["span"] * (os.cpu_count() or 1) / created
+            own = used["hub"] + used["postgresql"] + used["load generator"]
             print(
                 f"| {kind} | {created} | {used['hub']:.2f} | {used['postgresql']:.2f} "
-                f"| {used['load generator']:.2f} | {budget - sum(used.values()):.2f} |"
+                f"| {used['load generator']:.2f} | {used['machine busy'] - own:.2f} "
+                f"({used['machine softirq']:.2f}) | {budget - used['machine busy']:.2f} |"
             )
+        for kind, created, split in CPU_ROWS:
+            by_name: dict[str, float] = split["by name"]  # type: ignore[assignment]
+            top = sorted(by_name.items(), key=lambda kv: -kv[1])[:6]
+            shown = ", ".join(f"{name} {1000 * sec / created:.2f}" for name, sec in top)
+            print(f"{kind}, by process name (ms per report): {shown}")
+            print(f"{kind}: {split['machine forks']:.0f} processes started during the phase")
 
 
 if __name__ == "__main__":
