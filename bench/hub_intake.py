@@ -270,9 +270,15 @@ function done(summary, latency, requests)
     created = created + (s[201] or 0)
     exhausted = exhausted + thread:get("out_of_items")
     for status, count in pairs(s) do
-      if status ~= 200 and status ~= 201 then failed = failed + count end
+      if status ~= 200 and status ~= 201 then
+        failed = failed + count
+        io.write(string.format("WRK-STATUS %d %d\n", status, count))
+      end
     end
   end
+  local e = summary.errors
+  io.write(string.format("WRK-SOCKET connect %d read %d write %d timeout %d\n", e.connect,
+    e.read, e.write, e.timeout))
   local span = first and (last - first) or summary.duration
   io.write(string.format("WRK %d %d %d %.1f %.1f %d %d\n", summary.requests, created,
     span, latency:percentile(50) / 1000, latency:percentile(99) / 1000, exhausted,
@@ -305,6 +311,12 @@ def _drive_wrk(
     line = next((row for row in done.stdout.splitlines() if row.startswith("WRK ")), None)
     if line is None:
         raise SystemExit(f"wrk failed: {done.stdout}{done.stderr}")
+    for row in done.stdout.splitlines():
+        if row.startswith("WRK-STATUS "):  # answers other than 200/201, by status
+            _w, status, count = row.split()
+            print(f"wrk: {count} answers with status {status}", file=sys.stderr)
+        if row.startswith("WRK-SOCKET ") and row.split()[2::2] != ["0"] * 4:
+            print(f"wrk socket errors: {row[len('WRK-SOCKET ') :]}", file=sys.stderr)
     _w, total, created, micros, p50, p99, exhausted, failed = line.split()
     elapsed = int(micros) / 1e6
     return {
