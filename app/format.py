@@ -5,14 +5,20 @@ One place for it, so the CLI table, the GUI and the PDF say "at least 10 Mbps" t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from deskready.checks.api import MetricValue
 from deskready.checks.i18n import _
 from deskready.checks.l10n import format_datetime, format_number, format_percent
 
-__all__ = ["format_expected", "format_number", "format_timestamp", "format_value"]
+__all__ = [
+    "format_expected",
+    "format_number",
+    "format_timestamp",
+    "format_value",
+    "join_sentences",
+]
 
 
 def format_value(value: MetricValue, unit: str = "", words: Mapping[str, str] | None = None) -> str:
@@ -39,6 +45,28 @@ def list_separator() -> str:
     """What goes between the items of a short list (", " in English, "、" in Japanese)."""
     # TRANSLATORS: the separator between items of a list, e.g. "Windows, macOS"
     return _(", ")
+
+
+#: sentence ends that carry their own space: the full-width marks of Japanese (and Chinese)
+#: text, after which a Latin space reads as a stray gap
+_FULL_WIDTH_ENDS = ("。", "！", "？", "」", "』", "）")
+
+
+def join_sentences(parts: Iterable[str]) -> str:
+    """Sentences (each already translated) as one text: a space between them, except after
+    a full-width end such as "。", where Japanese puts none. Empty parts are left out.
+
+    Why not a translatable separator like :func:`list_separator`: gettext reads an empty
+    translation as "not translated", so Japanese could not say "nothing"."""
+    joined = ""
+    for part in parts:
+        text = part.strip()
+        if not text:
+            continue
+        if joined and not joined.endswith(_FULL_WIDTH_ENDS):
+            joined += " "
+        joined += text
+    return joined
 
 
 def format_timestamp(stamp: object) -> str:

@@ -35,7 +35,7 @@ from deskready.cli.render import (
 from deskready.cli.schedule import schedule as schedule_group
 from deskready.cli.shared_options import asked_language
 from deskready.cli.translated import TranslatedGroup
-from deskready.format import format_timestamp
+from deskready.format import format_timestamp, join_sentences
 from deskready.profiles import bundled_profiles, load_profile
 from deskready.registry import CheckRegistry, discover_checks
 from deskready.report.files import (
@@ -527,7 +527,7 @@ def report_verify(file: Path, hub_keys: Sequence[str] = ()) -> None:
         # lists every problem. Nothing to verify (not a PDF, no report) is exit 2.
         result = verify_pdf(file, digest_check=verify_digest)
         if not result.readable:
-            fail(" ".join(result.problems))
+            fail(join_sentences(result.problems))
         problems.extend(result.problems)
         if result.report is None or not result.ok:
             problems = problems or [_("the report inside the PDF could not be verified")]

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from deskready.checks.i18n import _
+from deskready.format import join_sentences
 from deskready.gui.theme import banner_colors, status_color, theme_changed
 
 
@@ -45,9 +46,11 @@ class VerdictBanner(QFrame):
 
         text = verdict_sentence(verdict, partial=partial)
         if partial:
-            text += " " + partial_notice()
+            text = join_sentences([text, partial_notice()])
         if interrupted:
-            text += " " + _("The run was cancelled; this covers only what finished.")
+            text = join_sentences(
+                [text, _("The run was cancelled; this covers only what finished.")]
+            )
         self._show(verdict, text)
         announce(self.label, text)
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from deskready.checks.api import Category, Check
-from deskready.format import format_number, format_value, list_separator
+from deskready.format import format_number, format_value, join_sentences, list_separator
 from deskready.gui.icons import icon
 from deskready.gui.live import LatencyChart, LevelMeter
 from deskready.gui.theme import status_color, theme_changed
@@ -271,7 +271,7 @@ def measured_summary(result: CheckResult) -> str:
     """A finished check's notes or values, shown until the whole run is judged."""
     measurements = result.measurements
     if measurements.messages:
-        return " ".join(measurements.messages)
+        return join_sentences(measurements.messages)
     metrics = {m.id: m for m in result.check.metrics}
     values = [
         format_value(v, metrics[k].unit, metrics[k].labels) if k in metrics else format_value(v)
@@ -291,7 +291,7 @@ def status_line(
     if result.get("error"):
         return str(result["error"])
     if result.get("messages"):
-        return " ".join(str(m) for m in result["messages"])
+        return join_sentences(str(m) for m in result["messages"])
     if isinstance(result.get("measured_text"), str):
         return str(result["measured_text"]) or _("Done.")
     units = result.get("units", {})

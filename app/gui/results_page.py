@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from deskready.checks.i18n import _
+from deskready.format import join_sentences
 from deskready.gui.plain_label import plain_label
 from deskready.gui.theme import status_color, theme_changed
 
@@ -48,7 +49,7 @@ class FixItem(QFrame):
         self.button.setAccessibleName(_("Run the {check} check again").format(check=check))
         self.button.setAutoDefault(True)  # Enter presses it, as Space does
         self.setAccessibleName(fix.title)
-        said = " ".join(t for t in (fix.title, fix.found, fix.advice) if t)
+        said = join_sentences([fix.title, fix.found, fix.advice])
         self.setAccessibleDescription(said)
         # A screen reader tabbing through the page meets the buttons only: each says what
         # its item is about and what to do, not just "Run again".

@@ -14,7 +14,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from deskready.checks.i18n import _, ngettext
-from deskready.format import list_separator
+from deskready.format import join_sentences, list_separator
 from deskready.gui.plain_label import plain_label
 from deskready.gui.profile_bar import ProfileBar
 from deskready.gui.steps import Step
@@ -66,5 +66,5 @@ class StartPage(QWidget):
             len(steps),
         ).format(n=len(steps), names=names)
         if any(step.gate for step in steps):
-            text += " " + _("Keep your headset at hand: one step needs it.")
+            text = join_sentences([text, _("Keep your headset at hand: one step needs it.")])
         self.plan.setText(text)

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from deskready.checks.i18n import _
-from deskready.format import list_separator
+from deskready.format import join_sentences, list_separator
 
 
 class FixKind(StrEnum):
@@ -182,7 +182,8 @@ def _unmeasured(
                 else _("Not measured: {requirements}").format(
                     requirements=list_separator().join(labels)
                 ),
-                advice=" ".join(advice) or _("This could not be measured. Run the check again."),
+                advice=join_sentences(advice)
+                or _("This could not be measured. Run the check again."),
                 metrics=tuple(_text(r.get("metric")) for r in open_rules),
             )
         )

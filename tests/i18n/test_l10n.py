@@ -52,3 +52,31 @@ def test_rule_texts_use_the_locale() -> None:
         assert format_value(1.5, "%") == "1,5\u00a0%"
         assert "3,6" in format_expected(min=3.6)
         assert "10 Mbps" in format_expected(min=10, unit="Mbps")
+
+
+def test_sentences_join_with_a_space_except_after_a_full_width_stop() -> None:
+    from deskready.format import join_sentences
+
+    assert join_sentences(["Run it again.", "", " Then save. "]) == "Run it again. Then save."
+    assert join_sentences(["結果を表示します。", "手元に用意してください。"]) == (
+        "結果を表示します。手元に用意してください。"
+    )
+    assert join_sentences(["Wi-Fi（無線）", "OK"]) == "Wi-Fi（無線）OK"
+    assert join_sentences([]) == ""
+
+
+def test_the_start_pages_plan_reads_without_latin_spaces_in_japanese() -> None:
+    """The plan line: step names, the step count and the headset note, all in Japanese."""
+    from deskready.checks.i18n import _, ngettext
+    from deskready.format import join_sentences, list_separator
+
+    with using_language("ja"):
+        names = list_separator().join(["パソコン", "ネットワーク"])
+        plan = ngettext(
+            "The check goes through {n} step: {names}, then your results.",
+            "The check goes through {n} steps: {names}, then your results.",
+            2,
+        ).format(n=2, names=names)
+        text = join_sentences([plan, _("Keep your headset at hand: one step needs it.")])
+    assert " " not in text, text
+    assert text.startswith("チェックはパソコン、ネットワークの2ステップ")
