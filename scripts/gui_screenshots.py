@@ -37,10 +37,10 @@ FULL += ("results", "checks")
 DOCS: dict[tuple[str, str, int], tuple[str, ...]] = {
     ("en", "light", 1): FULL,
     ("en", "dark", 1): ("start", "results"),
-    ("de", "light", 1): ("start", "results"),
-    ("de", "dark", 1): ("step-gate",),
-    ("ja", "light", 1): ("start",),
-    ("ja", "dark", 1): ("step-gate", "results"),
+    ("de", "light", 1): FULL,
+    ("de", "dark", 1): ("start", "step-gate", "results"),
+    ("ja", "light", 1): FULL,
+    ("ja", "dark", 1): ("start", "step-gate", "results"),
     ("en", "light", 2): ("results",),
 }
 
