@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+import threading
 import time
 
 import pytest
@@ -51,3 +52,53 @@ def test_a_stamp_off_the_clock_falls_back_to_the_read_time() -> None:
         _data, arrived = receiver.recv()
         after = time.monotonic()
     assert before <= arrived <= after
+
+
+def _responder(sock: socket.socket, skip: set[int], stop: threading.Event) -> None:
+    """Answer each Binding request with an empty success (the ``skip``-th ones not at all)."""
+    from deskready.checks.network.stun import BINDING_SUCCESS, HEADER, MAGIC_COOKIE
+
+    sock.settimeout(0.05)
+    seen = 0
+    while not stop.is_set():
+        try:
+            data, peer = sock.recvfrom(2048)
+        except TimeoutError:
+            continue
+        _type, _length, _cookie, tid = HEADER.unpack_from(data)
+        if seen not in skip:
+            sock.sendto(HEADER.pack(BINDING_SUCCESS, 0, MAGIC_COOKIE, tid), peer)
+        seen += 1
+
+
+def _timed_stream(skip: set[int]) -> tuple[float, int]:
+    from deskready.checks.network.stun_stream import stream
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", 0))
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    client.setblocking(False)
+    stop = threading.Event()
+    thread = threading.Thread(target=_responder, args=(server, skip, stop), daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        result = stream(client, server.getsockname(), 10, 0.02, 1.5, lambda: False)
+        return time.monotonic() - started, len(result.arrivals)
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        server.close()
+        client.close()
+
+
+def test_the_grace_wait_ends_once_every_answer_is_in() -> None:
+    took, answered = _timed_stream(skip=set())
+    assert answered == 10
+    assert took < 1.0  # 10 × 20 ms, not the 1.5 s grace on top
+
+
+def test_a_missing_answer_is_waited_for_the_whole_grace() -> None:
+    took, answered = _timed_stream(skip={4})
+    assert answered == 9
+    assert took >= 1.5 + 0.18
