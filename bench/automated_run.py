@@ -1,6 +1,6 @@
 """The whole automated run, every check, against local servers (issue 16 item 7: <= 30 s).
 
-Usage: .venv/bin/python bench/automated_run.py [--runs N]
+Usage: .venv/bin/python bench/automated_run.py [--runs N] [--keep DIR]
 
 What a scripted run on an agent's machine does, with the outside world replaced by local
 servers this script starts and stops:
@@ -121,6 +121,9 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, int, s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=1, help="runs of each variant")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="copy each variant's last JSON report here"
+    )
     args = parser.parse_args()
     # Bytecode cached, as after an install (pip compiles at install time).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -150,6 +153,10 @@ def main() -> None:
                     "--no-input", "--json", str(report),
                 ]  # fmt: skip
                 runs = [timed(command, run_env) for _ in range(args.runs)]
+                if args.keep is not None:
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    kept = args.keep / f"{name.split()[0]}.json"
+                    kept.write_bytes(report.read_bytes())
                 results = json.loads(report.read_text(encoding="utf-8"))["results"]
                 durations = {r["check"]: float(r["duration_s"]) for r in results}
                 errors = {r["check"]: str(r["error"]) for r in results if r.get("error")}
