@@ -140,8 +140,9 @@ def main() -> None:
             answers, report = Path(tmp, "a.toml"), Path(tmp, "r.json")
             answers.write_text(ANSWERS, encoding="utf-8")
             voice = pulse_server.espeak(pulse_server.SENTENCE)
-            # ~80 s of speech, longer than every run
-            player = pulse.play(np.tile(voice, 20), Path(tmp, "voice.raw"))
+            # ~80 s of speech per run of both variants (~45 s), so the microphone hears a
+            # voice to the last run (a shorter loop ended during --runs 3)
+            player = pulse.play(np.tile(voice, 20 * max(1, args.runs)), Path(tmp, "voice.raw"))
             run_env = {**env, **{k: pulse.env[k] for k in ("XDG_RUNTIME_DIR", "PULSE_SERVER")}}
             baseline = [timed([sys.executable, "-c", "pass"], env)[0] for _ in range(5)]
             load_before = os.getloadavg()
