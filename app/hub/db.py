@@ -34,8 +34,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 15
 #: seconds to wait for a PostgreSQL server to accept the connection
 CONNECT_TIMEOUT_S = 10
-#: connections each hub process keeps open. SQLAlchemy's default keeps 5 and opens up to
-#: 10 more that it closes again on return: under 16 concurrent submissions a process
+#: connections each hub process keeps open for its requests. SQLAlchemy's default keeps 5
+#: and opens up to 10 more that it closes again on return: under 16 concurrent submissions a process
 #: opened and closed a PostgreSQL connection (a forked backend, a login) for most reports,
 #: which cost about as much CPU as the report itself (docs/hub.md, intake figures). The
 #: request threads are capped at this number (``deskready.hub.api``), so they never wait
@@ -44,6 +44,10 @@ POOL_SIZE = 16
 #: connections beyond the pool for the hub's own background threads (the alert outbox,
 #: the purge), opened when needed and closed again
 POOL_OVERFLOW = 8
+#: connections of the rate limits' own pool (``security.DbBuckets`` on PostgreSQL: one short
+#: autocommitted statement each, taken while the request holds one of the pool above)
+BUCKET_POOL_SIZE = 4
+BUCKET_POOL_OVERFLOW = 4
 #: a kept connection older than this is replaced at its next checkout (a server-side
 #: idle timeout or a restarted proxy never meets a years-old connection)
 POOL_RECYCLE_S = 1800

@@ -316,11 +316,20 @@ class DbBuckets:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         bind = sessions.kw.get("bind")
-        self._engine: Engine | None = (
-            bind.execution_options(isolation_level="AUTOCOMMIT")
-            if isinstance(bind, Engine) and bind.dialect.name == "postgresql"
-            else None
-        )
+        self._engine: Engine | None = None
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            # A pool of its own: a request thread takes its invite's bucket while it holds
+            # a connection of the hub's pool (intake reads the session first), so on that
+            # pool 16 capped threads could need 32 connections and wait for each other's.
+            # These connections are held for one statement each and never wait on anything.
+            from deskready.hub.db import BUCKET_POOL_OVERFLOW, BUCKET_POOL_SIZE, make_engine
+
+            own = make_engine(
+                bind.url.render_as_string(hide_password=False),
+                pool_size=BUCKET_POOL_SIZE,
+                max_overflow=BUCKET_POOL_OVERFLOW,
+            )
+            self._engine = own.execution_options(isolation_level="AUTOCOMMIT")
 
     def take(self, key: str, rate: Rate) -> float:
         if self._engine is not None:

@@ -150,11 +150,13 @@ def app_from_env() -> FastAPI:
     from pathlib import Path
 
     from deskready.hub.config import load_config
+    from deskready.hub.db import is_sqlite
 
     config = load_config(Path(os.environ["DESKREADY_TEST_HUB_DIR"]))
     if os.environ.get("DESKREADY_BENCH_POOL") == "sqlalchemy-default":
         return _app_with_default_pool(config)
-    return create_app(config)
+    # the rate limits where `deskready hub serve` keeps them: in the database on PostgreSQL
+    return create_app(config, buckets="memory" if is_sqlite(config.database_url) else "db")
 
 
 def _app_with_default_pool(config: Any) -> FastAPI:
@@ -166,7 +168,7 @@ def _app_with_default_pool(config: Any) -> FastAPI:
     from deskready.hub.db import make_engine, session_factory
 
     engine = make_engine(config.database_url, pool_size=5, max_overflow=10)
-    app = create_app(config, sessions=session_factory(engine))
+    app = create_app(config, sessions=session_factory(engine), buckets="db")
 
     @contextlib.asynccontextmanager
     async def no_thread_cap(_app: FastAPI) -> Any:

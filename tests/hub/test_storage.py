@@ -158,3 +158,26 @@ def test_the_hubs_request_threads_are_capped_at_its_pool(hub_config: HubConfig):
     before, during = anyio.run(tokens_in_the_lifespan)
     assert before == 40  # AnyIO's default, more than the pool
     assert during == POOL_SIZE
+
+
+def test_a_rate_limit_is_taken_while_the_request_holds_every_connection(hub_db: HubEnv):
+    """The intake reads the session, then takes the invite's bucket: on PostgreSQL the
+    buckets have their own pool, so a full request pool does not make the take wait."""
+    if hub_db.kind != "postgresql":
+        pytest.skip("SQLite keeps the rate limits in memory (hub serve)")
+    import time
+
+    from deskready.hub.db import POOL_OVERFLOW, POOL_SIZE
+    from deskready.hub.security import DbBuckets, Rate
+
+    buckets = DbBuckets(hub_db.sessions)
+    held = [hub_db.engine.connect() for _ in range(POOL_SIZE + POOL_OVERFLOW)]
+    try:
+        started = time.monotonic()
+        assert buckets.take("invite:held", Rate(per_minute=60, burst=2)) == 0.0
+        assert buckets.take("invite:held", Rate(per_minute=60, burst=2)) == 0.0
+        assert buckets.take("invite:held", Rate(per_minute=60, burst=2)) > 0.0  # empty now
+        assert time.monotonic() - started < 5  # the request pool's timeout is 30 s
+    finally:
+        for connection in held:
+            connection.close()
