@@ -10,6 +10,10 @@ changes a primary key only by rebuilding the table, done here by hand (a new tab
 rows copied, the old one dropped, the new one renamed): batch mode would do the same but
 keeps the reflected columns' old key flags and warns about the mismatch.
 
+Every hub process must be stopped before ``deskready hub migrate`` runs this: an old
+process's report statement names the old key (``ON CONFLICT (day, verdict)``) and fails
+on the new table (docs/hub.md, upgrading).
+
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-02 07:00:00
@@ -45,6 +49,8 @@ def _rebuild_on_sqlite(sharded: bool) -> None:
     if sharded:
         columns.append(sa.Column("shard", sa.Integer(), server_default="0", nullable=False))
     keys = ["day", "verdict", "shard"] if sharded else ["day", "verdict"]
+    # SQLite commits a CREATE TABLE on its own: a run that failed after it left this behind
+    op.execute("DROP TABLE IF EXISTS _fleet_days_new")
     op.create_table(
         "_fleet_days_new",
         *columns,
