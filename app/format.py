@@ -47,14 +47,15 @@ def list_separator() -> str:
     return _(", ")
 
 
-#: sentence ends that carry their own space: the full-width marks of Japanese (and Chinese)
-#: text, after which a Latin space reads as a stray gap
-_FULL_WIDTH_ENDS = ("。", "！", "？", "」", "』", "）")
+#: sentence ends that carry their own space: the full-width stops of Japanese (and Chinese)
+#: text, after which a Latin space reads as a stray gap. Not closing brackets such as "）":
+#: those also end names ("マイク（USB）") inside a Latin sentence, which keeps its space.
+_FULL_WIDTH_ENDS = ("。", "！", "？")
 
 
 def join_sentences(parts: Iterable[str]) -> str:
     """Sentences (each already translated) as one text: a space between them, except after
-    a full-width end such as "。", where Japanese puts none. Empty parts are left out.
+    a full-width stop ("。", "！", "？"), where Japanese puts none. Empty parts are left out.
 
     Why not a translatable separator like :func:`list_separator`: gettext reads an empty
     translation as "not translated", so Japanese could not say "nothing"."""

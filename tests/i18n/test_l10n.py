@@ -61,7 +61,9 @@ def test_sentences_join_with_a_space_except_after_a_full_width_stop() -> None:
     assert join_sentences(["結果を表示します。", "手元に用意してください。"]) == (
         "結果を表示します。手元に用意してください。"
     )
-    assert join_sentences(["Wi-Fi（無線）", "OK"]) == "Wi-Fi（無線）OK"
+    # a closing bracket ends a name, not a sentence: the space stays
+    assert join_sentences(["Found マイク（USB）", "Check it."]) == "Found マイク（USB） Check it."
+    assert join_sentences(["準備できました！", "次へ"]) == "準備できました！次へ"
     assert join_sentences([]) == ""
 
 
