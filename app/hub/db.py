@@ -45,9 +45,12 @@ POOL_SIZE = 16
 #: the purge), opened when needed and closed again
 POOL_OVERFLOW = 8
 #: connections of the rate limits' own pool (``security.DbBuckets`` on PostgreSQL: one short
-#: autocommitted statement each, taken while the request holds one of the pool above)
-BUCKET_POOL_SIZE = 4
-BUCKET_POOL_OVERFLOW = 4
+#: autocommitted statement each, taken while the request holds one of the pool above). No
+#: overflow: a take waits a fraction of a millisecond for a kept connection, where opening
+#: one for it costs a PostgreSQL backend (4 kept and 4 overflow started ~180 processes in a
+#: 2-second phase of the intake bench)
+BUCKET_POOL_SIZE = 8
+BUCKET_POOL_OVERFLOW = 0
 #: a kept connection older than this is replaced at its next checkout (a server-side
 #: idle timeout or a restarted proxy never meets a years-old connection)
 POOL_RECYCLE_S = 1800
