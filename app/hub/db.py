@@ -35,9 +35,9 @@ SQLITE_BUSY_TIMEOUT_S = 15
 #: seconds to wait for a PostgreSQL server to accept the connection
 CONNECT_TIMEOUT_S = 10
 #: connections each hub process keeps open for its requests. SQLAlchemy's default keeps 5
-#: and opens up to 10 more that it closes again on return: under 16 concurrent submissions a process
-#: opened and closed a PostgreSQL connection (a forked backend, a login) for most reports,
-#: which cost about as much CPU as the report itself (docs/hub.md, intake figures). The
+#: and opens up to 10 more that it closes again on return: under 16 concurrent submissions
+#: a process opened and closed a PostgreSQL connection (a forked backend, a login) for most
+#: reports, which cost about as much CPU as the report itself (docs/hub.md, intake). The
 #: request threads are capped at this number (``deskready.hub.api``), so they never wait
 #: for a connection and none is opened beyond these.
 POOL_SIZE = 16
@@ -84,11 +84,10 @@ def make_engine(url: str, **options: Any) -> Engine:
     real = normalise_url(url)
     if is_sqlite(real):
         path = make_url(real).database
-        if path and path != ":memory:":
+        if path and path != ":memory:":  # a file: its folder, and a kept pool as below
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
-        if path and path != ":memory:":  # a file: a kept pool, as for PostgreSQL
             options = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, **options}
+        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
         engine = create_engine(real, connect_args=connect_args, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
