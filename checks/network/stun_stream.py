@@ -40,8 +40,10 @@ class _Receiver:
     """``recv`` with the answer's arrival time on the monotonic clock.
 
     The kernel stamps a datagram when it arrives (wall clock); it is moved onto the
-    monotonic clock with an offset taken once, so a stamp that lands outside the last
-    second — the wall clock was stepped — is replaced by the time it was read.
+    monotonic clock with the offset between the two clocks read when it is read (a few
+    microseconds), so a step of the wall clock before the datagram arrived does not move
+    it. A stamp that still lands outside the last second — the clock was stepped between
+    arrival and read — is replaced by the time it was read.
     """
 
     def __init__(self, sock: socket.socket) -> None:
@@ -51,7 +53,6 @@ class _Receiver:
             with contextlib.suppress(OSError, AttributeError):
                 sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
                 self.kernel = True
-        self.offset = _wall_minus_monotonic()
 
     def recv(self) -> tuple[bytes, float]:
         """One datagram and when it arrived (raises what ``recv`` raises)."""
@@ -61,11 +62,12 @@ class _Receiver:
             MAX_ANSWER, socket.CMSG_SPACE(_TIMESPEC.size)
         )
         now = time.monotonic()
+        offset = _wall_minus_monotonic()
         for level, kind, value in ancdata:
             ours = level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS
             if ours and len(value) >= _TIMESPEC.size:
                 sec, nsec = _TIMESPEC.unpack_from(value)
-                stamped = sec + nsec / 1e9 - self.offset
+                stamped = sec + nsec / 1e9 - offset
                 if now - 1.0 <= stamped <= now + 0.001:
                     return data, stamped
         return data, now

@@ -37,15 +37,20 @@ def test_an_answer_read_late_keeps_the_time_it_arrived() -> None:
     assert read - arrived > 0.05
 
 
-def test_a_stamp_off_the_clock_falls_back_to_the_read_time() -> None:
+def test_a_stamp_off_the_clock_falls_back_to_the_read_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from deskready.checks.network import stun_stream
+
     rx, tx = _pair()
     with rx, tx:
         receiver = _Receiver(rx)
-        # as if the wall clock was stepped 30 s back after the offset was taken: the
-        # kernel's stamp then reads 30 s before the datagram arrived (had the offset been
-        # moved the other way, the stamp would land after ``before`` and a missing
-        # fallback would go unnoticed)
-        receiver.offset += 30.0
+        # as if the wall clock was stepped 30 s forward between arrival and read: the
+        # offset read at the read is 30 s larger, so the kernel's stamp reads 30 s before
+        # the datagram arrived (had it been moved the other way, the stamp would land
+        # after ``before`` and a missing fallback would go unnoticed)
+        real = stun_stream._wall_minus_monotonic
+        monkeypatch.setattr(stun_stream, "_wall_minus_monotonic", lambda: real() + 30.0)
         tx.sendto(b"x", rx.getsockname())
         time.sleep(0.02)
         before = time.monotonic()
