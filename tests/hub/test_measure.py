@@ -307,6 +307,47 @@ def test_a_session_over_its_byte_cap_gets_429(mdb: MeasureDB) -> None:
         handle.stop()
 
 
+def test_bytes_flushed_while_a_session_is_read_still_count_against_its_cap(
+    mdb: MeasureDB,
+) -> None:
+    """The race behind a once-flaky cap test: the session's row is read, a flush commits
+    the process's moved bytes and drops them from its own count, and only then is the
+    read stored. Stored as read, the bytes counted nowhere until the cache expired."""
+    sid = mdb.new_session("race1")
+    cap = 10_000
+    recorder: record.Recorder
+
+    class FlushMidRead:
+        """A session whose first query has run when the flush commits."""
+
+        def __init__(self) -> None:
+            self.db = mdb.sessions()
+
+        def __enter__(self) -> FlushMidRead:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.db.close()
+
+        def execute(self, statement: object) -> object:
+            result = self.db.execute(statement)  # type: ignore[call-overload]
+            rows = result.all()
+            if not flushed:
+                flushed.append(True)
+                recorder._factory = mdb.sessions  # the flush writes through the real one
+                recorder.flush()
+            return types.SimpleNamespace(first=lambda: rows[0] if rows else None)
+
+    flushed: list[bool] = []
+    recorder = record.Recorder(lambda: FlushMidRead(), cap)  # type: ignore[arg-type, return-value]
+    recorder.moved(sid, 1000)
+    assert recorder.bytes_left(sid) == cap - 1000
+    assert flushed  # the flush did run in the middle of that read
+    with mdb.sessions() as db:
+        assert db.get(MeasureSession, sid).bytes_moved == 1000  # type: ignore[union-attr]
+    assert recorder.bytes_left(sid) == cap - 1000  # and the cached read agrees
+
+
 # -- hostile HTTP ---------------------------------------------------------------------------
 
 

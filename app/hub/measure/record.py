@@ -43,6 +43,8 @@ FLUSH_S = 0.5
 CACHE_S = 2.0
 #: sessions kept in the cache; beyond, it is emptied (an id flood costs queries, not memory)
 CACHE_MAX = 10_000
+#: reads of a session's row before one is not overtaken by a flush (see ``_lookup``)
+LOOKUP_TRIES = 3
 #: STUN probes recorded per session (50 per second for a minute is 3,000); more are
 #: answered but not recorded
 MAX_PROBES_PER_SESSION = 6_000
@@ -113,6 +115,9 @@ class Recorder:
         self._pending = _Pending()
         self._probe_counts: dict[str, int] = {}
         self._unflushed: dict[str, int] = {}  # moved by this process, not yet in the table
+        #: up by one when a flush starts writing moved bytes and again when it has moved them
+        #: out of ``_unflushed`` (odd while one is under way), so a read can tell it overlapped
+        self._flushes = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -123,26 +128,36 @@ class Recorder:
             cached = self._cache.get(session_id)
         if cached is not None and now - cached.fetched < CACHE_S:
             return cached
-        try:
-            with self._factory() as db:
-                row = db.execute(
-                    select(MeasureSession.expires_at, MeasureSession.bytes_moved).where(
-                        MeasureSession.id == session_id
-                    )
-                ).first()
-        except Exception:  # the database is away: refuse rather than measure unrecorded
-            log.exception("measurement: session lookup failed")
-            return _Cached(now, False)
-        fresh = (
-            _Cached(now, True, _aware(row[0]), int(row[1] or 0))
-            if row is not None
-            else _Cached(now, False)
-        )
-        with self._lock:
-            if len(self._cache) >= CACHE_MAX:
-                self._cache.clear()
-            self._cache[session_id] = fresh
-        return fresh
+        # A flush that commits while the row is read moves its bytes out of ``_unflushed``
+        # after this read may have seen the table without them: the bytes would count
+        # nowhere (a session could pass its cap). A read that began or ended with a flush
+        # under way, or saw one finish, is taken again, a bounded few times.
+        for _attempt in range(LOOKUP_TRIES):
+            with self._lock:
+                flushes = self._flushes
+            try:
+                with self._factory() as db:
+                    row = db.execute(
+                        select(MeasureSession.expires_at, MeasureSession.bytes_moved).where(
+                            MeasureSession.id == session_id
+                        )
+                    ).first()
+            except Exception:  # the database is away: refuse rather than measure unrecorded
+                log.exception("measurement: session lookup failed")
+                return _Cached(now, False)
+            fresh = (
+                _Cached(now, True, _aware(row[0]), int(row[1] or 0))
+                if row is not None
+                else _Cached(now, False)
+            )
+            with self._lock:
+                if flushes % 2 or self._flushes != flushes:
+                    continue
+                if len(self._cache) >= CACHE_MAX:
+                    self._cache.clear()
+                self._cache[session_id] = fresh
+            return fresh
+        return fresh  # flushes kept coming: this read, not cached
 
     def state(self, session_id: str) -> State:
         """Whether ``session_id`` may measure now."""
@@ -230,6 +245,9 @@ class Recorder:
         live_probes = {
             user: probes for user, probes in pending.probes.items() if self._live_for_probes(user)
         }
+        if pending.moved:
+            with self._lock:
+                self._flushes += 1  # odd: bytes on their way into the table (see _lookup)
         try:
             with self._factory() as db:
                 for session_id, kind, data in pending.rows:
@@ -248,6 +266,8 @@ class Recorder:
             log.exception("measurement: writing observations failed")
         finally:
             with self._lock:
+                if pending.moved:
+                    self._flushes += 1  # even again: they are in the table or given up
                 for session_id, n in pending.moved.items():
                     left = self._unflushed.get(session_id, 0) - n
                     if left > 0:
