@@ -43,7 +43,9 @@ class _Receiver:
     monotonic clock with the offset between the two clocks read when it is read (a few
     microseconds), so a step of the wall clock before the datagram arrived does not move
     it. A stamp that still lands outside the last second — the clock was stepped between
-    arrival and read — is replaced by the time it was read.
+    arrival and read — is replaced by the time it was read. (The first socket on a
+    machine to ask for stamps turns them on from a kernel work queue a moment later;
+    a datagram that arrives before then is stamped when it is read, as without them.)
     """
 
     def __init__(self, sock: socket.socket) -> None:

@@ -21,11 +21,29 @@ def _pair() -> tuple[socket.socket, socket.socket]:
     return rx, tx
 
 
+def _wait_for_arrival_stamps(receiver: _Receiver, tx: socket.socket) -> None:
+    """Wait (bounded) until the kernel stamps datagrams when they arrive.
+
+    The first socket to ask for stamps turns them on for the whole system from a kernel
+    work queue, a moment later; until then a datagram is stamped when it is read. On a
+    busy machine that moment can outlast the test's sleep, so the test waits for it.
+    """
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        tx.sendto(b"warm", receiver.sock.getsockname())
+        time.sleep(0.02)
+        _data, arrived = receiver.recv()
+        if time.monotonic() - arrived > 0.01:
+            return
+    pytest.fail("the kernel never stamped a datagram on arrival")
+
+
 def test_an_answer_read_late_keeps_the_time_it_arrived() -> None:
     rx, tx = _pair()
     with rx, tx:
         receiver = _Receiver(rx)
         assert receiver.kernel
+        _wait_for_arrival_stamps(receiver, tx)
         sent = time.monotonic()
         tx.sendto(b"late", rx.getsockname())
         time.sleep(0.08)  # this process was busy: the datagram waited in the socket
