@@ -44,6 +44,7 @@ from hub_intake import _free_port, postgres  # noqa: E402
 from deskready.hub import admin  # noqa: E402
 from deskready.hub.config import load_config  # noqa: E402
 from deskready.hub.db import make_engine, session_factory  # noqa: E402
+from deskready.hub.fleet import snapshot  # noqa: E402
 from deskready.hub.fleet.record import every_days_of, failed_rules, overdue_at  # noqa: E402
 from deskready.hub.intake import check_shape, rejudge, report_digest  # noqa: E402
 from deskready.hub.security import LOGIN_CSRF_COOKIE  # noqa: E402
@@ -189,6 +190,18 @@ def load(
     with loader.copy("fleet_days", ("day", "verdict", "reports")) as copy:
         for (day, verdict), count in days.items():
             copy.write_row((day, verdict, count))
+    # a month of the background task's daily counts, so the overview draws a full chart
+    # (the counts of every past day are today's: what a snapshot holds does not change
+    # what reading it costs)
+    standing: dict[str, int] = {}
+    for _report_id, verdict, *_rest in latest.values():
+        standing[verdict] = standing.get(verdict, 0) + 1
+    snapshot_cols = ("day", "ready", "not_ready", "incomplete", "overdue", "taken_at")
+    with loader.copy("fleet_snapshots", snapshot_cols) as copy:
+        for back in range(29, 0, -1):
+            taken = now - timedelta(days=back)
+            copy.write_row((taken.date(), standing.get("ready", 0), standing.get("not_ready", 0),
+                            standing.get("incomplete", 0), 0, taken))  # fmt: skip
     with loader.conn.cursor() as cursor:
         cursor.execute("ANALYZE")
     loader.conn.commit()
@@ -204,6 +217,21 @@ def _timed(client: httpx.Client, path: str, rounds: int) -> list[float]:
         answer = client.get(path)
         found.append((time.perf_counter() - started) * 1000)
         assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
+    return found
+
+
+def _snapshots(database_url: str, rounds: int) -> list[float]:
+    """What the hub's background task spends on the day's fleet count, each sweep."""
+    engine = make_engine(database_url)
+    found = []
+    try:
+        with session_factory(engine)() as db:
+            for _ in range(rounds):
+                started = time.perf_counter()
+                snapshot.take(db, datetime.now(UTC))
+                found.append((time.perf_counter() - started) * 1000)
+    finally:
+        engine.dispose()
     return found
 
 
@@ -226,7 +254,7 @@ class _Lines(list[str]):
         super().append(line)
 
 
-def measure(url: str, agents: int, rounds: int) -> list[str]:
+def measure(url: str, database_url: str, agents: int, rounds: int) -> list[str]:
     rng = random.Random(3)
     lines = _Lines()
     lines += [
@@ -282,6 +310,9 @@ def measure(url: str, agents: int, rounds: int) -> list[str]:
         for pick in picks:
             agent_ms += _timed(client, pick, 1)
         lines.append(_row("agent page (random agents)", agent_ms, GOALS_MS["agent"]))
+        lines.append(
+            _row("fleet snapshot (background task)", _snapshots(database_url, rounds), None)
+        )
         started = time.perf_counter()
         rows = 0
         with client.stream("GET", "/admin/agents.csv") as answer:
@@ -332,7 +363,7 @@ def main() -> None:
         phases = load(database_url, key, url, args.agents, args.reports, spec_id)
         total = time.perf_counter() - started
         with uvicorn_hub(folder, port) as served:
-            lines = measure(served, args.agents, args.rounds)
+            lines = measure(served, database_url, args.agents, args.rounds)
     print(
         f"\nhub fleet: {args.agents} agents × {args.reports} reports = "
         f"{args.agents * args.reports} reports in PostgreSQL; one uvicorn process"

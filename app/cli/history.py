@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
-    plain_console(stderr=True).print(Text.assemble((f"{_('Error')}: ", "bold red"), message))
+    plain_console(stderr=True).print(Text.assemble((_("Error") + ": ", "bold red"), message))
     sys.exit(int(code))
 
 
@@ -182,7 +182,7 @@ def history_show(number: int) -> None:
     if not verify_digest(run.report):
         console.print(
             Text.assemble(
-                (f"{_('Warning')}: ", "bold yellow"),
+                (_("Warning") + ": ", "bold yellow"),
                 _(
                     "the integrity digest does not match: the report was changed after it was written"
                 ),

@@ -40,7 +40,7 @@ MAX_PASSWORD_FILE = 4096
 
 
 def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
-    plain_console(stderr=True).print(Text.assemble((f"{_('Error')}: ", "bold red"), message))
+    plain_console(stderr=True).print(Text.assemble((_("Error") + ": ", "bold red"), message))
     sys.exit(int(code))
 
 

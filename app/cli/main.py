@@ -56,7 +56,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     """Print a user error on stderr and exit with ``code`` (no traceback)."""
-    plain_console(stderr=True).print(Text.assemble((f"{_('Error')}: ", "bold red"), message))
+    plain_console(stderr=True).print(Text.assemble((_("Error") + ": ", "bold red"), message))
     sys.exit(int(code))
 
 
@@ -398,9 +398,10 @@ def list_checks(as_json: bool) -> None:
             unit = f" [{m.unit}]" if m.unit else ""
             choices = f" ({', '.join(m.choices)})" if m.choices else ""
             console.print(f"    {m.id}{unit}{choices}: {_(m.description)}")
+    not_loaded = _("Not loaded")  # outside the f-string, where the extractor finds it
     for b in registry.broken:
         console.print(
-            Text.assemble((f"{_('Not loaded')}: ", "red"), f"{b.name} ({b.target}): {b.reason}")
+            Text.assemble((f"{not_loaded}: ", "red"), f"{b.name} ({b.target}): {b.reason}")
         )
 
 
@@ -496,7 +497,7 @@ def report_show(file: Path) -> None:
 
     def warn() -> None:
         for line in warnings:
-            console.print(Text.assemble((f"{_('Warning')}: ", "bold yellow"), line))
+            console.print(Text.assemble((_("Warning") + ": ", "bold yellow"), line))
 
     warn()
     print_report(console, data, labels=metric_labels(_registry(announce=False)))

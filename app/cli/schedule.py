@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
-    plain_console(stderr=True).print(Text.assemble((f"{_('Error')}: ", "bold red"), message))
+    plain_console(stderr=True).print(Text.assemble((_("Error") + ": ", "bold red"), message))
     sys.exit(int(code))
 
 

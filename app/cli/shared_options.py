@@ -67,7 +67,7 @@ def _on_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> 
         message = _("unknown language '{code}'; use one of: {codes}").format(
             code=value, codes=", ".join(LANGUAGES)
         ) + _language_hint(value)
-        click.echo(f"{_('Error')}: --lang: {message}", err=True)
+        click.echo(_("Error") + f": --lang: {message}", err=True)
         ctx.exit(2)  # ExitCode.USAGE
     apply_language(ctx, value)
 

@@ -290,3 +290,22 @@ class FleetDay(Base):
     verdict: Mapped[str] = mapped_column(String(20), primary_key=True)
     shard: Mapped[int] = mapped_column(Integer, primary_key=True, server_default="0")
     reports: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FleetSnapshot(Base):
+    """The fleet as it stood on one UTC day: agents whose latest report is ready, not
+    ready or incomplete, and agents overdue (the overview's readiness over time).
+
+    Taken by the hub's background task every ``[alerts] sweep_every_s`` and overwritten
+    through the day, so a past day keeps its last snapshot (``taken_at``). A fleet's state
+    on a past day cannot be rebuilt from its reports later (an agent overdue then is not
+    now), so it is kept as it was seen; a day the hub was not running has no row.
+    """
+
+    __tablename__ = "fleet_snapshots"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ready: Mapped[int] = mapped_column(Integer, default=0)
+    not_ready: Mapped[int] = mapped_column(Integer, default=0)
+    incomplete: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    taken_at: Mapped[datetime]

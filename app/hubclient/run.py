@@ -168,7 +168,7 @@ def delivery_lines(delivery: Delivery) -> list[Text]:
         ]
     return [
         Text.assemble(
-            (f"{_('Error')}: ", "bold red"),
+            (_("Error") + ": ", "bold red"),
             _("The employer's hub did not accept the report: {problem}").format(
                 problem=delivery.problem
             ),

@@ -17,7 +17,7 @@ from deskready.hub.alerts.overdue import sweep
 from deskready.hub.alerts.webhook import set_webhook
 from deskready.hub.db import now as utc_now
 from deskready.hub.db import utc
-from deskready.hub.models import AlertEvent, FleetAgent, Report
+from deskready.hub.models import AlertEvent, FleetAgent, FleetSnapshot, Report
 from tests.hub.alerts_helpers import Receiver, drain, fast, receiver, sqlite_env, submit
 from tests.hub.api_helpers import SPEC, make_hub
 from tests.hub.conftest import HubEnv
@@ -120,3 +120,7 @@ def test_the_serve_loop_sweeps_and_sends(sqlite_env: HubEnv) -> None:
         assert len(hook.got) == 1
         assert hook.got[0].signed
         assert json.loads(hook.got[0].body)["type"] == events.OVERDUE
+    with sqlite_env.sessions() as db:  # the same round kept today's fleet snapshot
+        kept = db.scalars(select(FleetSnapshot)).one()
+    assert kept.day == utc_now().date()
+    assert (kept.ready, kept.overdue) == (1, 1)

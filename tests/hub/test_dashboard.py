@@ -160,7 +160,7 @@ def test_overview_agents_filters_export_and_agent_page(hub: Hub) -> None:
         assert overview.status_code == 200
         assert overview.headers["cache-control"] == "no-store"
         assert "<svg" in overview.text
-        assert "Reports received per day" in overview.text
+        assert "at the end of each day" in overview.text
         assert "Upload" in overview.text  # the requirement failed most often
 
         page = await client.get("/admin/agents", params={"verdict": "not_ready"})

@@ -241,3 +241,43 @@ def test_a_catalogue_missing_a_message_or_not_a_catalogue_is_stale(tool: ModuleT
     assert any("e.g. 'Run again'" in p for p in tool.problems_in("de", _template()))
     tool.mo_path("de").write_bytes(b"not a catalogue")
     assert any("not a compiled catalogue" in p for p in tool.problems_in("de", _template()))
+
+
+def _marked_inside_f_strings(root: Path) -> list[str]:
+    """``_("…")`` (and the other markers) with a literal inside an f-string, under
+    ``root``: Babel's extractor reads an f-string as one token and never sees them."""
+    import ast
+
+    markers = {"_", "N_", "M_", "ngettext", "Mn_"}
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for call in ast.walk(node):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Name)
+                    and call.func.id in markers
+                    and call.args
+                    and isinstance(call.args[0], ast.Constant)
+                ):
+                    found.append(f"{path.relative_to(root.parent)}:{call.lineno}")
+    return found
+
+
+def test_no_string_to_translate_hides_inside_an_f_string(tmp_path: Path) -> None:
+    hidden = [
+        where for folder in ("app", "checks") for where in _marked_inside_f_strings(ROOT / folder)
+    ]
+    assert hidden == [], "the extractor cannot see these; name the string outside the f-string"
+
+
+def test_the_f_string_scan_finds_a_hidden_string(tmp_path: Path) -> None:
+    folder = tmp_path / "app"
+    folder.mkdir()
+    (folder / "x.py").write_text(
+        "seen = _('Seen')\ntitle = f\"<b>{escape(_('Hidden'))}</b>\"\nok = f\"{_(name)}\"\n",
+        "utf-8",
+    )
+    assert _marked_inside_f_strings(folder) == ["app/x.py:2"]

@@ -1,5 +1,6 @@
 """The alerts' background task in ``deskready hub serve``: send every ``poll_every_s``,
-sweep for overdue agents every ``sweep_every_s``.
+sweep for overdue agents (and keep the day's fleet snapshot, the overview's readiness over
+time) every ``sweep_every_s``.
 
 Both run off the event loop (``asyncio.to_thread``: they are database writes and network
 sends); a failure (the database away for a moment) is logged and tried again next round,
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from deskready.hub.alerts.outbox import Dispatcher
 from deskready.hub.alerts.overdue import sweep
 from deskready.hub.config import HubConfig
+from deskready.hub.fleet import snapshot
 
 log = logging.getLogger("deskready.hub.alerts")
 
@@ -28,8 +30,10 @@ async def run(config: HubConfig, sessions: sessionmaker[Session]) -> None:
     next_sweep = time.monotonic()
 
     def sweep_once() -> None:
+        moment = dispatcher.clock()
         with sessions() as db:
-            found = sweep(db, moment=dispatcher.clock(), public_url=config.public_url)
+            found = sweep(db, moment=moment, public_url=config.public_url)
+            snapshot.take(db, moment)
         if found:
             log.info("%d agents became overdue", found)
 

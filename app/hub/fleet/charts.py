@@ -16,12 +16,15 @@ from markupsafe import Markup, escape
 from deskready.checks.i18n import _
 from deskready.checks.l10n import format_number
 from deskready.hub.fleet.history import Series
+from deskready.hub.fleet.snapshot import VERDICTS, Standing
 
 #: verdict → fill colour (contrast ≥ 3:1 on white, WCAG 1.4.11 for graphics)
 VERDICT_COLOURS = {"ready": "#1a7f37", "not_ready": "#b42318", "incomplete": "#9a6700"}
 REPORTED_COLOUR = "#1f5fbf"
 OBSERVED_COLOUR = "#8a3ffc"
 LIMIT_COLOUR = "#b42318"
+#: the overdue line over the readiness bars: near-black, apart from every verdict's colour
+OVERDUE_COLOUR = "#1f2328"
 
 WIDTH, HEIGHT = 520, 220
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 36
@@ -44,37 +47,64 @@ def _nice_max(value: float) -> float:
     return float(value) * 1.1
 
 
-def days_chart(days: Sequence[tuple[date, dict[str, int]]], words: dict[str, str]) -> Markup:
-    """Stacked bars: the reports accepted each day, by verdict."""
-    top = _nice_max(max((sum(v.values()) for _d, v in days), default=0))
+def readiness_chart(
+    standings: Sequence[tuple[date, Standing | None]], words: dict[str, str]
+) -> Markup:
+    """Stacked bars: the agents ready, incomplete and not ready as each day ended (today:
+    now), with a line of the agents overdue; a day with no snapshot has no bar."""
+    top = _nice_max(max((s.agents for _d, s in standings if s is not None), default=0))
+    top += top % 2  # agents are whole: the middle line is a whole number too (5 → 6)
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = inner_w / max(len(days), 1)
+    slot = inner_w / max(len(standings), 1)
+    # outside the f-string: Babel's extractor does not look inside one
+    title = _("Agents ready, incomplete and not ready at the end of each day, and agents overdue")
     parts = [
-        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="days-title" '
+        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="readiness-title" '
         'class="chart" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="days-title">{escape(_("Reports received per day, by verdict"))}</title>',
+        f'<title id="readiness-title">{escape(title)}</title>',
     ]
     parts += _axis(top, inner_h)
-    for i, (day, counts) in enumerate(days):
-        y = float(TOP + inner_h)
-        for verdict in ("ready", "incomplete", "not_ready"):
-            count = counts.get(verdict, 0)
-            if not count:
-                continue
-            h = inner_h * count / top
-            y -= h
-            parts.append(
-                f'<rect x="{LEFT + i * slot + 1:.1f}" y="{y:.1f}" width="{max(slot - 2, 1):.1f}" '
-                f'height="{h:.1f}" fill="{VERDICT_COLOURS[verdict]}">'
-                f"<title>{escape(day.isoformat())}: {escape(words[verdict])} {count}</title></rect>"
+    overdue_line: list[list[str]] = [[]]
+    dots: list[str] = []
+    for i, (day, standing) in enumerate(standings):
+        centre = LEFT + i * slot + slot / 2
+        if standing is None:
+            overdue_line.append([])  # the line breaks where the hub saw nothing
+        else:
+            y = float(TOP + inner_h)
+            for verdict in VERDICTS:
+                count = standing.verdicts.get(verdict, 0)
+                if not count:
+                    continue
+                h = inner_h * count / top
+                y -= h
+                parts.append(
+                    f'<rect x="{LEFT + i * slot + 1:.1f}" y="{y:.1f}" '
+                    f'width="{max(slot - 2, 1):.1f}" height="{h:.1f}" '
+                    f'fill="{VERDICT_COLOURS[verdict]}"><title>{escape(day.isoformat())}: '
+                    f"{escape(words[verdict])} {count}</title></rect>"
+                )
+            late_y = TOP + inner_h * (1 - standing.overdue / top)
+            overdue_line[-1].append(f"{centre:.1f},{late_y:.1f}")
+            dots.append(
+                f'<circle cx="{centre:.1f}" cy="{late_y:.1f}" r="3" fill="{OVERDUE_COLOUR}" '
+                f'stroke="#ffffff" stroke-width="1"><title>{escape(day.isoformat())}: '
+                f"{escape(words['overdue'])} {standing.overdue}</title></circle>"
             )
-        last = len(days) - 1
+        last = len(standings) - 1
         if i == last or (i % 7 == 0 and last - i >= 4):  # no label crowds the last one
             parts.append(
-                f'<text x="{LEFT + i * slot + slot / 2:.1f}" y="{HEIGHT - 18}" '
+                f'<text x="{centre:.1f}" y="{HEIGHT - 18}" '
                 f'text-anchor="{"end" if i == last else "middle"}" class="tick">'
                 f"{escape(day.strftime('%m-%d'))}</text>"
             )
+    for run in overdue_line:
+        if len(run) > 1:
+            parts.append(
+                f'<polyline points="{" ".join(run)}" fill="none" stroke="{OVERDUE_COLOUR}" '
+                'stroke-width="2"/>'
+            )
+    parts += dots
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -158,7 +158,7 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
         moment = utc_now()
         with state.sessions() as db:
             found = queries.overview(db, moment)
-        words = verdict_words()
+        words = {**verdict_words(), "overdue": _("overdue")}
         return _view(
             state,
             request,
@@ -167,7 +167,8 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
             title=_("Overview"),
             nav="overview",
             o=found,
-            chart=charts.days_chart(found.days, words),
+            chart=charts.readiness_chart(found.standings, words),
+            reports_by_day=dict(found.days),
             colours=charts.VERDICT_COLOURS,
             most_failed=max((n for _m, _l, n in found.failed), default=1),
         )

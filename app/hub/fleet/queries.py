@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from deskready.hub.db import utc
+from deskready.hub.fleet import snapshot
 from deskready.hub.models import FleetAgent, FleetDay, FleetFailure, Report, SpecFile
 
 VERDICTS = ("ready", "not_ready", "incomplete")
@@ -216,6 +217,8 @@ class Overview:
     failed: list[tuple[str, str, int]] = field(default_factory=list)
     #: (day, {verdict: reports}) for each of the last days, oldest first
     days: list[tuple[date, dict[str, int]]] = field(default_factory=list)
+    #: (day, the fleet that day or None where no snapshot was taken), the same days
+    standings: list[tuple[date, snapshot.Standing | None]] = field(default_factory=list)
 
 
 def _grouped(db: Session, column: Any, moment: datetime) -> list[tuple[str, dict[str, int], int]]:
@@ -266,6 +269,10 @@ def overview(db: Session, moment: datetime, *, days: int = 30, top: int = 10) ->
         if day in per_day:
             per_day[day][str(verdict)] = int(reports)
     found.days = sorted(per_day.items())
+    today = snapshot.Standing(
+        {v: found.verdicts.get(v, 0) for v in snapshot.VERDICTS}, found.overdue
+    )
+    found.standings = snapshot.standings(db, moment, days, today)
     return found
 
 

@@ -17,6 +17,7 @@ import re
 import socket
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from sqlalchemy import func, select
 from deskready.hub import admin
 from deskready.hub.config import load_config
 from deskready.hub.db import make_engine, session_factory
-from deskready.hub.models import FleetAgent
+from deskready.hub.models import FleetAgent, FleetSnapshot
 from deskready.report.integrity import seal
 from deskready.trust.keys import public_to_text
 from tests.hub.api_helpers import make_report, uvicorn_hub
@@ -97,6 +98,28 @@ def _send(
     assert sent.status_code == 201, sent.text
 
 
+def _keep_past_snapshots(served: Served) -> None:
+    """Four weeks of daily fleet counts, as a hub that had been running would have kept
+    them (the overview draws readiness over time from these; a gap of two days the hub was
+    down)."""
+    today = datetime.now(UTC)
+    with served.sessions() as db:
+        for back in range(29, 0, -1):  # the overview's 30 days, today its own
+            if back in (9, 10):
+                continue
+            agents = min(5, 1 + (29 - back) // 5)
+            not_ready = 1 if back < 6 else 0
+            overdue = 1 if 3 <= back <= 12 else 0
+            db.add(
+                FleetSnapshot(
+                    day=(today - timedelta(days=back)).date(), ready=agents - not_ready,
+                    not_ready=not_ready, incomplete=0, overdue=overdue,
+                    taken_at=today - timedelta(days=back),
+                )
+            )  # fmt: skip
+        db.commit()
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("browser-hub") / "hub"
@@ -117,6 +140,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             for agent, team, uploads, down in AGENTS:
                 for up in uploads:
                     _send(hub, client, agent, team, up, down)
+        _keep_past_snapshots(hub)
         try:
             yield hub
         finally:
@@ -169,6 +193,9 @@ def test_an_employer_in_the_browser(
         ready = served.count(verdict="ready")
         assert page.locator(".cards .ready .count").inner_text() == str(ready)
         _check(page, axe_source, shots, "overview")
+        # readiness over time: a bar for each day the hub kept, none for the two it was down
+        assert page.locator("svg.chart rect").count() >= 28
+        assert page.get_by_text("no figures (the hub was not running)").count() == 2
 
         # keyboard: the first Tab reaches the skip link, Enter moves to the content
         page.keyboard.press("Tab")
