@@ -4,10 +4,12 @@ shown as it stood on each past day and as it stands now today, on SQLite and Pos
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from deskready.hub.db import utc
 from deskready.hub.fleet import charts, queries, snapshot
 from deskready.hub.models import FleetAgent, FleetSnapshot
 from tests.hub.conftest import HubEnv
@@ -40,16 +42,37 @@ def test_a_snapshot_counts_the_fleet_and_the_day_keeps_its_last(hub_db: HubEnv) 
         db.commit()
         first = snapshot.take(db, NOON)
         assert first == snapshot.Standing({"ready": 2, "incomplete": 0, "not_ready": 1}, 1)
-        agent = db.get(FleetAgent, "AG-3")
-        assert agent is not None
-        agent.verdict = "incomplete"
-        db.commit()
+        _set_verdict(db, "AG-3", "incomplete")
         snapshot.take(db, NOON + timedelta(hours=11))  # later the same day: it replaces
-        snapshot.take(db, NOON + timedelta(hours=1))  # an older count (another process)
+        _set_verdict(db, "AG-3", "ready")
+        # an older count another process took late, in a zone east of UTC: it stays out
+        snapshot.take(db, (NOON + timedelta(hours=1)).astimezone(timezone(timedelta(hours=9))))
         rows = db.scalars(select(FleetSnapshot)).all()
     assert len(rows) == 1
     assert rows[0].day == NOON.date()
+    assert utc(rows[0].taken_at) == NOON + timedelta(hours=11)
     assert (rows[0].ready, rows[0].not_ready, rows[0].incomplete, rows[0].overdue) == (2, 0, 1, 1)
+
+
+def _set_verdict(db: Session, agent_id: str, verdict: str) -> None:
+    agent = db.get(FleetAgent, agent_id)
+    assert agent is not None
+    agent.verdict = verdict
+    db.commit()
+
+
+def test_the_day_is_the_utc_day(hub_db: HubEnv) -> None:
+    """A count a second before midnight UTC and one at midnight are two days' counts,
+    whatever the zone of the clock that gave the moment."""
+    midnight = datetime(2026, 11, 21, tzinfo=UTC)
+    tokyo = timezone(timedelta(hours=9))
+    with hub_db.sessions() as db:
+        db.add(_agent("AG-1", "ready", NOON, None))
+        db.commit()
+        snapshot.take(db, (midnight - timedelta(seconds=1)).astimezone(tokyo))
+        snapshot.take(db, midnight.astimezone(tokyo))
+        days = sorted(row.day for row in db.scalars(select(FleetSnapshot)))
+    assert days == [NOON.date(), midnight.date()]
 
 
 def test_the_overview_shows_past_days_as_kept_gaps_as_gaps_and_today_live(
@@ -96,3 +119,14 @@ def test_words_in_the_chart_are_text_not_markup() -> None:
     svg = str(charts.readiness_chart([(NOON.date(), snapshot.Standing({"ready": 1}, 0))], hostile))
     assert "<script>" not in svg
     assert "&lt;script&gt;" in svg
+
+
+def test_the_axis_counts_whole_agents_at_any_size() -> None:
+    for agents in (1, 5, 10_001, 12_345, 250_000):
+        svg = str(
+            charts.readiness_chart([(NOON.date(), snapshot.Standing({"ready": agents}, 0))], WORDS)
+        )
+        ticks = re.findall(r'class="tick">([^<]+)</text>', svg)[:3]  # the axis: 0, middle, top
+        numbers = [float(t.replace(",", "")) for t in ticks]
+        assert all(n == int(n) for n in numbers), (agents, ticks)
+        assert numbers[2] >= agents

@@ -266,7 +266,7 @@ def _marked_inside_f_strings(root: Path) -> list[str]:
     return found
 
 
-def test_no_string_to_translate_hides_inside_an_f_string(tmp_path: Path) -> None:
+def test_no_string_to_translate_hides_inside_an_f_string() -> None:
     hidden = [
         where for folder in ("app", "checks") for where in _marked_inside_f_strings(ROOT / folder)
     ]

@@ -30,12 +30,14 @@ async def run(config: HubConfig, sessions: sessionmaker[Session]) -> None:
     next_sweep = time.monotonic()
 
     def sweep_once() -> None:
-        moment = dispatcher.clock()
         with sessions() as db:
-            found = sweep(db, moment=moment, public_url=config.public_url)
-            snapshot.take(db, moment)
+            found = sweep(db, moment=dispatcher.clock(), public_url=config.public_url)
         if found:
             log.info("%d agents became overdue", found)
+
+    def count_fleet() -> None:
+        with sessions() as db:
+            snapshot.take(db, dispatcher.clock())
 
     while True:
         if time.monotonic() >= next_sweep:
@@ -44,6 +46,10 @@ async def run(config: HubConfig, sessions: sessionmaker[Session]) -> None:
                 await asyncio.to_thread(sweep_once)
             except Exception:
                 log.exception("the overdue sweep failed; trying again later")
+            try:
+                await asyncio.to_thread(count_fleet)
+            except Exception:
+                log.exception("the fleet's daily count failed; trying again later")
         try:
             await asyncio.to_thread(dispatcher.tick)
         except Exception:

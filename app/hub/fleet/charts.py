@@ -8,6 +8,7 @@ is data, never markup.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 
@@ -53,7 +54,8 @@ def readiness_chart(
     """Stacked bars: the agents ready, incomplete and not ready as each day ended (today:
     now), with a line of the agents overdue; a day with no snapshot has no bar."""
     top = _nice_max(max((s.agents for _d, s in standings if s is not None), default=0))
-    top += top % 2  # agents are whole: the middle line is a whole number too (5 → 6)
+    top = float(math.ceil(top))  # agents are whole (above 10 000 _nice_max gives ×1.1)
+    top += top % 2  # … and so is the middle line (5 → 6)
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = inner_w / max(len(standings), 1)
     # outside the f-string: Babel's extractor does not look inside one
@@ -82,14 +84,14 @@ def readiness_chart(
                     f'<rect x="{LEFT + i * slot + 1:.1f}" y="{y:.1f}" '
                     f'width="{max(slot - 2, 1):.1f}" height="{h:.1f}" '
                     f'fill="{VERDICT_COLOURS[verdict]}"><title>{escape(day.isoformat())}: '
-                    f"{escape(words[verdict])} {count}</title></rect>"
+                    f"{escape(words[verdict])} {escape(format_number(count))}</title></rect>"
                 )
             late_y = TOP + inner_h * (1 - standing.overdue / top)
             overdue_line[-1].append(f"{centre:.1f},{late_y:.1f}")
             dots.append(
                 f'<circle cx="{centre:.1f}" cy="{late_y:.1f}" r="3" fill="{OVERDUE_COLOUR}" '
                 f'stroke="#ffffff" stroke-width="1"><title>{escape(day.isoformat())}: '
-                f"{escape(words['overdue'])} {standing.overdue}</title></circle>"
+                f"{escape(words['overdue'])} {escape(format_number(standing.overdue))}</title></circle>"
             )
         last = len(standings) - 1
         if i == last or (i % 7 == 0 and last - i >= 4):  # no label crowds the last one

@@ -195,7 +195,7 @@ def test_an_employer_in_the_browser(
         _check(page, axe_source, shots, "overview")
         # readiness over time: a bar for each day the hub kept, none for the two it was down
         assert page.locator("svg.chart rect").count() >= 28
-        assert page.get_by_text("no figures (the hub was not running)").count() == 2
+        assert page.get_by_text("no count kept for this day").count() == 2
 
         # keyboard: the first Tab reaches the skip link, Enter moves to the content
         page.keyboard.press("Tab")
