@@ -348,6 +348,32 @@ def test_bytes_flushed_while_a_session_is_read_still_count_against_its_cap(
     assert recorder.bytes_left(sid) == cap - 1000  # and the cached read agrees
 
 
+def test_bytes_flushed_between_the_row_and_the_own_count_still_count(mdb: MeasureDB) -> None:
+    """The next race of the same test, found under CPU load: the row comes from the cache
+    (or the database), then a flush moves the process's bytes into the table and drops
+    them from its own count, and only then is that count read: neither held them."""
+    sid = mdb.new_session("race2")
+    cap = 10_000
+    recorder = record.Recorder(mdb.sessions, cap)
+    recorder.moved(sid, 1000)
+    assert recorder.bytes_left(sid) == cap - 1000  # the row is cached now
+    real_lookup = recorder._lookup
+    flushed: list[bool] = []
+
+    def lookup_then_flush(session_id: str) -> record._Cached:
+        found = real_lookup(session_id)
+        if not flushed:
+            flushed.append(True)
+            recorder.flush()  # between the row and the own count
+        return found
+
+    recorder._lookup = lookup_then_flush  # type: ignore[method-assign]
+    assert recorder.bytes_left(sid) == cap - 1000
+    assert flushed
+    with mdb.sessions() as db:
+        assert db.get(MeasureSession, sid).bytes_moved == 1000  # type: ignore[union-attr]
+
+
 # -- hostile HTTP ---------------------------------------------------------------------------
 
 

@@ -173,10 +173,21 @@ class Recorder:
         return State.LIVE
 
     def bytes_left(self, session_id: str) -> int:
-        """Bytes the session may still move (its cap less what every process recorded)."""
-        cached = self._lookup(session_id)
-        with self._lock:
-            mine = self._unflushed.get(session_id, 0)
+        """Bytes the session may still move (its cap less what every process recorded).
+
+        The row (``bytes_db``) and this process's own count are read one after the other;
+        a flush that finished in between has moved bytes from the count into the table
+        after the row was read, so they would count nowhere. Such a pair is read again
+        (the same seqlock as :meth:`_lookup`), a bounded few times.
+        """
+        for _attempt in range(LOOKUP_TRIES):
+            with self._lock:
+                flushes = self._flushes
+            cached = self._lookup(session_id)
+            with self._lock:
+                mine = self._unflushed.get(session_id, 0)
+                if not flushes % 2 and self._flushes == flushes:
+                    break
         return self.byte_cap - cached.bytes_db - mine
 
     def moved(self, session_id: str, n: int) -> None:
