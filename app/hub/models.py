@@ -277,7 +277,7 @@ FLEET_DAY_SHARDS = 16
 
 class FleetDay(Base):
     """How many reports of each verdict the hub accepted on one UTC day (the overview's
-    readiness chart), counted up at intake.
+    "reports received" column), counted up at intake.
 
     One count is spread over :data:`FLEET_DAY_SHARDS` rows (``shard``, chosen from the
     report's random id) and summed on read. With one row per day and verdict, every

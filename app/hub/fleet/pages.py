@@ -168,7 +168,6 @@ def add_fleet_pages(app: FastAPI, state: HubState) -> None:
             nav="overview",
             o=found,
             chart=charts.readiness_chart(found.standings, words),
-            reports_by_day=dict(found.days),
             colours=charts.VERDICT_COLOURS,
             most_failed=max((n for _m, _l, n in found.failed), default=1),
         )

@@ -215,9 +215,9 @@ class Overview:
     by_team: list[tuple[str, dict[str, int], int]] = field(default_factory=list)
     #: (metric, label, agents failing it), most failed first
     failed: list[tuple[str, str, int]] = field(default_factory=list)
-    #: (day, {verdict: reports}) for each of the last days, oldest first
-    days: list[tuple[date, dict[str, int]]] = field(default_factory=list)
-    #: (day, the fleet that day or None where no snapshot was taken), the same days
+    #: reports received on each of the last days that had any
+    reports_per_day: dict[date, int] = field(default_factory=dict)
+    #: (day, the fleet that day or None where no snapshot was taken), oldest first
     standings: list[tuple[date, snapshot.Standing | None]] = field(default_factory=list)
 
 
@@ -260,15 +260,14 @@ def overview(db: Session, moment: datetime, *, days: int = 30, top: int = 10) ->
         )
     ]
     first = moment.date() - timedelta(days=days - 1)
-    per_day: dict[date, dict[str, int]] = {first + timedelta(days=i): {} for i in range(days)}
-    for day, verdict, reports in db.execute(  # each count is spread over shard rows
-        select(FleetDay.day, FleetDay.verdict, func.sum(FleetDay.reports))
-        .where(FleetDay.day >= first)
-        .group_by(FleetDay.day, FleetDay.verdict)
-    ):
-        if day in per_day:
-            per_day[day][str(verdict)] = int(reports)
-    found.days = sorted(per_day.items())
+    found.reports_per_day = {
+        day: int(reports)
+        for day, reports in db.execute(  # each count is spread over verdict and shard rows
+            select(FleetDay.day, func.sum(FleetDay.reports))
+            .where(FleetDay.day >= first)
+            .group_by(FleetDay.day)
+        )
+    }
     today = snapshot.Standing(
         {v: found.verdicts.get(v, 0) for v in snapshot.VERDICTS}, found.overdue
     )
